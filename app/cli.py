@@ -1,0 +1,176 @@
+"""The `luckydraw` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+import yaml
+
+from app.bootstrap import Services, build_services
+from app.logs import configure_logging
+from app.settings import Settings
+from core.errors import InvalidCampaign, LuckyDrawError
+from core.phone import parse_phone
+from db.migrate import migrate as apply_migrations
+
+T = TypeVar("T")
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help="Lucky Draw service.")
+campaign_cli = typer.Typer(no_args_is_help=True, help="Create and watch campaigns.")
+staff_cli = typer.Typer(no_args_is_help=True, help="Shop staff who may redeem coupons.")
+cli.add_typer(campaign_cli, name="campaign")
+cli.add_typer(staff_cli, name="staff")
+
+
+def main() -> None:
+    cli()
+
+
+def _run(work: Callable[[Services], Awaitable[T]], *, migrate: bool = True) -> T:
+    """Build the services, run one piece of work, and turn refusals into a clear exit."""
+    settings = Settings()
+    configure_logging(settings.log_format, "warning")
+
+    async def go() -> T:
+        async with build_services(settings, apply_migrations=migrate) as services:
+            return await work(services)
+
+    try:
+        return asyncio.run(go())
+    except LuckyDrawError as exc:
+        field = getattr(exc, "field", None)
+        typer.echo(f"error: {exc}" + (f" (field: {field})" if field else ""), err=True)
+        raise typer.Exit(2) from None
+
+
+def _echo_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, default=str, ensure_ascii=False))
+
+
+def load_campaign_file(path: Path) -> Any:
+    """YAML or JSON (JSON is YAML); a syntax error is an invalid campaign, not a crash."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidCampaign(f"cannot read {path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise InvalidCampaign(f"{path} is not valid YAML or JSON: {exc}") from None
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply database migrations (safe to run from several processes at once)."""
+
+    applied = _run(lambda s: apply_migrations(s.pool), migrate=False)
+    typer.echo("applied: " + (", ".join(applied) if applied else "nothing, schema is current"))
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Overrides HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Overrides PORT.")] = None,
+    seed: Annotated[
+        Path | None, typer.Option(help="Campaign file to load when there is no campaign yet.")
+    ] = None,
+) -> None:
+    """Serve HTTP (webhooks, admin API, health) until interrupted."""
+    from app.serve import run_server
+
+    settings = Settings()
+    if host is not None:
+        settings.host = host
+    if port is not None:
+        settings.port = port
+    run_server(settings, seed=load_campaign_file(seed) if seed else None)
+
+
+@campaign_cli.command("create")
+def campaign_create(file: Path) -> None:
+    """Create a campaign from a YAML or JSON file (format in PRODUCT.md)."""
+    data = load_campaign_file(file) if file.exists() else None
+    if data is None:
+        typer.echo(f"error: {file} is missing or empty", err=True)
+        raise typer.Exit(2)
+    campaign = _run(lambda s: s.campaigns.create(data))
+    typer.echo(f"created campaign {campaign.id}: {campaign.name} (keyword {campaign.keyword})")
+
+
+@campaign_cli.command("list")
+def campaign_list() -> None:
+    """List every campaign."""
+    for c in _run(lambda s: s.campaigns.list()):
+        typer.echo(
+            f"{c.id:>5}  {c.keyword:<16} {c.status.value:<7} {c.starts_at:%Y-%m-%d}"
+            f" → {c.ends_at:%Y-%m-%d}  {c.timezone:<20} {c.name}"
+        )
+
+
+@campaign_cli.command("stats")
+def campaign_stats(campaign_id: int) -> None:
+    """Draws, wins and per-prize counts for one campaign."""
+    stats = _run(lambda s: s.campaigns.stats(campaign_id))
+    _echo_json(dataclasses.asdict(stats))
+
+
+@campaign_cli.command("pause")
+def campaign_pause(campaign_id: int) -> None:
+    """Stop draws for now."""
+    c = _run(lambda s: s.campaigns.pause(campaign_id))
+    typer.echo(f"campaign {c.id} is {c.status.value}")
+
+
+@campaign_cli.command("resume")
+def campaign_resume(campaign_id: int) -> None:
+    """Allow draws again."""
+    c = _run(lambda s: s.campaigns.resume(campaign_id))
+    typer.echo(f"campaign {c.id} is {c.status.value}")
+
+
+@campaign_cli.command("end")
+def campaign_end(campaign_id: int) -> None:
+    """End a campaign for good; its coupons stay valid until they expire."""
+    c = _run(lambda s: s.campaigns.end(campaign_id))
+    typer.echo(f"campaign {c.id} is {c.status.value}")
+
+
+@staff_cli.command("add")
+def staff_add(phone: str, name: Annotated[str | None, typer.Option()] = None) -> None:
+    """Let PHONE redeem coupons."""
+
+    async def work(services: Services) -> str:
+        staff = await services.staff.add(_phone(services, phone), name)
+        return staff.phone
+
+    typer.echo(f"staff added: {_run(work)}")
+
+
+@staff_cli.command("remove")
+def staff_remove(phone: str) -> None:
+    """Stop PHONE redeeming coupons."""
+
+    async def work(services: Services) -> str:
+        e164 = _phone(services, phone)
+        await services.staff.remove(e164)
+        return e164
+
+    typer.echo(f"staff removed: {_run(work)}")
+
+
+@staff_cli.command("list")
+def staff_list() -> None:
+    """List staff phones."""
+    for member in _run(lambda s: s.staff.list()):
+        typer.echo(f"{member.phone}  {member.name or ''}".rstrip())
+
+
+def _phone(services: Services, raw: str) -> str:
+    return parse_phone(raw, services.settings.default_region)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""Structured logs: JSON lines in production, readable console lines locally."""
+
+from __future__ import annotations
+
+import logging
+
+import structlog
+
+
+def configure_logging(fmt: str, level: str = "info") -> None:
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        cache_logger_on_first_use=True,
+    )
+    logging.basicConfig(level=level.upper(), format="%(message)s")

@@ -1,0 +1,73 @@
+"""Configuration from environment variables (and `.env`), named as in PRODUCT.md."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str | None = None  # unset: embedded PostgreSQL (local use only)
+    redis_url: str | None = None  # unset: embedded Redis (local use only)
+    redis_prefix: str = "ld:"
+    data_dir: Path = Path(".data")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    public_base_url: str = "http://127.0.0.1:8080"
+    default_region: str = Field(default="US", min_length=2, max_length=2)
+    admin_token: SecretStr | None = None
+    log_format: Literal["json", "console"] = "console"
+    log_level: str = "info"
+
+    sms_backend: Literal["twilio", "console"] = "console"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from: str | None = None
+    twilio_api_base: str = "https://api.twilio.com"
+    twilio_timeout_seconds: float = 10.0
+    sms_allowed_countries: list[str] = Field(default_factory=list)  # empty: DEFAULT_REGION's
+    sms_rate_per_second: float = 1.0
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_mode: Literal["webhook", "polling"] = "webhook"
+    telegram_rate_per_second: float = 25.0
+
+    quiet_hours: tuple[time, time] = (time(21, 0), time(9, 0))
+    pool_max_size: int = Field(default=20, ge=1)
+    db_command_timeout: float = Field(default=5.0, gt=0)
+
+    @field_validator("default_region")
+    @classmethod
+    def _upper_region(cls, value: str) -> str:
+        return value.upper()
+
+    @field_validator("sms_allowed_countries", mode="before")
+    @classmethod
+    def _split_countries(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [c.strip().upper() for c in value.split(",") if c.strip()]
+        return value
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _parse_quiet_hours(cls, value: object) -> object:
+        if isinstance(value, str):  # "21:00-09:00"
+            start, _, end = value.partition("-")
+            return (time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
+        return value
+
+    @property
+    def allowed_countries(self) -> frozenset[str]:
+        return frozenset(self.sms_allowed_countries or [self.default_region])
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None or self.redis_url is None

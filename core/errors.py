@@ -1,0 +1,122 @@
+"""Refusals a user should hear, as one exception tree.
+
+    LuckyDrawError
+    ├── InvalidInput                 bad data from a caller; names the field
+    │   ├── InvalidPhone
+    │   ├── InvalidCampaign
+    │   └── KeywordTaken
+    ├── NotFound
+    │   ├── CampaignNotFound
+    │   ├── NoActiveCampaign
+    │   ├── CustomerNotFound
+    │   └── StaffNotFound
+    ├── KeywordNeeded                several campaigns are open: which one?
+    ├── CampaignClosed               paused, ended, or not started
+    ├── AlreadyDrewToday
+    ├── RateLimited
+    ├── NotStaff
+    └── RedemptionRefused            unknown, already redeemed, expired, locked out
+
+A draw that wins nothing is a normal result, not an error. Each channel turns these
+into replies in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class LuckyDrawError(Exception):
+    """Base of every refusal the service explains to its user."""
+
+    code = "error"
+
+
+class InvalidInput(LuckyDrawError):
+    code = "invalid"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidPhone(InvalidInput):
+    code = "invalid_phone"
+
+
+class InvalidCampaign(InvalidInput):
+    code = "invalid_campaign"
+
+
+class KeywordTaken(InvalidInput):
+    code = "keyword_taken"
+
+
+class NotFound(LuckyDrawError):
+    code = "not_found"
+
+
+class CampaignNotFound(NotFound):
+    pass
+
+
+class NoActiveCampaign(NotFound):
+    code = "no_active_campaign"
+
+
+class CustomerNotFound(NotFound):
+    pass
+
+
+class StaffNotFound(NotFound):
+    pass
+
+
+class KeywordNeeded(LuckyDrawError):
+    code = "keyword_needed"
+
+    def __init__(self, keywords: list[str]) -> None:
+        super().__init__(f"several campaigns are open: {', '.join(keywords)}")
+        self.keywords = keywords
+
+
+class CampaignClosed(LuckyDrawError):
+    code = "campaign_closed"
+
+    def __init__(self, name: str, status: str) -> None:
+        super().__init__(f"campaign {name!r} is {status}")
+        self.name = name
+        self.status = status
+
+
+class AlreadyDrewToday(LuckyDrawError):
+    code = "already_drew"
+
+    def __init__(self, campaign_name: str, next_draw_at: datetime) -> None:
+        super().__init__(f"already drew today in {campaign_name!r}; next draw from {next_draw_at}")
+        self.campaign_name = campaign_name
+        self.next_draw_at = next_draw_at
+
+
+class RateLimited(LuckyDrawError):
+    code = "rate_limited"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(f"too many requests; retry in {retry_after_seconds} s")
+        self.retry_after_seconds = retry_after_seconds
+
+
+class NotStaff(LuckyDrawError):
+    code = "not_staff"
+
+
+class RedemptionRefused(LuckyDrawError):
+    """`reason` is one of core.model.RedeemStatus's refusals."""
+
+    code = "redemption_refused"
+
+    def __init__(self, reason: str, redeemed_at: datetime | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.redeemed_at = redeemed_at

@@ -1,0 +1,192 @@
+"""The domain, as frozen values. Records from storage are turned into these in db/."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+
+class Language(enum.StrEnum):
+    EN = "en"
+    ZH_HANT = "zh-Hant"
+
+
+class CampaignStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ENDED = "ended"
+
+
+class Channel(enum.StrEnum):
+    SMS = "sms"
+    TELEGRAM = "telegram"
+    API = "api"
+    CHAT = "chat"  # `luckydraw chat`: answered like SMS, never sent to
+
+
+class DrawOutcome(enum.StrEnum):
+    WON = "won"
+    NO_PRIZE = "no_prize"  # the band fell outside every prize
+    SOLD_OUT = "sold_out"  # the band picked a prize whose quota was used up: still no prize
+
+
+class RedeemStatus(enum.StrEnum):
+    REDEEMED = "redeemed"
+    UNKNOWN = "unknown"
+    ALREADY_REDEEMED = "already_redeemed"
+    EXPIRED = "expired"
+    NOT_STAFF = "not_staff"
+    LOCKED_OUT = "locked_out"
+    MALFORMED = "malformed"
+
+
+@dataclass(frozen=True, slots=True)
+class PrizeSpec:
+    name: str
+    probability: float
+    total_quota: int
+    daily_quota: int
+    valid_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSpec:
+    name: str
+    keyword: str
+    timezone: str
+    starts_at: datetime
+    ends_at: datetime
+    prizes: tuple[PrizeSpec, ...]
+    reminder_time: time | None = None
+    language: Language = Language.EN
+
+
+@dataclass(frozen=True, slots=True)
+class Prize:
+    id: int
+    name: str
+    probability: float
+    total_quota: int
+    daily_quota: int
+    valid_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    id: int
+    name: str
+    keyword: str
+    timezone: str
+    starts_at: datetime
+    ends_at: datetime
+    status: CampaignStatus
+    language: Language
+    prizes: tuple[Prize, ...]
+    reminder_time: time | None = None
+
+    def is_open(self, now: datetime) -> bool:
+        return self.status is CampaignStatus.ACTIVE and self.starts_at <= now < self.ends_at
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    id: int
+    phone: str
+    language: Language | None
+    opted_out: bool
+    telegram_user_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DrawRequest:
+    """What the draw store records in one round trip; every choice is made beforehand."""
+
+    campaign_id: int
+    phone: str
+    local_day: date
+    channel: Channel
+    request_id: str | None
+    picked_prize_id: int | None
+    code: str | None
+    expires_at: datetime | None
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DrawRecord:
+    """What the store answers: this draw, or the one already recorded for the day/request."""
+
+    outcome: DrawOutcome
+    replayed: bool  # the same request id was recorded before: this is its first answer
+    already: bool = False  # another request drew for this customer today: this is that draw
+    first_request_id: str | None = None
+    prize_name: str | None = None
+    code: str | None = None
+    expires_at: datetime | None = None
+    language: Language | None = None  # the customer's own choice, if they made one
+    closed: bool = False  # the campaign closed before the draw reached the database
+
+
+@dataclass(frozen=True, slots=True)
+class DrawResult:
+    campaign_id: int
+    campaign_name: str
+    keyword: str
+    outcome: DrawOutcome
+    next_draw_at: datetime
+    language: Language
+    prize_name: str | None = None
+    code: str | None = None
+    expires_at: datetime | None = None
+    replayed: bool = False
+
+    @property
+    def won(self) -> bool:
+        return self.outcome is DrawOutcome.WON
+
+
+@dataclass(frozen=True, slots=True)
+class Coupon:
+    code: str
+    prize_name: str
+    campaign_name: str
+    issued_at: datetime
+    expires_at: datetime
+    redeemed_at: datetime | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Redemption:
+    status: RedeemStatus
+    code: str | None = None
+    prize_name: str | None = None
+    masked_phone: str | None = None
+    redeemed_at: datetime | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Staff:
+    phone: str
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PrizeStats:
+    name: str
+    total_quota: int
+    daily_quota: int
+    issued: int
+    issued_today: int
+    redeemed: int
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignStats:
+    campaign_id: int
+    draws: int
+    draws_today: int
+    wins: int
+    prizes: tuple[PrizeStats, ...] = field(default_factory=tuple)

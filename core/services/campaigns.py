@@ -1,0 +1,68 @@
+"""Campaign lifecycle and statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from core import draw as rules
+from core.errors import CampaignNotFound, InvalidCampaign, KeywordTaken
+from core.model import Campaign, CampaignSpec, CampaignStats, CampaignStatus
+from core.ports import CampaignStore, Clock
+from core.validation import campaign_from_mapping
+
+# Which status each operator action may start from.
+_TRANSITIONS = {
+    "pause": ({CampaignStatus.ACTIVE}, CampaignStatus.PAUSED),
+    "resume": ({CampaignStatus.PAUSED}, CampaignStatus.ACTIVE),
+    "end": ({CampaignStatus.ACTIVE, CampaignStatus.PAUSED}, CampaignStatus.ENDED),
+}
+
+
+class CampaignService:
+    def __init__(self, store: CampaignStore, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    async def create(self, data: Any) -> Campaign:
+        """Validate a campaign in PRODUCT.md's format and store it; raises InvalidCampaign."""
+        spec = data if isinstance(data, CampaignSpec) else campaign_from_mapping(data)
+        return await self._store.create(spec, self._clock())
+
+    async def get(self, campaign_id: int) -> Campaign:
+        campaign = await self._store.get(campaign_id)
+        if campaign is None:
+            raise CampaignNotFound(f"no campaign {campaign_id}")
+        return campaign
+
+    async def list(self) -> Sequence[Campaign]:
+        return await self._store.list()
+
+    async def pause(self, campaign_id: int) -> Campaign:
+        return await self._move(campaign_id, "pause")
+
+    async def resume(self, campaign_id: int) -> Campaign:
+        return await self._move(campaign_id, "resume")
+
+    async def end(self, campaign_id: int) -> Campaign:
+        return await self._move(campaign_id, "end")
+
+    async def stats(self, campaign_id: int) -> CampaignStats:
+        campaign = await self.get(campaign_id)
+        today = rules.local_day(self._clock(), campaign.timezone)
+        return await self._store.stats(campaign, today)
+
+    async def _move(self, campaign_id: int, action: str) -> Campaign:
+        allowed, target = _TRANSITIONS[action]
+        campaign = await self.get(campaign_id)
+        if campaign.status not in allowed:
+            raise InvalidCampaign(
+                f"cannot {action} a campaign that is {campaign.status.value}", field="status"
+            )
+        moved = await self._store.set_status(campaign_id, target)
+        if moved is None:
+            raise CampaignNotFound(f"no campaign {campaign_id}")
+        return moved
+
+
+__all__ = ["CampaignService", "KeywordTaken"]

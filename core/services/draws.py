@@ -1,0 +1,156 @@
+"""The draw use case: pick in pure code, record in one atomic round trip."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from core import draw as rules
+from core.codes import RANDOM_BYTES, make_code
+from core.errors import (
+    AlreadyDrewToday,
+    CampaignClosed,
+    CampaignNotFound,
+    KeywordNeeded,
+    NoActiveCampaign,
+    RateLimited,
+)
+from core.model import Campaign, Channel, DrawRecord, DrawRequest, DrawResult
+from core.ports import (
+    CampaignStore,
+    Clock,
+    CodeCollision,
+    DrawGate,
+    DrawStore,
+    RandomSource,
+    RateLimiter,
+)
+
+CODE_ATTEMPTS = 5
+
+
+class DrawService:
+    def __init__(
+        self,
+        campaigns: CampaignStore,
+        store: DrawStore,
+        gate: DrawGate,
+        clock: Clock,
+        random: RandomSource,
+    ) -> None:
+        self._campaigns = campaigns
+        self._store = store
+        self._gate = gate
+        self._clock = clock
+        self._random = random
+
+    async def draw(
+        self,
+        phone: str,
+        channel: Channel,
+        keyword: str | None = None,
+        request_id: str | None = None,
+    ) -> DrawResult:
+        """Draw once for `phone` (E.164) today; a retried `request_id` gets its first answer."""
+        now = self._clock()
+        campaign = await self.choose_campaign(keyword, now)
+        day = rules.local_day(now, campaign.timezone)
+        remembered = await self._gate.recall(campaign.id, phone, day)
+        if remembered is not None:
+            first_request, result = remembered
+            if request_id and first_request == request_id:
+                return result
+            raise AlreadyDrewToday(campaign.name, result.next_draw_at)
+        record, result = await self._record(campaign, phone, channel, request_id, now)
+        first_request = record.first_request_id if record.already else request_id
+        await self._gate.remember(phone, day, first_request, result, result.next_draw_at)
+        if record.already:
+            raise AlreadyDrewToday(campaign.name, result.next_draw_at)
+        return result
+
+    async def choose_campaign(self, keyword: str | None, now: datetime) -> Campaign:
+        """The open campaign a DRAW means: by keyword, or the only one open."""
+        open_now = await self._campaigns.open_campaigns(now)
+        if keyword:
+            wanted = keyword.upper()
+            for campaign in open_now:
+                if campaign.keyword == wanted:
+                    return campaign
+            known = await self._campaigns.by_keyword(wanted)
+            if known:
+                latest = max(known, key=lambda c: c.starts_at)
+                status = "not started" if latest.starts_at > now else latest.status.value
+                if latest.ends_at <= now:
+                    status = "ended"
+                raise CampaignClosed(latest.name, status)
+            raise CampaignNotFound(f"no campaign with keyword {wanted}")
+        if len(open_now) == 1:
+            return open_now[0]
+        if not open_now:
+            raise NoActiveCampaign("no campaign is open right now")
+        raise KeywordNeeded(sorted(c.keyword for c in open_now))
+
+    async def _record(
+        self,
+        campaign: Campaign,
+        phone: str,
+        channel: Channel,
+        request_id: str | None,
+        now: datetime,
+    ) -> tuple[DrawRecord, DrawResult]:
+        """What the store recorded, and the result it means for this campaign."""
+        prize = rules.pick_band(campaign.prizes, self._random.uniform())
+        next_draw_at = rules.next_local_midnight(now, campaign.timezone)
+        for _ in range(CODE_ATTEMPTS):
+            request = DrawRequest(
+                campaign_id=campaign.id,
+                phone=phone,
+                local_day=rules.local_day(now, campaign.timezone),
+                channel=channel,
+                request_id=request_id,
+                picked_prize_id=prize.id if prize else None,
+                code=make_code(self._random.token_bytes(RANDOM_BYTES)) if prize else None,
+                expires_at=(
+                    rules.coupon_expiry(now, campaign.timezone, prize.valid_days) if prize else None
+                ),
+                now=now,
+            )
+            try:
+                record = await self._store.record_draw(request)
+            except CodeCollision:
+                continue
+            break
+        else:
+            raise RuntimeError("could not find a free coupon code")  # ~never: 2^50 codes
+        if record.closed:
+            raise CampaignClosed(campaign.name, "closed")
+        result = DrawResult(
+            campaign_id=campaign.id,
+            campaign_name=campaign.name,
+            keyword=campaign.keyword,
+            outcome=record.outcome,
+            next_draw_at=next_draw_at,
+            language=record.language or campaign.language,
+            prize_name=record.prize_name,
+            code=record.code,
+            expires_at=record.expires_at,
+            replayed=record.replayed,
+        )
+        return record, result
+
+
+class SpamGuard:
+    """Messages per phone per window, checked by channels before any command runs.
+
+    Beyond the limit a sender gets one "slow down" answer and then silence, so a flood costs
+    neither replies nor database work. Redis away: everyone is allowed.
+    """
+
+    def __init__(self, limiter: RateLimiter, per_window: int = 20, window_seconds: int = 60):
+        self._limiter = limiter
+        self._per_window = per_window
+        self._window = window_seconds
+
+    async def check(self, phone: str) -> None:
+        retry_after = await self._limiter.hit(f"inbound:{phone}", self._per_window, self._window)
+        if retry_after is not None:
+            raise RateLimited(retry_after)

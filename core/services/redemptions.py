@@ -1,0 +1,71 @@
+"""Staff redeem coupons: once, before expiry, every attempt recorded, guessing locked out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from core.codes import normalise_code
+from core.errors import NotStaff
+from core.model import RedeemStatus, Redemption
+from core.ports import Clock, RateLimiter, RedemptionStore, StaffStore
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemLimits:
+    failures: int = 5
+    window_seconds: int = 15 * 60
+
+
+class RedemptionService:
+    def __init__(
+        self,
+        staff: StaffStore,
+        store: RedemptionStore,
+        limiter: RateLimiter,
+        clock: Clock,
+        limits: RedeemLimits | None = None,
+    ) -> None:
+        self._staff = staff
+        self._store = store
+        self._limiter = limiter
+        self._clock = clock
+        self._limits = limits or RedeemLimits()
+
+    async def redeem(
+        self, text: str, staff_phone: str, request_id: str | None = None
+    ) -> Redemption:
+        """Redeem the code in `text` for `staff_phone`; raises NotStaff for anyone else.
+
+        A refusal is a Redemption with its status, so the till can say exactly why.
+        """
+        now = self._clock()
+        if not await self._staff.is_staff(staff_phone):
+            await self._store.record_refusal(text, staff_phone, RedeemStatus.NOT_STAFF, now)
+            raise NotStaff("only staff can redeem")
+        if await self._locked_out(staff_phone):
+            await self._store.record_refusal(text, staff_phone, RedeemStatus.LOCKED_OUT, now)
+            return Redemption(RedeemStatus.LOCKED_OUT)
+        code = normalise_code(text)
+        if code is None:
+            result = Redemption(RedeemStatus.MALFORMED)
+            await self._store.record_refusal(text, staff_phone, result.status, now)
+        else:
+            result = await self._store.redeem(code, staff_phone, now, request_id)
+        if result.status in (RedeemStatus.UNKNOWN, RedeemStatus.MALFORMED):
+            # Only guesses count towards the lockout; a used or expired code is a real coupon.
+            await self._limiter.hit(
+                self._key(staff_phone), self._limits.failures, self._limits.window_seconds
+            )
+        return result
+
+    async def _locked_out(self, staff_phone: str) -> bool:
+        failures = await self._limiter.count(self._key(staff_phone))
+        if failures is None:  # Redis is away: the recorded attempts still hold the line
+            since = self._clock() - timedelta(seconds=self._limits.window_seconds)
+            failures = await self._store.failures_since(staff_phone, since)
+        return failures >= self._limits.failures
+
+    @staticmethod
+    def _key(staff_phone: str) -> str:
+        return f"redeem-fail:{staff_phone}"

@@ -1,0 +1,235 @@
+"""Campaigns and prizes in PostgreSQL, with the open ones cached in Redis."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from typing import Any
+
+import asyncpg
+import orjson
+
+from core.errors import KeywordTaken
+from core.model import (
+    Campaign,
+    CampaignSpec,
+    CampaignStats,
+    CampaignStatus,
+    Language,
+    Prize,
+    PrizeStats,
+)
+from db.redis_store import SafeRedis
+
+_SELECT = """
+SELECT c.*, coalesce(jsonb_agg(jsonb_build_object(
+           'id', p.id, 'name', p.name, 'probability', p.probability,
+           'total_quota', p.total_quota, 'daily_quota', p.daily_quota,
+           'valid_days', p.valid_days) ORDER BY p.position)
+         FILTER (WHERE p.id IS NOT NULL), '[]') AS prizes
+  FROM campaign c LEFT JOIN prize p ON p.campaign_id = c.id
+"""
+
+
+class PgCampaignStore:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def create(self, spec: CampaignSpec, now: datetime) -> Campaign:
+        async with self._pool.acquire() as conn, conn.transaction():
+            # Serialise creators of one keyword so the overlap check below holds.
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", spec.keyword)
+            clash = await conn.fetchval(
+                """SELECT name FROM campaign WHERE keyword = $1 AND status <> 'ended'
+                     AND starts_at < $3 AND ends_at > $2 LIMIT 1""",
+                spec.keyword,
+                spec.starts_at,
+                spec.ends_at,
+            )
+            if clash is not None:
+                raise KeywordTaken(
+                    f"keyword {spec.keyword} is used by {clash!r} in overlapping dates",
+                    field="keyword",
+                )
+            campaign_id = await conn.fetchval(
+                """INSERT INTO campaign (name, keyword, timezone, starts_at, ends_at,
+                                         reminder_time, language, created_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id""",
+                spec.name,
+                spec.keyword,
+                spec.timezone,
+                spec.starts_at,
+                spec.ends_at,
+                spec.reminder_time,
+                spec.language.value,
+                now,
+            )
+            await conn.executemany(
+                """INSERT INTO prize (campaign_id, position, name, probability, total_quota,
+                                      daily_quota, valid_days)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+                [
+                    (campaign_id, i, p.name, p.probability, p.total_quota, p.daily_quota,
+                     p.valid_days)
+                    for i, p in enumerate(spec.prizes)
+                ],
+            )  # fmt: skip
+            row = await conn.fetchrow(_SELECT + " WHERE c.id = $1 GROUP BY c.id", campaign_id)
+        assert row is not None
+        return _campaign(row)
+
+    async def get(self, campaign_id: int) -> Campaign | None:
+        row = await self._pool.fetchrow(_SELECT + " WHERE c.id = $1 GROUP BY c.id", campaign_id)
+        return _campaign(row) if row else None
+
+    async def list(self) -> Sequence[Campaign]:
+        rows = await self._pool.fetch(_SELECT + " GROUP BY c.id ORDER BY c.id")
+        return [_campaign(r) for r in rows]
+
+    async def open_campaigns(self, now: datetime) -> Sequence[Campaign]:
+        rows = await self._pool.fetch(
+            _SELECT + " WHERE c.status = 'active' AND c.ends_at > $1 GROUP BY c.id ORDER BY c.id",
+            now,
+        )
+        return [c for c in map(_campaign, rows) if c.is_open(now)]
+
+    async def by_keyword(self, keyword: str) -> Sequence[Campaign]:
+        rows = await self._pool.fetch(_SELECT + " WHERE c.keyword = $1 GROUP BY c.id", keyword)
+        return [_campaign(r) for r in rows]
+
+    async def set_status(self, campaign_id: int, status: CampaignStatus) -> Campaign | None:
+        await self._pool.execute(
+            "UPDATE campaign SET status = $2 WHERE id = $1", campaign_id, status.value
+        )
+        return await self.get(campaign_id)
+
+    async def stats(self, campaign: Campaign, today: date) -> CampaignStats:
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+            draws = await conn.fetchrow(
+                """SELECT count(*) AS draws, count(*) FILTER (WHERE local_day = $2) AS today
+                     FROM draw WHERE campaign_id = $1""",
+                campaign.id,
+                today,
+            )
+            prizes = await conn.fetch(
+                """SELECT p.name, p.total_quota, p.daily_quota, p.issued,
+                          coalesce(pd.issued, 0) AS issued_today,
+                          (SELECT count(*) FROM coupon c
+                            WHERE c.prize_id = p.id AND c.redeemed_at IS NOT NULL) AS redeemed
+                     FROM prize p LEFT JOIN prize_day pd ON pd.prize_id = p.id AND pd.day = $2
+                    WHERE p.campaign_id = $1 ORDER BY p.position""",
+                campaign.id,
+                today,
+            )
+        assert draws is not None
+        prize_stats = tuple(
+            PrizeStats(
+                name=r["name"],
+                total_quota=r["total_quota"],
+                daily_quota=r["daily_quota"],
+                issued=r["issued"],
+                issued_today=r["issued_today"],
+                redeemed=r["redeemed"],
+            )
+            for r in prizes
+        )
+        return CampaignStats(
+            campaign_id=campaign.id,
+            draws=draws["draws"],
+            draws_today=draws["today"],
+            wins=sum(p.issued for p in prize_stats),
+            prizes=prize_stats,
+        )
+
+
+class CachedCampaignStore(PgCampaignStore):
+    """Open campaigns from Redis for `ttl` seconds; every change drops the cached copy.
+
+    The draw function re-checks status and dates, so a stale copy can only cost a refusal.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, redis: SafeRedis, ttl_seconds: int = 30) -> None:
+        super().__init__(pool)
+        self._redis = redis
+        self._ttl = ttl_seconds
+        self._key = redis.key("campaigns", "active")
+
+    async def open_campaigns(self, now: datetime) -> Sequence[Campaign]:
+        raw = await self._redis.run(lambda r: r.get(self._key), None)
+        if raw is not None:
+            cached = [_campaign_from_json(c) for c in orjson.loads(raw)]
+            return [c for c in cached if c.is_open(now)]
+        rows = await self._pool.fetch(
+            _SELECT + " WHERE c.status = 'active' AND c.ends_at > $1 GROUP BY c.id ORDER BY c.id",
+            now,
+        )
+        campaigns = [_campaign(r) for r in rows]
+        payload = orjson.dumps([_campaign_to_json(c) for c in campaigns])
+        await self._redis.run(lambda r: r.set(self._key, payload, ex=self._ttl), None)
+        return [c for c in campaigns if c.is_open(now)]
+
+    async def create(self, spec: CampaignSpec, now: datetime) -> Campaign:
+        campaign = await super().create(spec, now)
+        await self.invalidate()
+        return campaign
+
+    async def set_status(self, campaign_id: int, status: CampaignStatus) -> Campaign | None:
+        campaign = await super().set_status(campaign_id, status)
+        await self.invalidate()
+        return campaign
+
+    async def invalidate(self) -> None:
+        await self._redis.run(lambda r: r.delete(self._key), 0)
+
+
+def _campaign(row: asyncpg.Record) -> Campaign:
+    prizes = row["prizes"]
+    if isinstance(prizes, str):
+        prizes = orjson.loads(prizes)
+    return Campaign(
+        id=row["id"],
+        name=row["name"],
+        keyword=row["keyword"],
+        timezone=row["timezone"],
+        starts_at=row["starts_at"],
+        ends_at=row["ends_at"],
+        status=CampaignStatus(row["status"]),
+        language=Language(row["language"]),
+        reminder_time=row["reminder_time"],
+        prizes=tuple(Prize(**p) for p in prizes),
+    )
+
+
+def _campaign_to_json(c: Campaign) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "keyword": c.keyword,
+        "timezone": c.timezone,
+        "starts_at": c.starts_at.isoformat(),
+        "ends_at": c.ends_at.isoformat(),
+        "status": c.status.value,
+        "language": c.language.value,
+        "reminder_time": c.reminder_time.isoformat() if c.reminder_time else None,
+        "prizes": [
+            {"id": p.id, "name": p.name, "probability": p.probability,
+             "total_quota": p.total_quota, "daily_quota": p.daily_quota,
+             "valid_days": p.valid_days}
+            for p in c.prizes
+        ],
+    }  # fmt: skip
+
+
+def _campaign_from_json(d: dict[str, Any]) -> Campaign:
+    return Campaign(
+        id=d["id"],
+        name=d["name"],
+        keyword=d["keyword"],
+        timezone=d["timezone"],
+        starts_at=datetime.fromisoformat(d["starts_at"]),
+        ends_at=datetime.fromisoformat(d["ends_at"]),
+        status=CampaignStatus(d["status"]),
+        language=Language(d["language"]),
+        reminder_time=time.fromisoformat(d["reminder_time"]) if d["reminder_time"] else None,
+        prizes=tuple(Prize(**p) for p in d["prizes"]),
+    )

@@ -1,0 +1,164 @@
+"""Redis: a fast, fallible helper. It never grants anything PostgreSQL would refuse.
+
+Every call has short timeouts and at most one retry, and a failure opens a short circuit
+so a dead or hung Redis costs one timeout per second, not one per request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import orjson
+import redis.asyncio as aioredis
+import structlog
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from core.model import DrawOutcome, DrawResult, Language
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
+
+def create_redis(url: str, *, timeout: float = 0.25) -> aioredis.Redis:
+    return aioredis.Redis.from_url(
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), retries=1),
+        health_check_interval=10,
+    )
+
+
+class SafeRedis:
+    """Runs Redis calls, answering a fallback instead of raising when Redis is away."""
+
+    def __init__(self, client: aioredis.Redis, prefix: str = "ld:", pause_seconds: float = 1.0):
+        self.client = client
+        self.prefix = prefix
+        self._pause = pause_seconds
+        self._down_until = 0.0
+        self.fallbacks = 0  # exported as a metric
+
+    def key(self, *parts: object) -> str:
+        return self.prefix + ":".join(map(str, parts))
+
+    @property
+    def available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    async def run(self, call: Callable[[aioredis.Redis], Awaitable[T]], fallback: T) -> T:
+        if not self.available:
+            self.fallbacks += 1
+            return fallback
+        try:
+            return await call(self.client)
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._down_until = time.monotonic() + self._pause
+            self.fallbacks += 1
+            log.warning("redis_unavailable", error=repr(exc))
+            return fallback
+
+    def reset(self) -> None:
+        """Close the circuit: try Redis again on the next call."""
+        self._down_until = 0.0
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self.client.ping())
+        except (RedisError, OSError, TimeoutError):
+            return False
+
+
+class RedisDrawGate:
+    """ "Already drew today": the result of each day's draw, kept until local midnight."""
+
+    def __init__(self, redis: SafeRedis) -> None:
+        self._redis = redis
+
+    def _key(self, campaign_id: int, phone: str, day: date) -> str:
+        return self._redis.key("drew", campaign_id, day.isoformat(), phone)
+
+    async def recall(
+        self, campaign_id: int, phone: str, day: date
+    ) -> tuple[str | None, DrawResult] | None:
+        raw = await self._redis.run(lambda r: r.get(self._key(campaign_id, phone, day)), None)
+        if raw is None:
+            return None
+        data = orjson.loads(raw)
+        return data["request_id"], _result_from_json(data["result"])
+
+    async def remember(
+        self, phone: str, day: date, request_id: str | None, result: DrawResult, until: datetime
+    ) -> None:
+        payload = orjson.dumps({"request_id": request_id, "result": _result_to_json(result)})
+        key = self._key(result.campaign_id, phone, day)
+        # EXAT: the key dies at local midnight whatever the server's clock zone.
+        await self._redis.run(lambda r: r.set(key, payload, exat=int(until.timestamp())), None)
+
+
+class RedisRateLimiter:
+    """Fixed-window counters; allow everything when Redis is away."""
+
+    def __init__(self, redis: SafeRedis) -> None:
+        self._redis = redis
+
+    async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
+        full = self._redis.key("rate", key)
+
+        async def count(r: aioredis.Redis) -> tuple[int, int]:
+            async with r.pipeline(transaction=True) as pipe:
+                pipe.incr(full)
+                pipe.expire(full, window_seconds, nx=True)
+                pipe.ttl(full)
+                hits, _, ttl = await pipe.execute()
+            return int(hits), int(ttl)
+
+        hits, ttl = await self._redis.run(count, (0, 0))
+        return max(ttl, 1) if hits > limit else None
+
+    async def count(self, key: str) -> int | None:
+        unreachable = "unreachable"
+        raw: bytes | str | None = await self._redis.run(
+            lambda r: r.get(self._redis.key("rate", key)), unreachable
+        )
+        if raw is unreachable:
+            return None
+        return int(raw) if raw is not None else 0
+
+    async def reset(self, key: str) -> None:
+        await self._redis.run(lambda r: r.delete(self._redis.key("rate", key)), 0)
+
+
+def _result_to_json(result: DrawResult) -> dict[str, object]:
+    return {
+        "campaign_id": result.campaign_id,
+        "campaign_name": result.campaign_name,
+        "keyword": result.keyword,
+        "outcome": result.outcome.value,
+        "next_draw_at": result.next_draw_at.isoformat(),
+        "language": result.language.value,
+        "prize_name": result.prize_name,
+        "code": result.code,
+        "expires_at": result.expires_at.isoformat() if result.expires_at else None,
+    }
+
+
+def _result_from_json(data: dict[str, Any]) -> DrawResult:
+    expires = data["expires_at"]
+    return DrawResult(
+        campaign_id=int(data["campaign_id"]),
+        campaign_name=str(data["campaign_name"]),
+        keyword=str(data["keyword"]),
+        outcome=DrawOutcome(data["outcome"]),
+        next_draw_at=datetime.fromisoformat(str(data["next_draw_at"])),
+        language=Language(data["language"]),
+        prize_name=data["prize_name"],
+        code=data["code"],
+        expires_at=datetime.fromisoformat(expires) if isinstance(expires, str) else None,
+        replayed=True,
+    )

@@ -1,0 +1,41 @@
+"""Campaign builders shared by tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def campaign_data(**overrides: Any) -> dict[str, Any]:
+    """A valid campaign in PRODUCT.md's format, open around the tests' default clock."""
+    data: dict[str, Any] = {
+        "name": "Winter Lucky Draw",
+        "keyword": "WINTER",
+        "timezone": "Asia/Hong_Kong",
+        "starts_at": "2026-12-01T00:00:00+08:00",
+        "ends_at": "2026-12-31T23:59:59+08:00",
+        "reminder_time": "10:00",
+        "language": "en",
+        "prizes": [
+            {"name": "$5 Cash Coupon", "probability": 0.05, "total_quota": 1000,
+             "daily_quota": 50, "valid_days": 30},
+            {"name": "Buy 1 Get 1 Free", "probability": 0.20, "total_quota": 5000,
+             "daily_quota": 200, "valid_days": 14},
+        ],
+    }  # fmt: skip
+    data.update(overrides)
+    return data
+
+
+def sure_win(
+    total: int = 1000, daily: int = 1000, valid_days: int = 7, **overrides: Any
+) -> dict[str, Any]:
+    """A campaign whose one prize always wins while its quotas last."""
+    prize = {"name": "Free Coffee", "probability": 1.0, "total_quota": total,
+             "daily_quota": daily, "valid_days": valid_days}  # fmt: skip
+    return campaign_data(prizes=[prize], **overrides)
+
+
+def sure_loss(**overrides: Any) -> dict[str, Any]:
+    prize = {"name": "Nothing Really", "probability": 0.0, "total_quota": 1,
+             "daily_quota": 1, "valid_days": 1}  # fmt: skip
+    return campaign_data(prizes=[prize], **overrides)
