@@ -190,3 +190,24 @@ class CampaignStats:
     draws_today: int
     wins: int
     prizes: tuple[PrizeStats, ...] = field(default_factory=tuple)
+
+
+class MessageKind(enum.StrEnum):
+    REPLY = "reply"  # the record of an inline reply (already delivered by the webhook answer)
+    REMINDER = "reminder"
+    COUPON = "coupon"  # a code won without an inline reply
+    EXPIRY_NOTICE = "expiry_notice"
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """One outbox row as a sender sees it."""
+
+    id: int
+    customer_id: int
+    channel: Channel
+    kind: MessageKind
+    body: str
+    phone: str
+    telegram_chat_id: int | None = None
+    campaign_keyword: str | None = None  # lets Telegram add a Draw button to a reminder

@@ -19,6 +19,7 @@ from core.model import (
     DrawRequest,
     DrawResult,
     Language,
+    OutgoingMessage,
     Redemption,
     Staff,
 )
@@ -119,3 +120,24 @@ class RedemptionStore(Protocol):
     ) -> None: ...
 
     async def failures_since(self, staff_phone: str, since: datetime) -> int: ...
+
+
+class RecipientUnreachable(Exception):
+    """Permanent: the recipient opted out at the provider (Twilio 21610) or blocked the bot.
+
+    The customer is marked and the message is never retried.
+    """
+
+
+class SendFailed(Exception):
+    """Temporary: retry later, after `retry_after` seconds when the provider says so."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Sender(Protocol):
+    """Delivers one message on one channel; answers the provider's message id."""
+
+    async def send(self, message: OutgoingMessage) -> str | None: ...
