@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -40,8 +41,15 @@ def _run(work: Callable[[Services], Awaitable[T]], *, migrate: bool = True) -> T
         async with build_services(settings, apply_migrations=migrate) as services:
             return await work(services)
 
-    try:
+    with _refusals():
         return asyncio.run(go())
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A refusal is a one-line message and exit status 2, never a traceback."""
+    try:
+        yield
     except LuckyDrawError as exc:
         field = getattr(exc, "field", None)
         typer.echo(f"error: {exc}" + (f" (field: {field})" if field else ""), err=True)
@@ -86,16 +94,16 @@ def serve(
         settings.host = host
     if port is not None:
         settings.port = port
-    run_server(settings, seed=load_campaign_file(seed) if seed else None)
+    with _refusals():
+        seed_data = load_campaign_file(seed) if seed else None
+    run_server(settings, seed=seed_data)
 
 
 @campaign_cli.command("create")
 def campaign_create(file: Path) -> None:
     """Create a campaign from a YAML or JSON file (format in PRODUCT.md)."""
-    data = load_campaign_file(file) if file.exists() else None
-    if data is None:
-        typer.echo(f"error: {file} is missing or empty", err=True)
-        raise typer.Exit(2)
+    with _refusals():
+        data = load_campaign_file(file)
     campaign = _run(lambda s: s.campaigns.create(data))
     typer.echo(f"created campaign {campaign.id}: {campaign.name} (keyword {campaign.keyword})")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
 from datetime import date, datetime, time
 from typing import Any
 
@@ -15,6 +15,7 @@ from core.model import (
     CampaignSpec,
     CampaignStats,
     CampaignStatus,
+    Coupon,
     Language,
     Prize,
     PrizeStats,
@@ -140,6 +141,26 @@ class PgCampaignStore:
             wins=sum(p.issued for p in prize_stats),
             prizes=prize_stats,
         )
+
+    async def winners(self, campaign_id: int) -> AsyncGenerator[Coupon, None]:
+        # A server-side cursor (inside its transaction) keeps `_WINNER_BATCH` rows in memory
+        # however many coupons the campaign issued.
+        async with self._pool.acquire() as conn, conn.transaction(readonly=True):
+            async for row in conn.cursor(_WINNERS, campaign_id, prefetch=_WINNER_BATCH):
+                yield Coupon(**dict(row))
+
+
+_WINNER_BATCH = 500
+_WINNERS = """
+SELECT c.code, p.name AS prize_name, cp.name AS campaign_name, c.issued_at, c.expires_at,
+       c.redeemed_at, cu.phone
+  FROM coupon c
+  JOIN prize p ON p.id = c.prize_id
+  JOIN campaign cp ON cp.id = c.campaign_id
+  JOIN customer cu ON cu.id = c.customer_id
+ WHERE c.campaign_id = $1
+ ORDER BY c.id
+"""
 
 
 class CachedCampaignStore(PgCampaignStore):

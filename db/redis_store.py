@@ -145,6 +145,7 @@ def _result_to_json(result: DrawResult) -> dict[str, object]:
         "prize_name": result.prize_name,
         "code": result.code,
         "expires_at": result.expires_at.isoformat() if result.expires_at else None,
+        "timezone": result.timezone,
     }
 
 
@@ -161,4 +162,5 @@ def _result_from_json(data: dict[str, Any]) -> DrawResult:
         code=data["code"],
         expires_at=datetime.fromisoformat(expires) if isinstance(expires, str) else None,
         replayed=True,
+        timezone=str(data.get("timezone", "UTC")),
     )

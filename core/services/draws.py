@@ -11,6 +11,7 @@ from core.errors import (
     CampaignClosed,
     CampaignNotFound,
     KeywordNeeded,
+    LuckyDrawError,
     NoActiveCampaign,
     RateLimited,
 )
@@ -21,8 +22,10 @@ from core.ports import (
     CodeCollision,
     DrawGate,
     DrawStore,
+    NoTelemetry,
     RandomSource,
     RateLimiter,
+    Telemetry,
 )
 
 CODE_ATTEMPTS = 5
@@ -36,7 +39,9 @@ class DrawService:
         gate: DrawGate,
         clock: Clock,
         random: RandomSource,
+        telemetry: Telemetry | None = None,
     ) -> None:
+        self._telemetry = telemetry or NoTelemetry()
         self._campaigns = campaigns
         self._store = store
         self._gate = gate
@@ -49,10 +54,34 @@ class DrawService:
         channel: Channel,
         keyword: str | None = None,
         request_id: str | None = None,
+        campaign_id: int | None = None,
     ) -> DrawResult:
-        """Draw once for `phone` (E.164) today; a retried `request_id` gets its first answer."""
+        """Draw once for `phone` (E.164) today; a retried `request_id` gets its first answer.
+
+        The campaign is `campaign_id` when given (admin API), else chosen by `keyword`.
+        """
+        try:
+            result = await self._draw(phone, channel, keyword, request_id, campaign_id)
+        except LuckyDrawError as exc:
+            self._telemetry.drew(phone, channel, exc.code, None)
+            raise
+        outcome = "replayed" if result.replayed else result.outcome.value
+        self._telemetry.drew(phone, channel, outcome, result)
+        return result
+
+    async def _draw(
+        self,
+        phone: str,
+        channel: Channel,
+        keyword: str | None,
+        request_id: str | None,
+        campaign_id: int | None,
+    ) -> DrawResult:
         now = self._clock()
-        campaign = await self.choose_campaign(keyword, now)
+        if campaign_id is not None:
+            campaign = await self._open_campaign(campaign_id, now)
+        else:
+            campaign = await self.choose_campaign(keyword, now)
         day = rules.local_day(now, campaign.timezone)
         remembered = await self._gate.recall(campaign.id, phone, day)
         if remembered is not None:
@@ -67,6 +96,14 @@ class DrawService:
             raise AlreadyDrewToday(campaign.name, result.next_draw_at)
         return result
 
+    async def _open_campaign(self, campaign_id: int, now: datetime) -> Campaign:
+        campaign = await self._campaigns.get(campaign_id)
+        if campaign is None:
+            raise CampaignNotFound(f"no campaign {campaign_id}")
+        if not campaign.is_open(now):
+            raise CampaignClosed(campaign.name, _closed_status(campaign, now))
+        return campaign
+
     async def choose_campaign(self, keyword: str | None, now: datetime) -> Campaign:
         """The open campaign a DRAW means: by keyword, or the only one open."""
         open_now = await self._campaigns.open_campaigns(now)
@@ -78,10 +115,7 @@ class DrawService:
             known = await self._campaigns.by_keyword(wanted)
             if known:
                 latest = max(known, key=lambda c: c.starts_at)
-                status = "not started" if latest.starts_at > now else latest.status.value
-                if latest.ends_at <= now:
-                    status = "ended"
-                raise CampaignClosed(latest.name, status)
+                raise CampaignClosed(latest.name, _closed_status(latest, now))
             raise CampaignNotFound(f"no campaign with keyword {wanted}")
         if len(open_now) == 1:
             return open_now[0]
@@ -134,15 +168,23 @@ class DrawService:
             code=record.code,
             expires_at=record.expires_at,
             replayed=record.replayed,
+            timezone=campaign.timezone,
         )
         return record, result
+
+
+def _closed_status(campaign: Campaign, now: datetime) -> str:
+    if campaign.ends_at <= now:
+        return "ended"
+    return "not started" if campaign.starts_at > now else campaign.status.value
 
 
 class SpamGuard:
     """Messages per phone per window, checked by channels before any command runs.
 
     Beyond the limit a sender gets one "slow down" answer and then silence, so a flood costs
-    neither replies nor database work. Redis away: everyone is allowed.
+    neither replies nor database work: `RateLimited.first` tells the channel which is which.
+    Redis away: everyone is allowed.
     """
 
     def __init__(self, limiter: RateLimiter, per_window: int = 20, window_seconds: int = 60):
@@ -153,4 +195,5 @@ class SpamGuard:
     async def check(self, phone: str) -> None:
         retry_after = await self._limiter.hit(f"inbound:{phone}", self._per_window, self._window)
         if retry_after is not None:
-            raise RateLimited(retry_after)
+            warned = await self._limiter.hit(f"inbound-warned:{phone}", 1, retry_after)
+            raise RateLimited(retry_after, first=warned is None)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from core.codes import normalise_code
 from core.errors import NotStaff
 from core.model import RedeemStatus, Redemption
-from core.ports import Clock, RateLimiter, RedemptionStore, StaffStore
+from core.ports import Clock, NoTelemetry, RateLimiter, RedemptionStore, StaffStore, Telemetry
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,9 @@ class RedemptionService:
         limiter: RateLimiter,
         clock: Clock,
         limits: RedeemLimits | None = None,
+        telemetry: Telemetry | None = None,
     ) -> None:
+        self._telemetry = telemetry or NoTelemetry()
         self._staff = staff
         self._store = store
         self._limiter = limiter
@@ -39,6 +41,15 @@ class RedemptionService:
 
         A refusal is a Redemption with its status, so the till can say exactly why.
         """
+        try:
+            result = await self._redeem(text, staff_phone, request_id)
+        except NotStaff:
+            self._telemetry.redeemed(staff_phone, RedeemStatus.NOT_STAFF, None)
+            raise
+        self._telemetry.redeemed(staff_phone, result.status, result.code)
+        return result
+
+    async def _redeem(self, text: str, staff_phone: str, request_id: str | None) -> Redemption:
         now = self._clock()
         if not await self._staff.is_staff(staff_phone):
             await self._store.record_refusal(text, staff_phone, RedeemStatus.NOT_STAFF, now)
@@ -66,6 +77,7 @@ class RedemptionService:
             failures = await self._store.failures_since(staff_phone, since)
         return failures >= self._limits.failures
 
-    @staticmethod
-    def _key(staff_phone: str) -> str:
-        return f"redeem-fail:{staff_phone}"
+    def _key(self, staff_phone: str) -> str:
+        # Windows follow the injected clock, so the lockout ends on the service's time.
+        window = int(self._clock().timestamp()) // self._limits.window_seconds
+        return f"redeem-fail:{staff_phone}:{window}"

@@ -417,8 +417,7 @@ schema = schemathesis.openapi.from_dict(
 @settings(
     max_examples=30,
     deadline=None,
-    database=None,  # no .hypothesis/ directory in the tree
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    suppress_health_check=[HealthCheck.too_slow],  # real HTTP round-trips per example
 )
 def test_api_conforms_to_its_document(case: Any, live_server: str) -> None:
     # A valid token, so positive cases reach the handlers; schemathesis' `ignored_auth`

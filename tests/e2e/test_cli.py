@@ -1,0 +1,132 @@
+"""The `luckydraw` command line, run as an operator would, against the test database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import asyncpg
+import pytest
+import yaml
+
+from app.bootstrap import Services
+from app.settings import Settings
+from db.migrate import migrate
+from tests.helpers import campaign_data, sure_win
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    return os.environ | {
+        "DATABASE_URL": settings.database_url or "",
+        "REDIS_URL": settings.redis_url or "",
+        "REDIS_PREFIX": settings.redis_prefix,
+        "DEFAULT_REGION": "HK",
+        "LOG_FORMAT": "console",
+    }
+
+
+def luckydraw(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env=cli_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+async def test_campaign_create_from_yaml_then_list_and_stats(
+    services: Services, settings: Settings, tmp_path: Path
+) -> None:
+    data = sure_win(starts_at="2026-01-01T00:00:00+08:00", ends_at="2099-01-01T00:00:00+08:00")
+    path = tmp_path / "campaign.yaml"
+    path.write_text(yaml.safe_dump(data))
+    created = await asyncio.to_thread(luckydraw, settings, "campaign", "create", str(path))
+    assert created.returncode == 0, created.stderr
+    assert "keyword WINTER" in created.stdout
+    listed = await asyncio.to_thread(luckydraw, settings, "campaign", "list")
+    assert "WINTER" in listed.stdout
+    assert "active" in listed.stdout
+    campaign_id = await services.pool.fetchval("SELECT id FROM campaign")
+    stats = await asyncio.to_thread(luckydraw, settings, "campaign", "stats", str(campaign_id))
+    assert json.loads(stats.stdout)["draws"] == 0
+
+
+async def test_a_json_campaign_file_works_too(
+    services: Services, settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "campaign.json"
+    path.write_text(json.dumps(campaign_data()))
+    created = await asyncio.to_thread(luckydraw, settings, "campaign", "create", str(path))
+    assert created.returncode == 0, created.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (json.dumps(campaign_data(timezone="Nowhere/Land")), "field: timezone"),
+        (
+            yaml.safe_dump(campaign_data(prizes=[{"name": "X", "probability": 2}])),
+            "field: prizes.0.probability",
+        ),
+        ("name: [unclosed", "not valid YAML or JSON"),
+        ("- just\n- a list\n", "mapping"),
+    ],
+)
+async def test_a_bad_campaign_file_is_refused_with_a_clear_message_and_nothing_written(
+    services: Services, settings: Settings, tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(content)
+    result = await asyncio.to_thread(luckydraw, settings, "campaign", "create", str(path))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert await services.pool.fetchval("SELECT count(*) FROM campaign") == 0
+
+
+async def test_staff_add_list_and_remove_read_local_numbers_in_the_default_region(
+    services: Services, settings: Settings
+) -> None:
+    added = await asyncio.to_thread(
+        luckydraw, settings, "staff", "add", "6123 4567", "--name", "Ann"
+    )
+    assert "+85261234567" in added.stdout
+    listed = await asyncio.to_thread(luckydraw, settings, "staff", "list")
+    assert "+85261234567  Ann" in listed.stdout
+    removed = await asyncio.to_thread(luckydraw, settings, "staff", "remove", "+852 6123 4567")
+    assert removed.returncode == 0
+    again = await asyncio.to_thread(luckydraw, settings, "staff", "remove", "+852 6123 4567")
+    assert again.returncode == 2
+    assert "not staff" in again.stderr
+
+
+async def test_migrations_started_three_times_at_once_apply_each_file_once(
+    server_urls: tuple[str, str],
+) -> None:
+    admin = await asyncpg.connect(server_urls[0])
+    await admin.execute('DROP DATABASE IF EXISTS "ld_migrate_race"')
+    await admin.execute('CREATE DATABASE "ld_migrate_race"')
+    from db.pool import create_pool
+    from tests.conftest import _with_database
+
+    pools = [
+        await create_pool(_with_database(server_urls[0], "ld_migrate_race"), min_size=1)
+        for _ in range(3)
+    ]
+    try:
+        applied = await asyncio.gather(*(migrate(p) for p in pools))
+        assert sorted(len(a) for a in applied)[-1] > 0
+        assert sum(len(a) for a in applied) == max(len(a) for a in applied)
+        rows = await pools[0].fetchval("SELECT count(*) FROM schema_migration")
+        assert rows == max(len(a) for a in applied)
+    finally:
+        for pool in pools:
+            await pool.close()
+        await admin.execute('DROP DATABASE "ld_migrate_race" WITH (FORCE)')
+        await admin.close()

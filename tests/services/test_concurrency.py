@@ -1,0 +1,65 @@
+"""Quotas and one-draw-a-day under real concurrent draws, many times over."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from app.bootstrap import Services
+from core.errors import AlreadyDrewToday
+from core.model import Channel, DrawOutcome, DrawResult
+from tests.conftest import FakeClock
+from tests.helpers import sure_win
+
+ROUNDS = 20
+
+
+async def draw_all(services: Services, phones: list[str]) -> list[DrawResult | BaseException]:
+    return await asyncio.gather(
+        *(services.draws.draw(p, Channel.SMS) for p in phones), return_exceptions=True
+    )
+
+
+async def assert_counters_agree_with_coupons(services: Services) -> None:
+    mismatched = await services.pool.fetchval(
+        """SELECT count(*) FROM prize p
+            WHERE p.issued <> (SELECT count(*) FROM coupon c WHERE c.prize_id = p.id)
+               OR EXISTS (SELECT 1 FROM prize_day pd WHERE pd.prize_id = p.id AND pd.issued <>
+                          (SELECT count(*) FROM coupon c
+                            WHERE c.prize_id = p.id AND c.issued_day = pd.day))"""
+    )
+    assert mismatched == 0
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+async def test_500_concurrent_winners_never_exceed_daily_or_total_quota(
+    services: Services, clock: FakeClock, round_: int
+) -> None:
+    await services.campaigns.create(sure_win(total=50, daily=20))
+    phones = [f"+852912{round_:02d}{i:03d}" for i in range(500)]
+    issued_per_day = []
+    for day in range(3):
+        clock.set(datetime(2026, 12, 10 + day, 4, 0, tzinfo=UTC))
+        results = await draw_all(services, phones)
+        assert not [r for r in results if isinstance(r, BaseException)]
+        issued_per_day.append(sum(1 for r in results if isinstance(r, DrawResult) and r.won))
+    assert issued_per_day == [20, 20, 10]
+    assert await services.pool.fetchval("SELECT count(*) FROM coupon") == 50
+    assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1500
+    await assert_counters_agree_with_coupons(services)
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+async def test_50_concurrent_draws_by_one_customer_record_exactly_one(
+    services: Services, round_: int
+) -> None:
+    await services.campaigns.create(sure_win())
+    results = await draw_all(services, ["+85291234567"] * 50)
+    drawn = [r for r in results if isinstance(r, DrawResult)]
+    refused = [r for r in results if isinstance(r, AlreadyDrewToday)]
+    assert (len(drawn), len(refused)) == (1, 49)
+    assert drawn[0].outcome is DrawOutcome.WON
+    assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
+    assert await services.pool.fetchval("SELECT count(*) FROM coupon") == 1

@@ -1,0 +1,87 @@
+"""Redis grants nothing: down or hung, draws stay exact through PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from app.bootstrap import Services, build_services
+from app.settings import Settings
+from core.errors import AlreadyDrewToday
+from core.model import Channel, DrawResult
+from db.embedded import PrivateRedis, start_private_redis
+from tests.conftest import FakeClock
+from tests.helpers import sure_win
+
+
+@pytest.fixture
+async def private_redis() -> AsyncIterator[PrivateRedis]:
+    server = await asyncio.to_thread(start_private_redis)
+    yield server
+    server.resume()
+    server.stop()
+
+
+@pytest.fixture
+async def own_services(
+    services: Services, settings: Settings, clock: FakeClock, private_redis: PrivateRedis
+) -> AsyncIterator[Services]:
+    """The same database as `services`, with a Redis this test may stop."""
+    async with build_services(
+        settings.model_copy(update={"redis_url": private_redis.url}), clock=clock
+    ) as built:
+        yield built
+
+
+async def test_draws_stay_exact_while_redis_is_stopped_and_the_gate_returns_with_it(
+    own_services: Services, private_redis: PrivateRedis
+) -> None:
+    await own_services.campaigns.create(sure_win(total=100, daily=30))
+    await own_services.draws.draw("+85291230000", Channel.SMS)
+    private_redis.stop()
+
+    phones = [f"+8529124{i:04d}" for i in range(60)] + ["+85291230000"] * 5
+    results = await asyncio.gather(
+        *(own_services.draws.draw(p, Channel.SMS) for p in phones), return_exceptions=True
+    )
+    assert sum(isinstance(r, DrawResult) and r.won for r in results) == 29
+    assert sum(isinstance(r, AlreadyDrewToday) for r in results) == 5
+    assert not [r for r in results if not isinstance(r, DrawResult | AlreadyDrewToday)]
+    assert await own_services.pool.fetchval("SELECT count(*) FROM coupon") == 30
+    assert own_services.redis.fallbacks > 0
+
+
+async def test_a_hung_redis_costs_a_short_timeout_not_a_stuck_draw(
+    own_services: Services, private_redis: PrivateRedis
+) -> None:
+    await own_services.campaigns.create(sure_win())
+    private_redis.pause()
+    started = time.monotonic()
+    result = await own_services.draws.draw("+85291230001", Channel.SMS)
+    assert result.won
+    assert time.monotonic() - started < 3  # socket timeouts are 0.25 s, at most one retry
+
+
+async def test_when_redis_comes_back_repeats_are_answered_from_it_again(
+    services: Services, settings: Settings, clock: FakeClock
+) -> None:
+    server = await asyncio.to_thread(start_private_redis)
+    try:
+        async with build_services(
+            settings.model_copy(update={"redis_url": server.url}), clock=clock
+        ) as svc:
+            await svc.campaigns.create(sure_win())
+            server.pause()
+            await svc.draws.draw("+85291230002", Channel.SMS)  # remembered by PostgreSQL only
+            server.resume()
+            svc.redis.reset()
+            with pytest.raises(AlreadyDrewToday):  # from PostgreSQL, and now remembered in Redis
+                await svc.draws.draw("+85291230002", Channel.SMS)
+            keys = await svc.redis.client.keys(svc.redis.key("drew", "*"))
+            assert len(keys) == 1
+    finally:
+        server.resume()
+        server.stop()
