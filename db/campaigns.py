@@ -113,12 +113,12 @@ class PgCampaignStore:
                 today,
             )
             prizes = await conn.fetch(
-                """SELECT p.name, p.total_quota, p.daily_quota, p.issued,
-                          coalesce(pd.issued, 0) AS issued_today,
-                          (SELECT count(*) FROM coupon c
-                            WHERE c.prize_id = p.id AND c.redeemed_at IS NOT NULL) AS redeemed
-                     FROM prize p LEFT JOIN prize_day pd ON pd.prize_id = p.id AND pd.day = $2
-                    WHERE p.campaign_id = $1 ORDER BY p.position""",
+                """SELECT p.name, p.total_quota, p.daily_quota,
+                          count(c.id) AS issued,
+                          count(c.id) FILTER (WHERE c.issued_day = $2) AS issued_today,
+                          count(c.id) FILTER (WHERE c.redeemed_at IS NOT NULL) AS redeemed
+                     FROM prize p LEFT JOIN coupon c ON c.prize_id = p.id
+                    WHERE p.campaign_id = $1 GROUP BY p.id ORDER BY p.position""",
                 campaign.id,
                 today,
             )

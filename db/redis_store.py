@@ -24,14 +24,18 @@ log = structlog.get_logger(__name__)
 T = TypeVar("T")
 
 
-def create_redis(url: str, *, timeout: float = 0.25) -> aioredis.Redis:
-    return aioredis.Redis.from_url(
+def create_redis(url: str, *, timeout: float = 0.25, max_connections: int = 64) -> aioredis.Redis:
+    # A blocking pool: a burst waits briefly for a connection instead of failing outright.
+    pool = aioredis.BlockingConnectionPool.from_url(
         url,
+        max_connections=max_connections,
+        timeout=timeout,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
         retry=Retry(NoBackoff(), retries=1),
         health_check_interval=10,
     )
+    return aioredis.Redis.from_pool(pool)
 
 
 class SafeRedis:

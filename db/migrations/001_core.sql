@@ -24,18 +24,28 @@ CREATE TABLE prize (
     total_quota int NOT NULL CHECK (total_quota > 0),
     daily_quota int NOT NULL CHECK (daily_quota > 0 AND daily_quota <= total_quota),
     valid_days  int NOT NULL CHECK (valid_days > 0),
-    issued      int NOT NULL DEFAULT 0 CHECK (issued BETWEEN 0 AND total_quota),
+    -- Slots made so far, net of unclaimed ones given back: coupons can never outnumber it.
+    created     int NOT NULL DEFAULT 0 CHECK (created BETWEEN 0 AND total_quota),
     UNIQUE (campaign_id, position)
 );
 
--- Coupons issued per prize per campaign-local day (never the server's date).
+-- Slots made per prize per campaign-local day (never the server's date).
 CREATE TABLE prize_day (
     prize_id bigint NOT NULL REFERENCES prize ON DELETE CASCADE,
     day      date NOT NULL,
     quota    int NOT NULL,
-    issued   int NOT NULL CHECK (issued BETWEEN 0 AND quota),
+    created  int NOT NULL CHECK (created BETWEEN 0 AND quota),
     PRIMARY KEY (prize_id, day)
 );
+
+-- Unclaimed units of a prize's quota for one day. A winner deletes one with SKIP LOCKED, so
+-- concurrent winners lock different rows instead of queueing on one counter (the hot row).
+CREATE TABLE prize_slot (
+    id       bigserial PRIMARY KEY,
+    prize_id bigint NOT NULL REFERENCES prize ON DELETE CASCADE,
+    day      date NOT NULL
+);
+CREATE INDEX prize_slot_prize_day ON prize_slot (prize_id, day);
 
 CREATE TABLE customer (
     id               bigserial PRIMARY KEY,
@@ -84,7 +94,7 @@ CREATE TABLE coupon (
     redeemed_by text
 );
 CREATE INDEX coupon_customer ON coupon (customer_id, expires_at);
-CREATE INDEX coupon_prize ON coupon (prize_id);
+CREATE INDEX coupon_prize_day ON coupon (prize_id, issued_day);
 
 CREATE TABLE staff (
     phone    text PRIMARY KEY CHECK (phone ~ '^\+[1-9][0-9]{6,14}$'),

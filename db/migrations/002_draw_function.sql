@@ -20,6 +20,64 @@ LANGUAGE sql STABLE AS $$
                      AND d.local_day = p_day END
 $$;
 
+-- Slots made per refill: large enough that refills (which lock the prize row) are rare.
+CREATE FUNCTION ld_slot_batch() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 512';
+
+-- Claim one unit of a prize's quota for a local day: true when this draw wins it.
+-- Slots are made in batches, never more than the daily and the total quota allow, by one
+-- maker at a time (the prize row lock); claims themselves never wait for each other.
+CREATE FUNCTION ld_claim_slot(p_prize bigint, p_day date) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_prize       prize%ROWTYPE;
+    v_day_created int;
+    v_given_back  int;
+    v_make        int;
+BEGIN
+    DELETE FROM prize_slot WHERE id = (
+        SELECT id FROM prize_slot WHERE prize_id = p_prize AND day = p_day
+         LIMIT 1 FOR UPDATE SKIP LOCKED);
+    IF FOUND THEN RETURN true; END IF;
+
+    -- Sold out without taking any lock: the common answer once a quota is used up.
+    SELECT * INTO v_prize FROM prize WHERE id = p_prize;
+    SELECT created INTO v_day_created FROM prize_day WHERE prize_id = p_prize AND day = p_day;
+    IF coalesce(v_day_created, 0) >= v_prize.daily_quota THEN RETURN false; END IF;
+    IF v_prize.created >= v_prize.total_quota
+       AND NOT EXISTS (SELECT 1 FROM prize_slot WHERE prize_id = p_prize AND day < p_day) THEN
+        RETURN false;
+    END IF;
+
+    -- NO KEY UPDATE: draws and coupons referencing the prize (KEY SHARE) need not wait.
+    SELECT * INTO v_prize FROM prize WHERE id = p_prize FOR NO KEY UPDATE;
+    -- A maker we waited for may have left slots.
+    DELETE FROM prize_slot WHERE id = (
+        SELECT id FROM prize_slot WHERE prize_id = p_prize AND day = p_day
+         LIMIT 1 FOR UPDATE SKIP LOCKED);
+    IF FOUND THEN RETURN true; END IF;
+
+    -- Slots of past days that nobody won go back to the total.
+    WITH given_back AS (
+        DELETE FROM prize_slot WHERE id IN (
+            SELECT id FROM prize_slot WHERE prize_id = p_prize AND day < p_day
+               FOR UPDATE SKIP LOCKED)
+        RETURNING 1)
+    SELECT count(*) INTO v_given_back FROM given_back;
+
+    INSERT INTO prize_day (prize_id, day, quota, created)
+    VALUES (p_prize, p_day, v_prize.daily_quota, 0) ON CONFLICT DO NOTHING;
+    SELECT created INTO v_day_created FROM prize_day WHERE prize_id = p_prize AND day = p_day;
+    v_make := least(ld_slot_batch(), v_prize.daily_quota - v_day_created,
+                    v_prize.total_quota - (v_prize.created - v_given_back));
+    UPDATE prize SET created = created - v_given_back + greatest(v_make, 0) WHERE id = p_prize;
+    IF v_make <= 0 THEN RETURN false; END IF;
+    UPDATE prize_day SET created = created + v_make WHERE prize_id = p_prize AND day = p_day;
+    -- This draw keeps the first new slot: make the rest.
+    INSERT INTO prize_slot (prize_id, day) SELECT p_prize, p_day FROM generate_series(2, v_make);
+    RETURN true;
+END
+$$;
+
 CREATE FUNCTION ld_draw(p_campaign bigint, p_phone text, p_day date, p_channel text,
                         p_request text, p_prize bigint, p_code text, p_expires timestamptz,
                         p_now timestamptz)
@@ -81,18 +139,9 @@ BEGIN
         RETURN;
     END IF;
 
-    -- Take one unit of the daily and the total quota, both or neither. A lost race is
-    -- "no prize": the conditional updates wait on the row lock and re-check the count.
-    INSERT INTO prize_day AS pd (prize_id, day, quota, issued)
-    SELECT pz.id, p_day, pz.daily_quota, 1 FROM prize pz WHERE pz.id = p_prize
-    ON CONFLICT (prize_id, day) DO UPDATE SET issued = pd.issued + 1 WHERE pd.issued < pd.quota;
-    IF FOUND THEN
-        UPDATE prize SET issued = issued + 1 WHERE id = p_prize AND issued < total_quota
-        RETURNING name INTO v_prize_name;
-        IF NOT FOUND THEN
-            -- Total reached: give back the daily unit (its row is locked by us).
-            UPDATE prize_day SET issued = issued - 1 WHERE prize_id = p_prize AND day = p_day;
-        END IF;
+    -- One unit of the day's quota, or none: a lost race is "no prize".
+    IF ld_claim_slot(p_prize, p_day) THEN
+        SELECT pz.name INTO v_prize_name FROM prize pz WHERE pz.id = p_prize;
     END IF;
     IF v_prize_name IS NULL THEN
         RETURN QUERY SELECT 'sold_out', 'new', p_request, NULL::text, NULL::text,

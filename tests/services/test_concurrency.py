@@ -23,14 +23,23 @@ async def draw_all(services: Services, phones: list[str]) -> list[DrawResult | B
 
 
 async def assert_counters_agree_with_coupons(services: Services) -> None:
-    mismatched = await services.pool.fetchval(
-        """SELECT count(*) FROM prize p
-            WHERE p.issued <> (SELECT count(*) FROM coupon c WHERE c.prize_id = p.id)
-               OR EXISTS (SELECT 1 FROM prize_day pd WHERE pd.prize_id = p.id AND pd.issued <>
-                          (SELECT count(*) FROM coupon c
-                            WHERE c.prize_id = p.id AND c.issued_day = pd.day))"""
+    """Every slot made is a coupon or still unclaimed; no day made more than its quota."""
+    prizes = await services.pool.fetch(
+        """SELECT p.created, p.total_quota,
+                  (SELECT count(*) FROM coupon c WHERE c.prize_id = p.id) AS coupons,
+                  (SELECT count(*) FROM prize_slot s WHERE s.prize_id = p.id) AS slots
+             FROM prize p"""
     )
-    assert mismatched == 0
+    for p in prizes:
+        assert p["created"] == p["coupons"] + p["slots"] <= p["total_quota"]
+    days = await services.pool.fetch(
+        """SELECT pd.created, pd.quota,
+                  (SELECT count(*) FROM coupon c
+                    WHERE c.prize_id = pd.prize_id AND c.issued_day = pd.day) AS coupons
+             FROM prize_day pd"""
+    )
+    for d in days:
+        assert d["coupons"] <= d["created"] <= d["quota"]
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
@@ -46,6 +55,8 @@ async def test_500_concurrent_winners_never_exceed_daily_or_total_quota(
         assert not [r for r in results if isinstance(r, BaseException)]
         issued_per_day.append(sum(1 for r in results if isinstance(r, DrawResult) and r.won))
     assert issued_per_day == [20, 20, 10]
+    days = await services.pool.fetch("SELECT created FROM prize_day ORDER BY day")
+    assert [d["created"] for d in days] == [20, 20, 10]
     assert await services.pool.fetchval("SELECT count(*) FROM coupon") == 50
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1500
     await assert_counters_agree_with_coupons(services)

@@ -30,8 +30,8 @@ async def test_daily_quota_rolls_over_at_hong_kong_midnight_not_utc_midnight(
     assert not (await services.draws.draw("+85291230002", Channel.SMS, "HONGKONG")).won
     clock.set(datetime(2026, 12, 10, 16, 0, tzinfo=UTC))  # 00:00 local, 11 Dec; UTC still 10th
     assert (await services.draws.draw("+85291230002", Channel.SMS, "HONGKONG")).won
-    days = await services.pool.fetch("SELECT day, issued FROM prize_day ORDER BY day")
-    assert [(str(r["day"]), r["issued"]) for r in days] == [("2026-12-10", 1), ("2026-12-11", 1)]
+    days = await services.pool.fetch("SELECT day, created FROM prize_day ORDER BY day")
+    assert [(str(r["day"]), r["created"]) for r in days] == [("2026-12-10", 1), ("2026-12-11", 1)]
 
 
 @pytest.mark.parametrize(

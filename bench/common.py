@@ -1,0 +1,110 @@
+"""Shared bench plumbing: a throwaway database, latency summaries, pgbench, /proc CPU."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import statistics
+import subprocess
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from db.migrate import migrate
+from db.pool import create_pool
+
+RESULTS = Path(__file__).parent / "results"
+ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))
+
+
+@asynccontextmanager
+async def scratch_database() -> AsyncIterator[str]:
+    """A fresh, migrated database for one bench run, dropped afterwards."""
+    name = f"ld_bench_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(ADMIN_URL)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = with_database(ADMIN_URL, name)
+    pool = await create_pool(url, min_size=1, max_size=2)
+    await migrate(pool)
+    await pool.close()
+    try:
+        yield url
+    finally:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+def summarise(latencies_s: list[float], elapsed_s: float, errors: int = 0) -> dict[str, Any]:
+    ordered = sorted(latencies_s)
+
+    def pct(p: float) -> float:
+        return round(1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))], 2)
+
+    return {
+        "requests": len(ordered),
+        "errors": errors,
+        "seconds": round(elapsed_s, 2),
+        "per_second": round(len(ordered) / elapsed_s, 1),
+        "p50_ms": round(1000 * statistics.median(ordered), 2) if ordered else None,
+        "p95_ms": pct(0.95) if ordered else None,
+        "p99_ms": pct(0.99) if ordered else None,
+        "p999_ms": pct(0.999) if ordered else None,
+    }
+
+
+def run_pgbench(database_url: str, script: str, clients: int, seconds: int) -> dict[str, Any]:
+    """pgbench on a custom script: the database's own limit for that transaction."""
+    pgbench = shutil.which("pgbench")
+    if pgbench is None:
+        from db.embedded import pgbench_path
+
+        pgbench = str(pgbench_path())
+    parts = urlsplit(database_url)
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write(script)
+    command = [
+        pgbench, "-n", "-M", "prepared", "-c", str(clients), "-j", "2", "-T", str(seconds),
+        "-f", f.name, "-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432),
+        "-U", parts.username or "postgres", parts.path.lstrip("/"),
+    ]  # fmt: skip
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    os.unlink(f.name)
+    tps = next(line for line in out.splitlines() if line.startswith("tps"))
+    latency = next(line for line in out.splitlines() if line.startswith("latency average"))
+    return {
+        "clients": clients,
+        "seconds": seconds,
+        "tps": round(float(tps.split("=")[1].split()[0]), 1),
+        "latency_avg_ms": float(latency.split("=")[1].split()[0]),
+    }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its reaped children, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = sum(int(x) for x in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def save(name: str, result: dict[str, Any]) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return path
+
+
+async def gather_bounded(coros: list[Any]) -> list[Any]:
+    return await asyncio.gather(*coros)
