@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
 import structlog
+from aiogram import Bot
 
+from app.metrics import Metrics
+from app.outbox_wiring import Outbox, build_outbox
 from app.settings import Settings
-from core.ports import Clock, RandomSource, SystemRandomSource
+from app.telemetry import AppTelemetry
+from bot.client import open_bot
+from bot.sender import TelegramSender
+from core.model import Channel
+from core.ports import Clock, RandomSource, Sender, SmsStore, SystemRandomSource
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService, StaffService
@@ -24,6 +31,8 @@ from db.migrate import migrate
 from db.people import PgCustomerStore, PgStaffStore
 from db.pool import create_pool
 from db.redis_store import RedisDrawGate, RedisRateLimiter, SafeRedis, create_redis
+from db.sms import PgSmsStore
+from sms.sender import TwilioConfig, open_sms_sender
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +53,13 @@ class Services:
     redemptions: RedemptionService
     customers: CustomerService
     staff: StaffService
+    sms_store: SmsStore
+    sms_sender: Sender  # SMS_BACKEND, behind the anti-pumping guard
+    metrics: Metrics
+    telemetry: AppTelemetry  # log line + metrics per draw, redemption and send
+    telegram_bot: Bot | None  # TELEGRAM_BOT_TOKEN set: the webhook/polling and sender's bot
+    telegram_sender: Sender | None
+    outbox: Outbox  # queueing, reminders, dispatcher (ticked by app/scheduler.py)
 
 
 @asynccontextmanager
@@ -55,7 +71,11 @@ async def build_services(
     apply_migrations: bool = False,
 ) -> AsyncIterator[Services]:
     async with AsyncExitStack() as stack:
-        database_url, redis_url = await _urls(settings, stack)
+        if settings.embedded:
+            settings = await asyncio.to_thread(stack.enter_context, embedded_servers(settings))
+        assert settings.database_url is not None
+        assert settings.redis_url is not None
+        database_url, redis_url = settings.database_url, settings.redis_url
         pool = await create_pool(
             database_url,
             max_size=settings.pool_max_size,
@@ -72,6 +92,20 @@ async def build_services(
         campaign_store = CachedCampaignStore(pool, redis)
         limiter = RedisRateLimiter(redis)
         staff_store = PgStaffStore(pool)
+        metrics = Metrics(redis_fallbacks=lambda: redis.fallbacks)
+        telemetry = AppTelemetry(metrics)
+        customers = CustomerService(PgCustomerStore(pool), clock)
+        sms_store = PgSmsStore(pool)
+        sms_sender = await stack.enter_async_context(
+            open_sms_sender(
+                _twilio_config(settings), sms_store, customers, settings.allowed_countries
+            )
+        )
+        telegram_bot = await _telegram_bot(settings, stack)
+        telegram_sender = TelegramSender(telegram_bot, customers) if telegram_bot else None
+        senders: dict[Channel, Sender] = {Channel.SMS: sms_sender}
+        if telegram_sender is not None:
+            senders[Channel.TELEGRAM] = telegram_sender
         yield Services(
             settings=settings,
             pool=pool,
@@ -84,25 +118,74 @@ async def build_services(
                 RedisDrawGate(redis),
                 clock,
                 random or SystemRandomSource(),
+                telemetry,
             ),
             spam=SpamGuard(limiter),
-            redemptions=RedemptionService(staff_store, PgRedemptionStore(pool), limiter, clock),
-            customers=CustomerService(PgCustomerStore(pool), clock),
+            redemptions=RedemptionService(
+                staff_store, PgRedemptionStore(pool), limiter, clock, telemetry=telemetry
+            ),
+            customers=customers,
             staff=StaffService(staff_store, clock),
+            sms_store=sms_store,
+            sms_sender=sms_sender,
+            metrics=metrics,
+            telemetry=telemetry,
+            telegram_bot=telegram_bot,
+            telegram_sender=telegram_sender,
+            outbox=build_outbox(
+                settings,
+                pool,
+                campaign_store,
+                clock,
+                random or SystemRandomSource(),
+                senders,
+                telemetry,
+            ),
         )
 
 
-async def _urls(settings: Settings, stack: AsyncExitStack) -> tuple[str, str]:
-    """The configured servers, or embedded ones (never in production) for what is unset."""
-    database_url, redis_url = settings.database_url, settings.redis_url
-    if database_url is None:
-        log.warning("embedded_postgres", warning="DATABASE_URL unset: local use only")
-        server = await asyncio.to_thread(embedded.start_postgres, settings.data_dir.resolve())
-        stack.callback(server.stop)
-        database_url = server.url
-    if redis_url is None:
-        log.warning("embedded_redis", warning="REDIS_URL unset: local use only")
-        redis_server = await asyncio.to_thread(embedded.start_redis, settings.data_dir.resolve())
-        stack.callback(redis_server.stop)
-        redis_url = redis_server.url
-    return database_url, redis_url
+@contextmanager
+def embedded_servers(settings: Settings) -> Iterator[Settings]:
+    """`settings` with embedded servers (never in production) for the URLs left unset."""
+    with ExitStack() as stack:
+        urls = {}
+        if settings.database_url is None:
+            log.warning("embedded_postgres", warning="DATABASE_URL unset: local use only")
+            postgres = embedded.start_postgres(settings.data_dir.resolve())
+            stack.callback(postgres.stop)
+            urls["database_url"] = postgres.url
+        if settings.redis_url is None:
+            log.warning("embedded_redis", warning="REDIS_URL unset: local use only")
+            redis_server = embedded.start_redis(settings.data_dir.resolve())
+            stack.callback(redis_server.stop)
+            urls["redis_url"] = redis_server.url
+        yield settings.model_copy(update=urls)
+
+
+def _twilio_config(settings: Settings) -> TwilioConfig | None:
+    """Twilio when SMS_BACKEND=twilio and its credentials are set; else the console."""
+    token = settings.twilio_auth_token
+    if (
+        settings.sms_backend != "twilio"
+        or not settings.twilio_account_sid
+        or token is None
+        or not settings.twilio_from
+    ):
+        return None
+    return TwilioConfig(
+        account_sid=settings.twilio_account_sid,
+        auth_token=token.get_secret_value(),
+        sender=settings.twilio_from,
+        status_callback_url=settings.public_base_url.rstrip("/") + "/sms/status",
+        api_base=settings.twilio_api_base,
+        timeout_seconds=settings.twilio_timeout_seconds,
+    )
+
+
+async def _telegram_bot(settings: Settings, stack: AsyncExitStack) -> Bot | None:
+    """The bot, when TELEGRAM_BOT_TOKEN is set; its HTTP session closes with the stack."""
+    if settings.telegram_bot_token is None:
+        return None
+    return await stack.enter_async_context(
+        open_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,8 +16,11 @@ import yaml
 
 from app.bootstrap import Services, build_services
 from app.logs import configure_logging
+from app.outbox_cli import outbox_commands
 from app.settings import Settings
+from app.telegram_wiring import telegram_cli
 from core.errors import InvalidCampaign, LuckyDrawError
+from core.model import Channel
 from core.phone import parse_phone
 from db.migrate import migrate as apply_migrations
 
@@ -26,6 +30,7 @@ campaign_cli = typer.Typer(no_args_is_help=True, help="Create and watch campaign
 staff_cli = typer.Typer(no_args_is_help=True, help="Shop staff who may redeem coupons.")
 cli.add_typer(campaign_cli, name="campaign")
 cli.add_typer(staff_cli, name="staff")
+cli.add_typer(telegram_cli, name="telegram")
 
 
 def main() -> None:
@@ -56,6 +61,9 @@ def _refusals() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
+cli.add_typer(outbox_commands(_run), name="outbox")
+
+
 def _echo_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2, default=str, ensure_ascii=False))
 
@@ -79,12 +87,28 @@ def migrate() -> None:
 
 
 @cli.command()
+def chat(phone: str) -> None:
+    """Talk to the service as the SMS customer PHONE: each line you type is one text message."""
+    from app.sms_wiring import sms_conversation
+    from sms.chat import run_chat
+
+    async def work(services: Services) -> None:
+        conversation = sms_conversation(services, Channel.CHAT)
+        await run_chat(conversation, _phone(services, phone), sys.stdin, sys.stdout)
+
+    _run(work)
+
+
+@cli.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Overrides HOST.")] = None,
     port: Annotated[int | None, typer.Option(help="Overrides PORT.")] = None,
     seed: Annotated[
         Path | None, typer.Option(help="Campaign file to load when there is no campaign yet.")
     ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=32, help="Processes sharing the port (SO_REUSEPORT).")
+    ] = 1,
 ) -> None:
     """Serve HTTP (webhooks, admin API, health) until interrupted."""
     from app.serve import run_server
@@ -96,7 +120,7 @@ def serve(
         settings.port = port
     with _refusals():
         seed_data = load_campaign_file(seed) if seed else None
-    run_server(settings, seed=seed_data)
+    run_server(settings, seed=seed_data, workers=workers)
 
 
 @campaign_cli.command("create")

@@ -37,6 +37,7 @@ __all__ = [
     "ErrorDetail",
     "ErrorOut",
     "Handler",
+    "RawBody",
     "ResponseSpec",
     "error_middleware",
     "json_response",
@@ -46,10 +47,19 @@ __all__ = [
 ]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-# A response is described by a model, `list[Model]`, or None (no body, e.g. 204).
+# A response is described by a model, `list[Model]`, a RawBody, or None (no body, e.g. 204).
 # Typed `object` because `list[Model]` is a GenericAlias, not a type; checked in route().
 ResponseSpec = object
 M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class RawBody:
+    """A response that is not JSON, e.g. `RawBody("text/csv")` for a streamed export."""
+
+    media_type: str
+    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "string"})
+
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 SECURITY_SCHEME = "bearerAuth"
@@ -312,9 +322,15 @@ class ApiSpec:
             raise ValueError(f"duplicate operationId {op_id!r}; pass operation_id=")
         resp: dict[int, ResponseSpec] = dict(responses or {})
         for status, spec in resp.items():
-            if spec is not None and not _is_model(spec) and _list_item(spec) is None:
+            if (
+                spec is not None
+                and not _is_model(spec)
+                and _list_item(spec) is None
+                and not isinstance(spec, RawBody)
+            ):
                 raise TypeError(
-                    f"{method} {path} {status}: expected a model, list[Model] or None, got {spec!r}"
+                    f"{method} {path} {status}: expected a model, list[Model], RawBody or None,"
+                    f" got {spec!r}"
                 )
         if body is not None:
             for status in (400, 413, 415):
@@ -468,6 +484,8 @@ class ApiSpec:
             out = {"description": f"HTTP {status}"}
         if _is_model(spec):
             out["content"] = {"application/json": {"schema": ref(spec, "serialization")}}
+        elif isinstance(spec, RawBody):
+            out["content"] = {spec.media_type: {"schema": dict(spec.schema)}}
         elif (item := _list_item(spec)) is not None:
             out["content"] = {
                 "application/json": {

@@ -3,31 +3,73 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import signal
+import threading
+from contextlib import AsyncExitStack
 from typing import Any
 
 import structlog
 import uvloop
 from aiohttp import web
 
-from app.bootstrap import build_services
+from app.bootstrap import Services, build_services, embedded_servers
 from app.logs import configure_logging
+from app.scheduler import running_scheduler
 from app.server import create_app
 from app.settings import Settings
 
 log = structlog.get_logger(__name__)
 
 
-def run_server(settings: Settings, *, seed: Any = None) -> None:
+def run_server(settings: Settings, *, seed: Any = None, workers: int = 1) -> None:
+    """Serve in this process, or in `workers` processes sharing the port (SO_REUSEPORT)."""
     configure_logging(settings.log_format, settings.log_level)
-    uvloop.run(_serve(settings, seed))
+    if workers <= 1:
+        uvloop.run(_serve(settings, seed))
+        return
+    with embedded_servers(settings) as shared:
+        uvloop.run(_prepare(shared, seed))
+        # Spawned, not forked: each worker builds its own loop, pool and clients.
+        context = multiprocessing.get_context("spawn")
+        processes = [
+            context.Process(target=_worker, args=(shared, i == 0), name=f"worker-{i}")
+            for i in range(workers)
+        ]
+        for process in processes:
+            process.start()
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        while not stop.is_set() and all(p.is_alive() for p in processes):
+            stop.wait(0.5)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=30)
 
 
-async def _serve(settings: Settings, seed: Any) -> None:
+def _worker(settings: Settings, scheduler: bool) -> None:
+    configure_logging(settings.log_format, settings.log_level)
+    # One scheduler is enough: its ticks are safe to run anywhere, but need not run twice.
+    uvloop.run(_serve(settings.model_copy(update={"scheduler": scheduler}), None, migrate=False))
+
+
+async def _prepare(settings: Settings, seed: Any) -> None:
+    """Migrate and seed once, before any worker starts."""
     async with build_services(settings, apply_migrations=True) as services:
-        if seed is not None and not await services.campaigns.list():
-            campaign = await services.campaigns.create(seed)
-            log.info("seeded_campaign", id=campaign.id, keyword=campaign.keyword)
+        await _seed(services, seed)
+
+
+async def _seed(services: Services, seed: Any) -> None:
+    if seed is not None and not await services.campaigns.list():
+        campaign = await services.campaigns.create(seed)
+        log.info("seeded_campaign", id=campaign.id, keyword=campaign.keyword)
+
+
+async def _serve(settings: Settings, seed: Any, *, migrate: bool = True) -> None:
+    async with build_services(settings, apply_migrations=migrate) as services:
+        await _seed(services, seed)
         runner = web.AppRunner(create_app(services), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port, reuse_port=True)
@@ -38,7 +80,10 @@ async def _serve(settings: Settings, seed: Any) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await stop.wait()
+            async with AsyncExitStack() as jobs:
+                if settings.scheduler:
+                    await jobs.enter_async_context(running_scheduler(services.outbox))
+                await stop.wait()
         finally:
             await runner.cleanup()
             log.info("stopped")

@@ -6,7 +6,11 @@ import asyncio
 
 from aiohttp import web
 
+from app.api import add_admin_api
 from app.bootstrap import Services
+from app.metrics import add_metrics
+from app.sms_wiring import add_sms
+from app.telegram_wiring import add_telegram
 from db.migrate import pending
 
 SERVICES = web.AppKey("services", Services)
@@ -15,8 +19,13 @@ SERVICES = web.AppKey("services", Services)
 def create_app(services: Services) -> web.Application:
     app = web.Application(client_max_size=64 * 1024)
     app[SERVICES] = services
+    # First: its middleware times everything after it.
+    add_metrics(app, services.metrics, outbox_depth=services.outbox.service.depth)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    add_sms(app, services)
+    add_telegram(app, services)
+    add_admin_api(app, services)
     return app
 
 

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     telegram_rate_per_second: float = 25.0
 
     quiet_hours: tuple[time, time] = (time(21, 0), time(9, 0))
+    outbox_max_attempts: int = Field(default=6, ge=1)  # then the message is dead
+    outbox_retry_seconds: float = Field(default=30.0, gt=0)  # first backoff; doubles per try
+    # A claim outlives the send-slot horizon (10 s) plus a provider timeout, or a slow
+    # instance's message would be claimed again while still in flight.
+    outbox_lease_seconds: float = Field(default=60.0, ge=30)
+    scheduler: bool = True  # SCHEDULER=false: this instance serves HTTP only
     pool_max_size: int = Field(default=20, ge=1)
     db_command_timeout: float = Field(default=5.0, gt=0)
 

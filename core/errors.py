@@ -4,6 +4,7 @@
     ├── InvalidInput                 bad data from a caller; names the field
     │   ├── InvalidPhone
     │   ├── InvalidCampaign
+    │   │   └── InvalidTransition   e.g. resuming an ended campaign
     │   └── KeywordTaken
     ├── NotFound
     │   ├── CampaignNotFound
@@ -47,6 +48,12 @@ class InvalidPhone(InvalidInput):
 
 class InvalidCampaign(InvalidInput):
     code = "invalid_campaign"
+
+
+class InvalidTransition(InvalidCampaign):
+    """The campaign's status does not allow this action (the request is fine, the state not)."""
+
+    code = "invalid_transition"
 
 
 class KeywordTaken(InvalidInput):
@@ -93,18 +100,20 @@ class CampaignClosed(LuckyDrawError):
 class AlreadyDrewToday(LuckyDrawError):
     code = "already_drew"
 
-    def __init__(self, campaign_name: str, next_draw_at: datetime) -> None:
+    def __init__(self, campaign_name: str, next_draw_at: datetime, timezone: str = "UTC") -> None:
         super().__init__(f"already drew today in {campaign_name!r}; next draw from {next_draw_at}")
         self.campaign_name = campaign_name
         self.next_draw_at = next_draw_at
+        self.timezone = timezone  # the campaign's, to tell the customer in local time
 
 
 class RateLimited(LuckyDrawError):
     code = "rate_limited"
 
-    def __init__(self, retry_after_seconds: int) -> None:
+    def __init__(self, retry_after_seconds: int, first: bool = True) -> None:
         super().__init__(f"too many requests; retry in {retry_after_seconds} s")
         self.retry_after_seconds = retry_after_seconds
+        self.first = first  # the first refusal in this window: later ones may go unanswered
 
 
 class NotStaff(LuckyDrawError):

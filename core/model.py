@@ -96,6 +96,7 @@ class Customer:
     language: Language | None
     opted_out: bool
     telegram_user_id: int | None = None
+    telegram_blocked: bool = False  # the bot was blocked: send nothing on Telegram
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,7 @@ class DrawResult:
     code: str | None = None
     expires_at: datetime | None = None
     replayed: bool = False
+    timezone: str = "UTC"  # the campaign's: replies show dates in it
 
     @property
     def won(self) -> bool:
@@ -155,6 +157,30 @@ class Coupon:
     expires_at: datetime
     redeemed_at: datetime | None = None
     phone: str | None = None
+    timezone: str = "UTC"  # the campaign's: replies show dates in it
+
+
+@dataclass(frozen=True, slots=True)
+class DrawSummary:
+    """One past draw of a customer, as an operator reviews it."""
+
+    campaign_id: int
+    campaign_name: str
+    local_day: date
+    channel: Channel
+    outcome: DrawOutcome
+    drawn_at: datetime
+    prize_name: str | None = None
+    code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerHistory:
+    """A customer with their latest draws and coupons (redeemed and expired ones too)."""
+
+    customer: Customer
+    draws: tuple[DrawSummary, ...]
+    coupons: tuple[Coupon, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,3 +237,93 @@ class OutgoingMessage:
     phone: str
     telegram_chat_id: int | None = None
     campaign_keyword: str | None = None  # lets Telegram add a Draw button to a reminder
+    language: Language | None = None  # of the body; labels Telegram's buttons to match
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"  # waits for its next attempt
+    SENDING = "sending"  # claimed by a dispatcher until its lease ends
+    SENT = "sent"
+    DEAD = "dead"  # gave up after the last attempt; `luckydraw outbox retry-dead` revives it
+    SKIPPED = "skipped"  # deliberately not sent (opted out, blocked, quiet hours, played)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedMessage:
+    """An outbox row a dispatcher holds until `claimed_until`, to send at `send_at`."""
+
+    id: int
+    customer_id: int
+    channel: Channel
+    kind: MessageKind
+    body: str
+    attempts: int  # including this one
+    claim: str  # the claim's token: results are recorded only while it is still ours
+    send_at: datetime  # the slot the channel's send rate reserved for it
+    not_after: datetime | None = None
+    campaign_keyword: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """What is true of a message's recipient just before it is sent."""
+
+    phone: str
+    language: Language | None
+    opted_out: bool
+    telegram_chat_id: int | None
+    telegram_blocked: bool
+    stale: str | None = None  # why the message no longer makes sense, e.g. "played today"
+
+
+@dataclass(frozen=True, slots=True)
+class DueReminder:
+    """A campaign whose reminder is due now: its local day, send window and bodies."""
+
+    campaign_id: int
+    local_day: date
+    opens: datetime
+    closes: datetime
+    bodies: dict[str, str]  # "<channel>:<language>" -> text
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiringCoupon:
+    coupon_id: int
+    customer_id: int
+    campaign_id: int
+    channel: Channel
+    code: str
+    prize_name: str
+    expires_at: datetime
+    language: Language
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message to put in the outbox; `dedupe_key` makes enqueueing it twice a no-op."""
+
+    customer_id: int
+    channel: Channel
+    kind: MessageKind
+    body: str
+    dedupe_key: str
+    next_attempt_at: datetime
+    not_after: datetime | None = None
+    campaign_id: int | None = None
+    coupon_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxCount:
+    channel: Channel
+    kind: MessageKind
+    status: OutboxStatus
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStats:
+    counts: tuple[OutboxCount, ...]
+    due_now: int  # pending rows whose time has come, plus claims past their lease
+    oldest_due_at: datetime | None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
@@ -13,13 +13,21 @@ from core.model import (
     CampaignStats,
     CampaignStatus,
     Channel,
+    ClaimedMessage,
     Coupon,
     Customer,
     DrawRecord,
     DrawRequest,
     DrawResult,
+    DrawSummary,
+    DueReminder,
+    ExpiringCoupon,
     Language,
+    NewMessage,
+    OutboxStats,
+    OutboxStatus,
     OutgoingMessage,
+    Recipient,
     Redemption,
     Staff,
 )
@@ -54,6 +62,9 @@ class CampaignStore(Protocol):
     async def by_keyword(self, keyword: str) -> Sequence[Campaign]: ...
     async def set_status(self, campaign_id: int, status: CampaignStatus) -> Campaign | None: ...
     async def stats(self, campaign: Campaign, today: date) -> CampaignStats: ...
+    def winners(self, campaign_id: int) -> AsyncGenerator[Coupon, None]:
+        """Every coupon of the campaign with its owner's phone, streamed in bounded memory."""
+        ...
 
 
 class DrawStore(Protocol):
@@ -99,6 +110,17 @@ class CustomerStore(Protocol):
     ) -> None: ...
     async def set_language(self, phone: str, language: Language, now: datetime) -> None: ...
     async def coupons(self, phone: str, now: datetime) -> Sequence[Coupon]: ...
+    async def by_telegram(self, user_id: int) -> Customer | None: ...
+    async def link_telegram(self, phone: str, user_id: int, now: datetime) -> Customer:
+        """Tie `user_id` to `phone` (creating the customer), moving it off any other phone."""
+        ...
+
+    async def set_telegram_blocked(self, phone: str, blocked: bool, now: datetime) -> None: ...
+    async def history(
+        self, phone: str, limit: int
+    ) -> tuple[Sequence[DrawSummary], Sequence[Coupon]]:
+        """The latest `limit` draws and coupons (any state), newest first."""
+        ...
 
 
 class StaffStore(Protocol):
@@ -122,6 +144,18 @@ class RedemptionStore(Protocol):
     async def failures_since(self, staff_phone: str, since: datetime) -> int: ...
 
 
+class Deduplicator(Protocol):
+    """Remembers keys (a webhook's delivery id) so a redelivery is handled once."""
+
+    async def claim(self, key: str, ttl_seconds: int) -> bool:
+        """True the first time `key` is seen in the TTL, and whenever its store is away."""
+        ...
+
+    async def release(self, key: str) -> None:
+        """Forget `key`: its handling failed and the redelivery must run again."""
+        ...
+
+
 class RecipientUnreachable(Exception):
     """Permanent: the recipient opted out at the provider (Twilio 21610) or blocked the bot.
 
@@ -137,7 +171,139 @@ class SendFailed(Exception):
         self.retry_after = retry_after
 
 
+class RecipientNotAllowed(RecipientUnreachable):
+    """Refused before reaching the provider: opted out, never texted us, or not an allowed
+    country (the SMS anti-pumping guard). Nothing to mark; never retried."""
+
+
 class Sender(Protocol):
     """Delivers one message on one channel; answers the provider's message id."""
 
     async def send(self, message: OutgoingMessage) -> str | None: ...
+
+
+class SmsStore(Protocol):
+    """Inbound SMS with their replies, who may be texted, and outbound delivery status."""
+
+    async def begin_inbound(
+        self, message_sid: str, phone: str, body: str, now: datetime
+    ) -> str | None:
+        """Record a signed inbound message and that `phone` texted us.
+
+        Answers the stored reply when this message was answered before (a retried webhook).
+        """
+        ...
+
+    async def finish_inbound(self, message_sid: str, reply: str, now: datetime) -> None: ...
+
+    async def may_text(self, phone: str) -> bool:
+        """Has `phone` texted us, and not opted out since?"""
+        ...
+
+    async def record_status(
+        self,
+        message_sid: str,
+        phone: str | None,
+        status: str,
+        rank: int,
+        error_code: int | None,
+        now: datetime,
+    ) -> None:
+        """Keep the furthest delivery status (callbacks may arrive out of order)."""
+        ...
+
+
+class Telemetry(Protocol):
+    """Where use cases report each draw, redemption and send (app/: a log line and metrics).
+
+    Phones arrive unmasked; the implementation masks them before they leave the process.
+    """
+
+    def drew(self, phone: str, channel: Channel, outcome: str, result: DrawResult | None) -> None:
+        """`outcome` is a DrawOutcome value, "replayed", or the refusal's error code."""
+        ...
+
+    def redeemed(self, staff_phone: str, status: str, code: str | None) -> None: ...
+
+    def sent(self, message: OutgoingMessage, status: str) -> None: ...
+
+
+class NoTelemetry:
+    """Reports go nowhere (services built without an observer, e.g. in pure tests)."""
+
+    def drew(self, phone: str, channel: Channel, outcome: str, result: DrawResult | None) -> None:
+        pass
+
+    def redeemed(self, staff_phone: str, status: str, code: str | None) -> None:
+        pass
+
+    def sent(self, message: OutgoingMessage, status: str) -> None:
+        pass
+
+
+class OutboxStore(Protocol):
+    """The outbox table: enqueue once, claim under a lease, settle while the claim is ours."""
+
+    async def enqueue_reminders(self, due: Sequence[DueReminder], now: datetime) -> int:
+        """One set-based INSERT … SELECT for every due campaign; answers the rows added."""
+        ...
+
+    async def expiring_coupons(
+        self, campaign_id: int, expires_from: datetime, expires_to: datetime, issued_before: date
+    ) -> Sequence[ExpiringCoupon]:
+        """Unredeemed coupons of reachable customers expiring in [from, to), not yet noticed."""
+        ...
+
+    async def enqueue(self, messages: Sequence[NewMessage], now: datetime) -> int:
+        """Add what is not there yet (by dedupe key); answers the rows added."""
+        ...
+
+    async def enqueue_coupon(self, code: str, body: str, send_at: datetime, now: datetime) -> bool:
+        """Queue the delivery of a coupon to its owner, once; False if it was queued already."""
+        ...
+
+    async def record_reply(
+        self, phone: str, channel: Channel, body: str, request_id: str, now: datetime
+    ) -> None: ...
+
+    async def claim(
+        self,
+        channel: Channel,
+        limit: int,
+        now: datetime,
+        lease_seconds: float,
+        spacing_seconds: float | None,
+        horizon_seconds: float,
+    ) -> Sequence[ClaimedMessage]:
+        """Due rows (and claims past their lease), skipping rows other instances hold.
+
+        With `spacing_seconds`, each claimed row gets the next free send slot of the channel,
+        shared by all instances, and no more rows are claimed than fit in the horizon.
+        """
+        ...
+
+    async def recipient(self, message_id: int, claim: str, now: datetime) -> Recipient | None:
+        """The recipient as they are now; None unless the claim is still ours and unexpired."""
+        ...
+
+    async def settle(
+        self,
+        message_id: int,
+        claim: str,
+        status: OutboxStatus,
+        now: datetime,
+        *,
+        provider_id: str | None = None,
+        error: str | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> bool:
+        """Record a result while the claim is still ours; False if the lease was lost."""
+        ...
+
+    async def stats(self, now: datetime) -> OutboxStats: ...
+
+    async def depth(self) -> int:
+        """Messages not yet settled (pending or claimed)."""
+        ...
+
+    async def retry_dead(self, now: datetime) -> int: ...

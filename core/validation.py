@@ -24,6 +24,7 @@ CAMPAIGN_FIELDS = frozenset(
 PRIZE_FIELDS = frozenset({"name", "probability", "total_quota", "daily_quota", "valid_days"})
 MAX_PRIZES = 50
 MAX_QUOTA = 100_000_000
+MIN_YEAR, MAX_YEAR = 2000, 2999
 
 
 def campaign_from_mapping(data: Any) -> CampaignSpec:
@@ -83,6 +84,9 @@ def _instant(data: Mapping[str, Any], field: str) -> datetime:
         raise InvalidCampaign(f"{field} is required (ISO 8601 with offset)", field=field)
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidCampaign(f"{field} needs a UTC offset, e.g. +08:00", field=field)
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        # Also keeps conversions to UTC away from datetime's year 1 and 9999 limits.
+        raise InvalidCampaign(f"{field} must be in {MIN_YEAR}-{MAX_YEAR}", field=field)
     return value
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-from core.model import Channel, Coupon, Customer, Language, Staff
+from core.model import Channel, Coupon, Customer, DrawOutcome, DrawSummary, Language, Staff
 
 _UPSERT_CUSTOMER = """
 INSERT INTO customer (phone, last_channel, created_at) VALUES ($1, $2, $3)
@@ -60,7 +60,7 @@ class PgCustomerStore:
     async def coupons(self, phone: str, now: datetime) -> Sequence[Coupon]:
         rows = await self._pool.fetch(
             """SELECT c.code, p.name AS prize_name, cp.name AS campaign_name, c.issued_at,
-                      c.expires_at, c.redeemed_at
+                      c.expires_at, c.redeemed_at, cp.timezone
                  FROM customer cu
                  JOIN coupon c ON c.customer_id = cu.id
                  JOIN prize p ON p.id = c.prize_id
@@ -71,6 +71,101 @@ class PgCustomerStore:
             now,
         )
         return [Coupon(**dict(r)) for r in rows]
+
+    async def by_telegram(self, user_id: int) -> Customer | None:
+        row = await self._pool.fetchrow(
+            "SELECT * FROM customer WHERE telegram_user_id = $1", user_id
+        )
+        return _customer(row) if row else None
+
+    async def link_telegram(self, phone: str, user_id: int, now: datetime) -> Customer:
+        async with self._pool.acquire() as conn, conn.transaction():
+            # Serialise links of one Telegram account, so moving it between phones cannot
+            # trip the unique key when the same contact arrives twice at once.
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended('telegram:' || $1::bigint, 0))",
+                user_id,
+            )
+            await conn.execute(
+                """UPDATE customer SET telegram_user_id = NULL
+                    WHERE telegram_user_id = $1 AND phone <> $2""",
+                user_id,
+                phone,
+            )
+            row = await conn.fetchrow(
+                """INSERT INTO customer (phone, telegram_user_id, last_channel, created_at)
+                   VALUES ($1, $2, 'telegram', $3)
+                   ON CONFLICT (phone) DO UPDATE
+                      SET telegram_user_id = EXCLUDED.telegram_user_id,
+                          last_channel = EXCLUDED.last_channel,
+                          telegram_blocked_at = NULL
+                   RETURNING *""",
+                phone,
+                user_id,
+                now,
+            )
+        assert row is not None
+        return _customer(row)
+
+    async def set_telegram_blocked(self, phone: str, blocked: bool, now: datetime) -> None:
+        await self._pool.execute(
+            "UPDATE customer SET telegram_blocked_at = $2 WHERE phone = $1",
+            phone,
+            now if blocked else None,
+        )
+
+    async def history(
+        self, phone: str, limit: int
+    ) -> tuple[Sequence[DrawSummary], Sequence[Coupon]]:
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+            draws = await conn.fetch(_DRAW_HISTORY, phone, limit)
+            coupons = await conn.fetch(_COUPON_HISTORY, phone, limit)
+        return (
+            [
+                DrawSummary(
+                    campaign_id=r["campaign_id"],
+                    campaign_name=r["campaign_name"],
+                    local_day=r["local_day"],
+                    channel=Channel(r["channel"]),
+                    outcome=DrawOutcome(r["outcome"]),
+                    drawn_at=r["drawn_at"],
+                    prize_name=r["prize_name"],
+                    code=r["code"],
+                )
+                for r in draws
+            ],
+            [Coupon(**dict(r)) for r in coupons],
+        )
+
+
+# Outcome as ld_draw reports it: a coupon means won; a picked prize without one, sold out.
+_DRAW_HISTORY = """
+SELECT d.campaign_id, cp.name AS campaign_name, d.local_day, d.channel, d.created_at AS drawn_at,
+       CASE WHEN c.id IS NOT NULL THEN 'won'
+            WHEN d.picked_prize_id IS NOT NULL THEN 'sold_out'
+            ELSE 'no_prize' END AS outcome,
+       p.name AS prize_name, c.code
+  FROM customer cu
+  JOIN draw d ON d.customer_id = cu.id
+  JOIN campaign cp ON cp.id = d.campaign_id
+  LEFT JOIN coupon c ON c.draw_id = d.id
+  LEFT JOIN prize p ON p.id = c.prize_id
+ WHERE cu.phone = $1
+ ORDER BY d.created_at DESC, d.id DESC
+ LIMIT $2
+"""
+
+_COUPON_HISTORY = """
+SELECT c.code, p.name AS prize_name, cp.name AS campaign_name, c.issued_at, c.expires_at,
+       c.redeemed_at
+  FROM customer cu
+  JOIN coupon c ON c.customer_id = cu.id
+  JOIN prize p ON p.id = c.prize_id
+  JOIN campaign cp ON cp.id = c.campaign_id
+ WHERE cu.phone = $1
+ ORDER BY c.issued_at DESC, c.id DESC
+ LIMIT $2
+"""
 
 
 class PgStaffStore:
@@ -108,4 +203,5 @@ def _customer(row: asyncpg.Record) -> Customer:
         language=Language(row["language"]) if row["language"] else None,
         opted_out=row["opted_out"],
         telegram_user_id=row["telegram_user_id"],
+        telegram_blocked=row["telegram_blocked_at"] is not None,
     )

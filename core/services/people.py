@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.errors import StaffNotFound
-from core.model import Channel, Coupon, Customer, Language, Staff
+from core.errors import CustomerNotFound, StaffNotFound
+from core.model import Channel, Coupon, Customer, CustomerHistory, Language, Staff
 from core.ports import Clock, CustomerStore, StaffStore
 
 
@@ -20,6 +20,14 @@ class CustomerService:
     async def register(self, phone: str, channel: Channel) -> Customer:
         return await self._store.ensure(phone, channel, self._clock())
 
+    async def history(self, phone: str, limit: int = 100) -> CustomerHistory:
+        """The customer with their latest draws and coupons; raises CustomerNotFound."""
+        customer = await self._store.get(phone)
+        if customer is None:
+            raise CustomerNotFound(f"no customer {phone}")
+        draws, coupons = await self._store.history(phone, limit)
+        return CustomerHistory(customer, tuple(draws), tuple(coupons))
+
     async def coupons(self, phone: str) -> Sequence[Coupon]:
         """Unredeemed, unexpired coupons, soonest expiry first."""
         return await self._store.coupons(phone, self._clock())
@@ -33,6 +41,26 @@ class CustomerService:
 
     async def set_language(self, phone: str, language: Language) -> None:
         await self._store.set_language(phone, language, self._clock())
+
+    async def telegram_customer(self, user_id: int) -> Customer | None:
+        """The customer who shared their phone from this Telegram account, if any."""
+        return await self._store.by_telegram(user_id)
+
+    async def link_telegram(self, user_id: int, phone: str) -> Customer:
+        """This Telegram account is the customer with `phone` (E.164) from now on.
+
+        Callers must have checked that Telegram vouches for the number (the sender's own
+        contact); SMS and Telegram then share one customer and one draw a day.
+        """
+        return await self._store.link_telegram(phone, user_id, self._clock())
+
+    async def telegram_blocked(self, phone: str) -> None:
+        """The customer blocked the bot: nothing more goes to them on Telegram."""
+        await self._store.set_telegram_blocked(phone, True, self._clock())
+
+    async def telegram_back(self, phone: str) -> None:
+        """The customer wrote to the bot again, so it may message them."""
+        await self._store.set_telegram_blocked(phone, False, self._clock())
 
 
 class StaffService:

@@ -72,7 +72,7 @@ async def test_postgres_restarts_over_a_stale_postmaster_pid(pg_dir: Path) -> No
 
 def test_pgbench_is_shipped() -> None:
     cmd = [str(pgbench_path()), "--version"]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)  # noqa: S603
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     assert "PostgreSQL" in out.stdout
 
 

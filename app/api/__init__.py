@@ -1,0 +1,45 @@
+"""The admin REST API under /api, with its OpenAPI document and Swagger UI.
+
+One module per resource declares its routes and models on a shared ApiSpec, so the routes
+and the document cannot drift. `errors` guards every /api path with the bearer token and
+turns core refusals into 4xx answers in one place.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from app.api import campaigns, customers, draws, redemptions, staff
+from app.api.errors import admin_api_middleware
+from app.api.request import SERVICES
+from app.bootstrap import Services
+from app.openapi import ApiSpec
+
+VERSION = "1.0.0"
+
+
+def build_spec() -> ApiSpec:
+    spec = ApiSpec(
+        "Lucky Draw admin API",
+        VERSION,
+        description="Campaigns, customers, draws, redemptions and staff. "
+        "Every route needs `Authorization: Bearer $ADMIN_TOKEN`.",
+    )
+    for resource in (campaigns, customers, draws, redemptions, staff):
+        resource.declare(spec)
+    return spec
+
+
+def add_admin_api(app: web.Application, services: Services) -> None:
+    spec = build_spec()
+    app[SERVICES] = services
+
+    def public(path: str) -> bool:
+        return (
+            path == spec.openapi_url
+            or path == spec.docs_url
+            or path.startswith(spec.docs_url + "/")
+        )
+
+    app.middlewares.append(admin_api_middleware(services.settings.admin_token, public))
+    spec.register(app)

@@ -1,0 +1,181 @@
+"""Campaigns: create, list, get, pause, resume, end, stats, winners CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from contextlib import aclosing
+
+from aiohttp import web
+
+from app.api.models import (
+    CampaignIn,
+    CampaignOut,
+    CampaignPath,
+    StatsOut,
+    WinnersQuery,
+)
+from app.api.request import CAMPAIGN_MAX_BYTES, services
+from app.openapi import (
+    ApiSpec,
+    ErrorOut,
+    RawBody,
+    json_response,
+    parse_body,
+    parse_path,
+    parse_query,
+)
+
+WINNERS_COLUMNS = ("code", "prize", "phone", "issued_at", "expires_at", "redeemed_at")
+FLUSH_BYTES = 64 * 1024
+ITEM = r"/api/campaigns/{campaign_id:\d+}"
+
+
+async def create_campaign(request: web.Request) -> web.Response:
+    """Create a campaign in PRODUCT.md's format; answers it with its `id`.
+
+    Rules across fields are checked too (probabilities sum to at most 1, daily quota within
+    total, known time zone, start before end, keyword free in those dates) and name the field.
+    """
+    body = await parse_body(request, CampaignIn, CAMPAIGN_MAX_BYTES)
+    campaign = await services(request).campaigns.create(body.model_dump(mode="json"))
+    return json_response(CampaignOut.of(campaign), status=201)
+
+
+async def list_campaigns(request: web.Request) -> web.Response:
+    """Every campaign, oldest first."""
+    return json_response(CampaignOut.of(c) for c in await services(request).campaigns.list())
+
+
+async def get_campaign(request: web.Request) -> web.Response:
+    campaign_id = parse_path(request, CampaignPath).campaign_id
+    return json_response(CampaignOut.of(await services(request).campaigns.get(campaign_id)))
+
+
+async def pause_campaign(request: web.Request) -> web.Response:
+    """Stop draws for now (active -> paused)."""
+    campaign_id = parse_path(request, CampaignPath).campaign_id
+    return json_response(CampaignOut.of(await services(request).campaigns.pause(campaign_id)))
+
+
+async def resume_campaign(request: web.Request) -> web.Response:
+    """Allow draws again (paused -> active)."""
+    campaign_id = parse_path(request, CampaignPath).campaign_id
+    return json_response(CampaignOut.of(await services(request).campaigns.resume(campaign_id)))
+
+
+async def end_campaign(request: web.Request) -> web.Response:
+    """End for good (active or paused -> ended); its coupons stay valid until they expire."""
+    campaign_id = parse_path(request, CampaignPath).campaign_id
+    return json_response(CampaignOut.of(await services(request).campaigns.end(campaign_id)))
+
+
+async def campaign_stats(request: web.Request) -> web.Response:
+    """Draws (won or not), wins, and per prize: quotas, issued (today) and redeemed."""
+    campaign_id = parse_path(request, CampaignPath).campaign_id
+    return json_response(StatsOut.of(await services(request).campaigns.stats(campaign_id)))
+
+
+async def campaign_winners(request: web.Request) -> web.StreamResponse:
+    """Every coupon issued, as CSV streamed from a database cursor (any size, bounded memory).
+
+    Phone numbers are masked unless `full=true`.
+    """
+    campaign_id = parse_path(request, CampaignPath).campaign_id
+    full = parse_query(request, WinnersQuery).full
+    rows = await services(request).campaigns.winners(campaign_id, full=full)
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="campaign-{campaign_id}-winners.csv"',
+            "Cache-Control": "no-store",  # personal data
+        }
+    )
+    await response.prepare(request)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(WINNERS_COLUMNS)
+    async with aclosing(rows):
+        async for c in rows:
+            writer.writerow(
+                (
+                    c.code,
+                    c.prize_name,
+                    c.phone,
+                    c.issued_at.isoformat(),
+                    c.expires_at.isoformat(),
+                    c.redeemed_at.isoformat() if c.redeemed_at else "",
+                )
+            )
+            if buffer.tell() >= FLUSH_BYTES:
+                await response.write(buffer.getvalue().encode())
+                buffer.seek(0)
+                buffer.truncate()
+    await response.write(buffer.getvalue().encode())
+    await response.write_eof()
+    return response
+
+
+def declare(spec: ApiSpec) -> None:
+    tags = ["campaigns"]
+    one = {200: CampaignOut, 404: ErrorOut}
+    transition = {**one, 409: ErrorOut}
+    spec.route(
+        "POST",
+        "/api/campaigns",
+        create_campaign,
+        body=CampaignIn,
+        responses={201: CampaignOut, 409: ErrorOut},
+        summary="Create a campaign",
+        tags=tags,
+    )
+    spec.route(
+        "GET",
+        "/api/campaigns",
+        list_campaigns,
+        responses={200: list[CampaignOut]},
+        summary="List campaigns",
+        tags=tags,
+    )
+    spec.route(
+        "GET",
+        ITEM,
+        get_campaign,
+        path_params=CampaignPath,
+        responses=one,
+        summary="Get a campaign",
+        tags=tags,
+    )
+    for action, handler in (
+        ("pause", pause_campaign),
+        ("resume", resume_campaign),
+        ("end", end_campaign),
+    ):
+        spec.route(
+            "POST",
+            f"{ITEM}/{action}",
+            handler,
+            path_params=CampaignPath,
+            responses=transition,
+            summary=f"{action.capitalize()} a campaign",
+            tags=tags,
+        )
+    spec.route(
+        "GET",
+        f"{ITEM}/stats",
+        campaign_stats,
+        path_params=CampaignPath,
+        responses={200: StatsOut, 404: ErrorOut},
+        summary="Campaign statistics",
+        tags=tags,
+    )
+    spec.route(
+        "GET",
+        f"{ITEM}/winners",
+        campaign_winners,
+        path_params=CampaignPath,
+        query=WinnersQuery,
+        responses={200: RawBody("text/csv"), 404: ErrorOut},
+        summary="Winners as CSV",
+        tags=tags,
+    )

@@ -1,0 +1,350 @@
+"""Request and response bodies of the admin API; the OpenAPI document is generated from them.
+
+Inputs forbid unknown keys (a typo is a 400, not silently ignored). They check shape only;
+the rules that span fields (probabilities summing to at most 1, daily quota within total,
+time zone known, dates in order) are core's, so the API, the CLI and campaign files agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from core.model import (
+    Campaign,
+    CampaignStats,
+    Coupon,
+    Customer,
+    CustomerHistory,
+    DrawResult,
+    DrawSummary,
+    Prize,
+    Redemption,
+    Staff,
+)
+from core.validation import MAX_PRIZES, MAX_QUOTA
+
+BIGINT = 2**63 - 1
+Phone = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=32,
+        pattern=r"^\+?[0-9 ().-]+$",
+        description="E.164 (+85291234567), or national digits read in DEFAULT_REGION",
+        examples=["+85291234567"],
+    ),
+]
+RequestId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Idempotency key: a retry with the same key gets the first answer",
+    ),
+]
+Keyword = Annotated[str, Field(pattern=r"^[A-Za-z0-9]{2,16}$", examples=["WINTER"])]
+LanguageCode = Literal["en", "zh-Hant"]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ------------------------------------------------------------------ campaigns
+
+
+class PrizeIn(Input):
+    name: str = Field(min_length=1, max_length=80, examples=["$5 Cash Coupon"])
+    probability: float = Field(ge=0, le=1, examples=[0.05])
+    total_quota: int = Field(ge=1, le=MAX_QUOTA, examples=[1000])
+    daily_quota: int = Field(ge=1, le=MAX_QUOTA, examples=[50])
+    valid_days: int = Field(ge=1, le=3650, examples=[30])
+
+
+class CampaignIn(Input):
+    """A campaign as in PRODUCT.md (the same format as `luckydraw campaign create FILE`)."""
+
+    name: str = Field(min_length=1, max_length=120, examples=["Winter Lucky Draw"])
+    keyword: Keyword
+    timezone: str = Field(min_length=1, max_length=64, examples=["Asia/Hong_Kong"])
+    starts_at: AwareDatetime = Field(examples=["2026-12-01T00:00:00+08:00"])
+    ends_at: AwareDatetime = Field(examples=["2026-12-31T23:59:59+08:00"])
+    reminder_time: str | None = Field(
+        default=None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["10:00"]
+    )
+    language: LanguageCode = "en"
+    prizes: list[PrizeIn] = Field(min_length=1, max_length=MAX_PRIZES)
+
+
+class PrizeOut(BaseModel):
+    id: int
+    name: str
+    probability: float
+    total_quota: int
+    daily_quota: int
+    valid_days: int
+
+    @classmethod
+    def of(cls, prize: Prize) -> PrizeOut:
+        return cls(
+            id=prize.id,
+            name=prize.name,
+            probability=prize.probability,
+            total_quota=prize.total_quota,
+            daily_quota=prize.daily_quota,
+            valid_days=prize.valid_days,
+        )
+
+
+class CampaignOut(BaseModel):
+    id: int
+    name: str
+    keyword: str
+    timezone: str
+    starts_at: datetime
+    ends_at: datetime
+    reminder_time: str | None
+    language: LanguageCode
+    status: Literal["active", "paused", "ended"]
+    prizes: list[PrizeOut]
+
+    @classmethod
+    def of(cls, c: Campaign) -> CampaignOut:
+        return cls(
+            id=c.id,
+            name=c.name,
+            keyword=c.keyword,
+            timezone=c.timezone,
+            starts_at=c.starts_at,
+            ends_at=c.ends_at,
+            reminder_time=c.reminder_time.strftime("%H:%M") if c.reminder_time else None,
+            language=c.language.value,
+            status=c.status.value,
+            prizes=[PrizeOut.of(p) for p in c.prizes],
+        )
+
+
+class PrizeStatsOut(BaseModel):
+    name: str
+    total_quota: int
+    daily_quota: int
+    issued: int
+    issued_today: int
+    redeemed: int
+
+
+class StatsOut(BaseModel):
+    """`draws` counts every accepted draw (won or not); `wins` the coupons issued."""
+
+    campaign_id: int
+    draws: int
+    draws_today: int
+    wins: int
+    prizes: list[PrizeStatsOut]
+
+    @classmethod
+    def of(cls, s: CampaignStats) -> StatsOut:
+        return cls(
+            campaign_id=s.campaign_id,
+            draws=s.draws,
+            draws_today=s.draws_today,
+            wins=s.wins,
+            prizes=[
+                PrizeStatsOut(
+                    name=p.name,
+                    total_quota=p.total_quota,
+                    daily_quota=p.daily_quota,
+                    issued=p.issued,
+                    issued_today=p.issued_today,
+                    redeemed=p.redeemed,
+                )
+                for p in s.prizes
+            ],
+        )
+
+
+class CampaignPath(BaseModel):
+    campaign_id: int = Field(ge=1, le=BIGINT)
+
+
+class WinnersQuery(BaseModel):
+    full: bool = Field(default=False, description="Unmasked phone numbers (personal data)")
+
+
+# ------------------------------------------------------------------ customers
+
+
+class CustomerIn(Input):
+    phone: Phone
+
+
+class CouponOut(BaseModel):
+    code: str
+    prize_name: str
+    campaign_name: str
+    issued_at: datetime
+    expires_at: datetime
+    redeemed_at: datetime | None
+
+    @classmethod
+    def of(cls, c: Coupon) -> CouponOut:
+        return cls(
+            code=c.code,
+            prize_name=c.prize_name,
+            campaign_name=c.campaign_name,
+            issued_at=c.issued_at,
+            expires_at=c.expires_at,
+            redeemed_at=c.redeemed_at,
+        )
+
+
+class DrawSummaryOut(BaseModel):
+    campaign_id: int
+    campaign_name: str
+    local_day: date
+    channel: str
+    outcome: Literal["won", "no_prize", "sold_out"]
+    drawn_at: datetime
+    prize_name: str | None
+    code: str | None
+
+    @classmethod
+    def of(cls, d: DrawSummary) -> DrawSummaryOut:
+        return cls(
+            campaign_id=d.campaign_id,
+            campaign_name=d.campaign_name,
+            local_day=d.local_day,
+            channel=d.channel.value,
+            outcome=d.outcome.value,
+            drawn_at=d.drawn_at,
+            prize_name=d.prize_name,
+            code=d.code,
+        )
+
+
+class CustomerOut(BaseModel):
+    phone: str
+    language: LanguageCode | None
+    opted_out: bool
+    telegram_linked: bool
+
+    @classmethod
+    def of(cls, c: Customer) -> CustomerOut:
+        return cls(
+            phone=c.phone,
+            language=c.language.value if c.language else None,
+            opted_out=c.opted_out,
+            telegram_linked=c.telegram_user_id is not None,
+        )
+
+
+class CustomerDetailOut(CustomerOut):
+    """The customer with their latest draws and coupons (any state), newest first."""
+
+    draws: list[DrawSummaryOut]
+    coupons: list[CouponOut]
+
+    @classmethod
+    def of_history(cls, h: CustomerHistory) -> CustomerDetailOut:
+        return cls(
+            **CustomerOut.of(h.customer).model_dump(),
+            draws=[DrawSummaryOut.of(d) for d in h.draws],
+            coupons=[CouponOut.of(c) for c in h.coupons],
+        )
+
+
+class PhonePath(BaseModel):
+    phone: Phone
+
+
+# ---------------------------------------------------------------------- draws
+
+
+class DrawIn(Input):
+    """The original `/draw`: in `campaign_id`, or the open campaign with `keyword`, or the
+    only open campaign when neither is given (as a bare SMS `DRAW`)."""
+
+    phone: Phone
+    campaign_id: int | None = Field(default=None, ge=1, le=BIGINT)
+    keyword: Keyword | None = None
+    request_id: RequestId | None = None
+
+
+class DrawOut(BaseModel):
+    campaign_id: int
+    campaign_name: str
+    keyword: str
+    outcome: Literal["won", "no_prize", "sold_out"]
+    won: bool
+    prize_name: str | None
+    code: str | None
+    expires_at: datetime | None
+    next_draw_at: datetime
+    replayed: bool = Field(description="true: this request id drew before; its first answer")
+
+    @classmethod
+    def of(cls, r: DrawResult) -> DrawOut:
+        return cls(
+            campaign_id=r.campaign_id,
+            campaign_name=r.campaign_name,
+            keyword=r.keyword,
+            outcome=r.outcome.value,
+            won=r.won,
+            prize_name=r.prize_name,
+            code=r.code,
+            expires_at=r.expires_at,
+            next_draw_at=r.next_draw_at,
+            replayed=r.replayed,
+        )
+
+
+# ---------------------------------------------------------------- redemptions
+
+
+class RedemptionIn(Input):
+    code: str = Field(min_length=1, max_length=40, examples=["7KQ2M-XW9PD"])
+    staff_phone: Phone
+    request_id: RequestId | None = None
+
+
+class RedemptionOut(BaseModel):
+    status: Literal["redeemed"]
+    code: str
+    prize_name: str
+    customer: str = Field(description="The coupon owner's phone, masked")
+    redeemed_at: datetime
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, r: Redemption) -> RedemptionOut:
+        if not (r.code and r.prize_name and r.masked_phone and r.redeemed_at and r.expires_at):
+            raise ValueError(f"a {r.status.value} redemption is not a completed one")
+        return cls(
+            status="redeemed",
+            code=r.code,
+            prize_name=r.prize_name,
+            customer=r.masked_phone,
+            redeemed_at=r.redeemed_at,
+            expires_at=r.expires_at,
+        )
+
+
+# ---------------------------------------------------------------------- staff
+
+
+class StaffIn(Input):
+    phone: Phone
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+
+
+class StaffOut(BaseModel):
+    phone: str
+    name: str | None
+
+    @classmethod
+    def of(cls, s: Staff) -> StaffOut:
+        return cls(phone=s.phone, name=s.name)

@@ -1,0 +1,137 @@
+"""Prometheus metrics: one registry per built service set, served at GET /metrics.
+
+A registry of our own (not prometheus-client's global one) lets several apps live in one
+process, as they do in tests. HTTP requests are labelled by route template, never by raw
+path, so /api/customers/{phone} is one series however many phones are looked up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterator
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from app.openapi import Handler
+
+UNMATCHED = "unmatched"  # the route label of requests no route matched (404s)
+
+
+class _ReadCounter(Collector):
+    """A counter kept elsewhere (e.g. SafeRedis.fallbacks), read at scrape time."""
+
+    def __init__(self, name: str, documentation: str, read: Callable[[], int]) -> None:
+        self._name = name
+        self._documentation = documentation
+        self._read = read
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily(self._name, self._documentation, value=self._read())
+
+
+class Metrics:
+    def __init__(self, *, redis_fallbacks: Callable[[], int]) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter(
+            "luckydraw_http_requests", "HTTP requests", ["method", "route", "status"], registry=r
+        )
+        self.latency = Histogram(
+            "luckydraw_http_request_duration_seconds",
+            "Time to answer an HTTP request (streamed bodies included)",
+            ["method", "route"],
+            registry=r,
+        )
+        self.draws = Counter(
+            "luckydraw_draws",
+            "Draw attempts by channel and outcome (won, no_prize, sold_out, replayed, or the"
+            " refusal's code, e.g. already_drew)",
+            ["channel", "outcome"],
+            registry=r,
+        )
+        self.coupons_issued = Counter(
+            "luckydraw_coupons_issued", "Coupons issued by draws", registry=r
+        )
+        self.redemptions = Counter(
+            "luckydraw_redemptions", "Redemption attempts by result", ["status"], registry=r
+        )
+        self.coupons_redeemed = Counter(
+            "luckydraw_coupons_redeemed", "Coupons redeemed by staff", registry=r
+        )
+        self.messages_sent = Counter(
+            "luckydraw_messages_sent",
+            "Outgoing messages by channel and result",
+            ["channel", "status"],
+            registry=r,
+        )
+        self.outbox_depth = Gauge(
+            "luckydraw_outbox_depth", "Messages waiting in the outbox (read at scrape)", registry=r
+        )
+        r.register(
+            _ReadCounter(
+                "luckydraw_redis_fallbacks",
+                "Redis calls answered by their fallback because Redis was unreachable",
+                redis_fallbacks,
+            )
+        )
+
+    def middleware(self) -> Middleware:
+        """Count and time every request by method, route template and status."""
+
+        @web.middleware
+        async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
+            started = time.perf_counter()
+            status = 500
+            try:
+                response = await handler(request)
+                status = response.status
+                return response
+            except web.HTTPException as exc:
+                status = exc.status
+                raise
+            except asyncio.CancelledError:
+                status = 499  # the client went away (nginx's convention)
+                raise
+            finally:
+                route = route_template(request)
+                self.requests.labels(request.method, route, str(status)).inc()
+                self.latency.labels(request.method, route).observe(time.perf_counter() - started)
+
+        return measure
+
+
+def route_template(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else UNMATCHED
+
+
+def add_metrics(
+    app: web.Application,
+    metrics: Metrics,
+    outbox_depth: Callable[[], Awaitable[int]] | None = None,
+) -> None:
+    """Measure every request, and serve GET /metrics (the outbox depth is queried per scrape).
+
+    Call it first in create_app: the middleware then times every later one too.
+    """
+    app.middlewares.append(metrics.middleware())
+
+    async def scrape(_: web.Request) -> web.Response:
+        if outbox_depth is not None:
+            metrics.outbox_depth.set(await outbox_depth())
+        body = await asyncio.to_thread(generate_latest, metrics.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app.router.add_get("/metrics", scrape)

@@ -1,0 +1,69 @@
+"""APScheduler 3 as the clock, PostgreSQL as the truth: each job calls one core tick.
+
+Every instance runs the same jobs. Nothing here decides who sends what: reminders are
+enqueued once by a unique key and outbox rows are claimed with SKIP LOCKED, so a job that
+runs on two instances, runs late, or runs twice (a DST change) sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC
+
+import structlog
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from app.outbox_wiring import Outbox
+
+log = structlog.get_logger(__name__)
+
+DISPATCH_EVERY_SECONDS = 2
+ENQUEUE_EVERY_SECONDS = 30
+
+JOB_DEFAULTS = {
+    "max_instances": 1,  # a long tick (a paced batch) is never overlapped by the next
+    "coalesce": True,  # runs missed while busy or asleep become one
+    "misfire_grace_time": 300,  # the default (1 s) silently drops runs on a busy loop
+}
+
+
+async def dispatch(outbox: Outbox) -> None:
+    outcomes = await outbox.dispatcher.tick()
+    if outcomes:
+        log.info("outbox_dispatched", **outcomes)
+
+
+async def enqueue_due(outbox: Outbox) -> None:
+    added = await outbox.reminders.tick()
+    if added.reminders or added.expiry_notices:
+        log.info("outbox_enqueued", reminders=added.reminders, expiry_notices=added.expiry_notices)
+
+
+def create_scheduler(outbox: Outbox) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+    jobs: list[tuple[str, Callable[[Outbox], Awaitable[None]], int]] = [
+        ("outbox.dispatch", dispatch, DISPATCH_EVERY_SECONDS),
+        ("outbox.enqueue_due", enqueue_due, ENQUEUE_EVERY_SECONDS),
+    ]
+    for job_id, tick, seconds in jobs:
+        scheduler.add_job(tick, IntervalTrigger(seconds=seconds), args=[outbox], id=job_id)
+    return scheduler
+
+
+@asynccontextmanager
+async def running_scheduler(outbox: Outbox) -> AsyncIterator[AsyncIOScheduler]:
+    """Start the jobs on the running loop; stop them (without waiting) on the way out."""
+    # A paced dispatch tick outlasting its interval is normal: APScheduler's warning about
+    # the skipped run would repeat every two seconds.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+    scheduler = create_scheduler(outbox)
+    scheduler.start()
+    try:
+        yield scheduler
+    finally:
+        scheduler.shutdown(wait=False)  # cancels a running tick
+        await asyncio.sleep(0)  # and lets it unwind before the pool closes

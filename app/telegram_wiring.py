@@ -1,0 +1,97 @@
+"""The Telegram channel, built from the services: webhook route or polling, and its CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+
+import structlog
+import typer
+from aiogram import Bot, Dispatcher
+from aiohttp import web
+
+from app.bootstrap import Services
+from app.settings import Settings
+from bot.client import open_bot
+from bot.dispatcher import ALLOWED_UPDATES, create_dispatcher
+from bot.webhook import PATH, add_webhook_route
+from db.dedupe import RedisDeduplicator
+
+log = structlog.get_logger(__name__)
+telegram_cli = typer.Typer(no_args_is_help=True, help="The Telegram bot.")
+
+
+def telegram_dispatcher(services: Services) -> Dispatcher:
+    return create_dispatcher(
+        draws=services.draws,
+        customers=services.customers,
+        redemptions=services.redemptions,
+        campaigns=services.campaigns,
+        spam=services.spam,
+    )
+
+
+def add_telegram(app: web.Application, services: Services) -> None:
+    """Nothing without TELEGRAM_BOT_TOKEN; else the webhook route, or polling in the app's life."""
+    bot = services.telegram_bot
+    if bot is None:
+        return
+    settings = services.settings
+    dispatcher = telegram_dispatcher(services)
+    if settings.telegram_mode == "polling":
+        app.cleanup_ctx.append(_polling(dispatcher, bot))
+        return
+    secret = settings.telegram_webhook_secret
+    if secret is None:
+        raise ValueError("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET")
+    add_webhook_route(
+        app, dispatcher, bot, secret.get_secret_value(), RedisDeduplicator(services.redis)
+    )
+
+
+def _polling(
+    dispatcher: Dispatcher, bot: Bot
+) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def polling(app: web.Application) -> AsyncIterator[None]:
+        await bot.delete_webhook()  # Telegram refuses getUpdates while a webhook is set
+        task = asyncio.create_task(
+            dispatcher.start_polling(
+                bot,
+                handle_signals=False,  # the serve process owns the signals
+                close_bot_session=False,  # build_services closes it
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        )
+        log.info("telegram_polling")
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return polling
+
+
+async def set_webhook(settings: Settings) -> str:
+    """Tell Telegram to POST updates to PUBLIC_BASE_URL/telegram/webhook with the secret."""
+    token, secret = settings.telegram_bot_token, settings.telegram_webhook_secret
+    if token is None or secret is None:
+        raise ValueError("set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first")
+    url = settings.public_base_url.rstrip("/") + PATH
+    async with open_bot(token.get_secret_value(), settings.telegram_api_base) as bot:
+        await bot.set_webhook(
+            url, secret_token=secret.get_secret_value(), allowed_updates=ALLOWED_UPDATES
+        )
+    return url
+
+
+@telegram_cli.command("set-webhook")
+def set_webhook_command() -> None:
+    """Register PUBLIC_BASE_URL/telegram/webhook (with TELEGRAM_WEBHOOK_SECRET) at Telegram."""
+    try:
+        url = asyncio.run(set_webhook(Settings()))
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"webhook set: {url}")

@@ -1,0 +1,354 @@
+"""Launch-day load: signed Twilio webhooks (or Telegram updates) at a running `luckydraw serve`.
+
+    .venv/bin/python -m bench.load --mode fresh --concurrency 64 --seconds 10 [--workers 2]
+
+Starts the service itself on a scratch database (local PostgreSQL and Redis), creates its
+campaign through the admin API, prepares and signs every request beforehand (so signing
+costs the generator nothing while it measures), fires them for a bounded time, then checks
+the invariants and fails loudly if one breaks. Reports throughput, latency percentiles,
+errors, CPU seconds per process and the server's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import asyncpg
+import redis
+import uvloop
+from twilio.request_validator import RequestValidator
+
+from bench.common import REDIS_URL, cpu_seconds, save, scratch_database, summarise
+
+TOKEN = "bench-twilio-token"
+ADMIN = "bench-admin-token"
+ACCOUNT = "AC" + "b" * 32
+CAMPAIGN_NUMBER = "+12025550100"
+MODES = ("fresh", "hot", "repeat", "mixed")
+
+
+def prizes_for(mode: str) -> list[dict[str, Any]]:
+    big = 100_000_000
+    if mode == "hot":  # everyone wins the same prize, and the quota outlasts the run
+        return [{"name": "Hot Prize", "probability": 1.0, "total_quota": big,
+                 "daily_quota": big, "valid_days": 7}]  # fmt: skip
+    return [
+        {"name": "Coffee", "probability": 0.25, "total_quota": big, "daily_quota": big,
+         "valid_days": 7},
+        {"name": "$5 Off", "probability": 0.05, "total_quota": 2000, "daily_quota": 500,
+         "valid_days": 30},
+    ]  # fmt: skip
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base: str
+    database_url: str
+
+    def pids(self) -> list[int]:
+        """The serving processes: the parent and any worker children."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        kids = [int(p) for p in children.read_text().split()] if children.exists() else []
+        return [self.process.pid, *kids]
+
+
+@contextmanager
+def serve(database_url: str, port: int, workers: int) -> Iterator[Server]:
+    env = os.environ | {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "REDIS_PREFIX": f"ldload:{secrets.token_hex(3)}:",
+        "PORT": str(port),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_ACCOUNT_SID": ACCOUNT,
+        "ADMIN_TOKEN": ADMIN,
+        "SMS_BACKEND": "console",
+        "LOG_LEVEL": "warning",
+        "LOG_FORMAT": "json",
+        "DEFAULT_REGION": "US",
+    }
+    command = [sys.executable, "-m", "app.cli", "serve", "--workers", str(workers)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    try:
+        yield Server(process, f"http://127.0.0.1:{port}", database_url)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+async def wait_ready(session: aiohttp.ClientSession, base: str) -> None:
+    for _ in range(300):
+        try:
+            async with session.get(base + "/readyz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError("the service did not become ready")
+
+
+def signed_sms(base: str, phone: str, body: str) -> tuple[bytes, dict[str, str]]:
+    params = {
+        "From": phone,
+        "To": CAMPAIGN_NUMBER,
+        "Body": body,
+        "MessageSid": "SM" + secrets.token_hex(16),
+        "AccountSid": ACCOUNT,
+        "NumMedia": "0",
+    }
+    signature = RequestValidator(TOKEN).compute_signature(base + "/sms/inbound", params)
+    headers = {
+        "X-Twilio-Signature": signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    return urlencode(params).encode(), headers
+
+
+@dataclass
+class Requests:
+    """Prepared, signed requests; a run takes them in order and never re-uses one."""
+
+    items: list[tuple[bytes, dict[str, str]]]
+    taken: int = 0
+
+    def next(self) -> tuple[bytes, dict[str, str]] | None:
+        if self.taken >= len(self.items):
+            return None
+        self.taken += 1
+        return self.items[self.taken - 1]
+
+
+AREAS = (212, 646, 718, 917, 347, 415, 312, 213, 617, 305)
+
+
+def phone(i: int) -> str:
+    """The i-th of 70 million distinct, valid US mobile-style numbers."""
+    area = AREAS[i % len(AREAS)]
+    exchange = 201 + (i // len(AREAS) // 10_000) % 700
+    return f"+1{area}{exchange}{i // len(AREAS) % 10_000:04d}"
+
+
+def prepare(mode: str, base: str, count: int, regulars: int) -> Requests:
+    rng = random.Random(7)
+    items = []
+    for i in range(count):
+        if mode == "repeat" or (mode == "mixed" and rng.random() < 0.3):
+            items.append(signed_sms(base, phone(rng.randrange(regulars)), "DRAW"))
+        elif mode == "mixed" and rng.random() < 0.1:
+            items.append(signed_sms(base, phone(rng.randrange(regulars)), "COUPONS"))
+        else:
+            items.append(signed_sms(base, phone(regulars + i), "DRAW"))
+    return Requests(items)
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+
+
+async def fire(session: aiohttp.ClientSession, base: str, requests: Requests,
+               concurrency: int, seconds: float) -> tuple[Tally, float]:  # fmt: skip
+    tally = Tally()
+    deadline = time.monotonic() + seconds
+
+    async def worker() -> None:
+        while time.monotonic() < deadline and (request := requests.next()) is not None:
+            body, headers = request
+            started = time.perf_counter()
+            try:
+                async with session.post(base + "/sms/inbound", data=body, headers=headers) as r:
+                    text = await r.text()
+                    ok = r.status == 200 and "<Response>" in text
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                ok, text = False, repr(exc)
+            tally.latencies.append(time.perf_counter() - started)
+            if not ok:
+                tally.errors += 1
+                if len(tally.error_samples) < 5:
+                    tally.error_samples.append(text[:200])
+
+    started = time.monotonic()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return tally, time.monotonic() - started
+
+
+class CpuMeter:
+    """CPU seconds of the server, PostgreSQL, Redis and this generator over a run."""
+
+    def __init__(self, server: Server, redis_pid: int) -> None:
+        self.server = server
+        self.redis_pid = redis_pid
+
+    def sample(self) -> dict[str, float]:
+        return {
+            "server": sum(cpu_seconds(p) for p in self.server.pids()),
+            "postgres": sum(cpu_seconds(p) for p in _pids_named("postgres")),
+            "redis": cpu_seconds(self.redis_pid),
+            "load_generator": cpu_seconds(os.getpid()),
+        }
+
+
+def _pids_named(name: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def watch_rss(server: Server, stop: asyncio.Event) -> dict[int, float]:
+    peak: dict[int, float] = {}
+    while not stop.is_set():
+        for pid in server.pids():
+            try:
+                peak[pid] = max(peak.get(pid, 0.0), rss_mb(pid))
+            except OSError:
+                continue
+        await asyncio.sleep(0.2)
+    return peak
+
+
+async def check_invariants(database_url: str) -> dict[str, int]:
+    """Raise when any rule of the draw broke; answer the counts checked."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        over_total = await conn.fetchval(
+            """SELECT count(*) FROM prize p
+                WHERE (SELECT count(*) FROM coupon c WHERE c.prize_id = p.id) > p.total_quota"""
+        )
+        over_daily = await conn.fetchval(
+            """SELECT count(*) FROM (SELECT c.prize_id, c.issued_day, count(*) AS n
+                                       FROM coupon c GROUP BY 1, 2) d
+                 JOIN prize p ON p.id = d.prize_id WHERE d.n > p.daily_quota"""
+        )
+        double_draws = await conn.fetchval(
+            """SELECT count(*) FROM (SELECT 1 FROM draw GROUP BY campaign_id, customer_id,
+                                     local_day HAVING count(*) > 1) x"""
+        )
+        draws = await conn.fetchval("SELECT count(*) FROM draw")
+        coupons = await conn.fetchval("SELECT count(*) FROM coupon")
+    finally:
+        await conn.close()
+    broken = {"over_total": over_total, "over_daily": over_daily, "double_draws": double_draws}
+    if any(broken.values()):
+        raise SystemExit(f"INVARIANT BROKEN: {broken}")
+    return {"draws": draws, "coupons": coupons} | broken
+
+
+async def transactions(database_url: str) -> int:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return int(await conn.fetchval(
+            """SELECT xact_commit + xact_rollback FROM pg_stat_database
+                WHERE datname = current_database()"""
+        ))  # fmt: skip
+    finally:
+        await conn.close()
+
+
+async def run(
+    mode: str, concurrency: int, seconds: float, workers: int, port: int
+) -> dict[str, Any]:
+    regulars = 2000
+    async with scratch_database() as database_url:
+        with serve(database_url, port, workers) as server:
+            connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
+            timeout = aiohttp.ClientTimeout(total=15)  # Twilio gives up after 15 s
+            async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+                await wait_ready(session, server.base)
+                auth = {"Authorization": f"Bearer {ADMIN}"}
+                campaign = {
+                    "name": f"Bench {mode}", "keyword": "BENCH", "timezone": "America/New_York",
+                    "starts_at": "2026-01-01T00:00:00-05:00",
+                    "ends_at": "2099-01-01T00:00:00-05:00", "prizes": prizes_for(mode),
+                }  # fmt: skip
+                async with session.post(server.base + "/api/campaigns", json=campaign,
+                                        headers=auth) as r:  # fmt: skip
+                    if r.status != 201:
+                        raise SystemExit(f"campaign create failed: {r.status} {await r.text()}")
+                if mode in ("repeat", "mixed"):  # the regulars draw once, before the clock runs
+                    warm = Requests([signed_sms(server.base, phone(i), "DRAW")
+                                     for i in range(regulars)])  # fmt: skip
+                    tally, _ = await fire(session, server.base, warm, 32, 60)
+                    if tally.errors:
+                        raise SystemExit(f"warm-up failed: {tally.error_samples}")
+                requests = prepare(mode, server.base, int(min(6000, 600 * concurrency) * seconds),
+                                   regulars)  # fmt: skip
+                redis_pid = int(redis.Redis.from_url(REDIS_URL).info("server")["process_id"])
+                meter = CpuMeter(server, redis_pid)
+                before_cpu, before_tx = meter.sample(), await transactions(database_url)
+                stop = asyncio.Event()
+                rss = asyncio.create_task(watch_rss(server, stop))
+                tally, elapsed = await fire(session, server.base, requests, concurrency, seconds)
+                stop.set()
+                peak_rss = await rss
+                after_cpu, after_tx = meter.sample(), await transactions(database_url)
+        invariants = await check_invariants(database_url)
+    summary = summarise(tally.latencies, elapsed, tally.errors)
+    if requests.taken >= len(requests.items):
+        summary["note"] = "ran out of prepared requests before the time was up"
+    return {
+        "mode": mode,
+        "concurrency": concurrency,
+        "workers": workers,
+        **summary,
+        "error_samples": tally.error_samples,
+        "cpu_seconds": {k: round(after_cpu[k] - before_cpu[k], 2) for k in after_cpu},
+        "server_peak_rss_mb": {str(k): round(v, 1) for k, v in peak_rss.items()},
+        "postgres_transactions_per_request": round(
+            (after_tx - before_tx) / max(1, summary["requests"]), 3
+        ),
+        "invariants": invariants,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--mode", choices=MODES, default="fresh")
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=18080)
+    parser.add_argument("--save", help="results file name under bench/results/")
+    args = parser.parse_args()
+    if not 1 <= args.concurrency <= 1024 or not 0 < args.seconds <= 120:
+        parser.error("concurrency must be 1..1024 and seconds 0..120 (load tests are bounded)")
+    result = uvloop.run(run(args.mode, args.concurrency, args.seconds, args.workers, args.port))
+    print(json.dumps(result, indent=2))
+    if args.save:
+        save(args.save, result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Who is writing: the linked customer (if any), their language, and the flood guard."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.enums import ChatType
+from aiogram.types import TelegramObject, Update, User
+
+from core.model import Customer, Language
+from core.services.draws import SpamGuard
+from core.services.people import CustomerService
+
+
+def telegram_language(code: str | None) -> Language:
+    """Telegram's `language_code` (IETF tag): any Chinese reads Traditional, else English."""
+    if code and code.lower().startswith("zh"):
+        return Language.ZH_HANT
+    return Language.EN
+
+
+def language_of(customer: Customer | None, user: User | None) -> Language:
+    """A choice made with /lang (or by SMS) wins over the Telegram app's language."""
+    if customer is not None and customer.language is not None:
+        return customer.language
+    return telegram_language(user.language_code if user else None)
+
+
+def spam_key(customer: Customer | None, user: User) -> str:
+    """The phone's own counter (shared with SMS) once linked, the account's before."""
+    return customer.phone if customer else f"telegram:{user.id}"
+
+
+class CustomerMiddleware(BaseMiddleware):
+    """Puts `customer` and `language` into the handler data of every private update.
+
+    Messages and button presses count against the flood guard before any command runs.
+    Updates from groups and channels are dropped: the bot is a one-to-one service.
+    """
+
+    def __init__(self, customers: CustomerService, spam: SpamGuard) -> None:
+        self._customers = customers
+        self._spam = spam
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        assert isinstance(event, Update)
+        user: User | None = data.get("event_from_user")
+        chat = data.get("event_chat")
+        if user is None or (chat is not None and chat.type != ChatType.PRIVATE):
+            return None
+        customer = await self._customers.telegram_customer(user.id)
+        data["customer"] = customer
+        data["language"] = language_of(customer, user)
+        if event.message is not None or event.callback_query is not None:
+            await self._spam.check(spam_key(customer, user))
+        return await handler(event, data)

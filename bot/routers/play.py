@@ -1,0 +1,69 @@
+"""Playing: /draw [keyword], the Draw button, /coupons and /help."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message, Update
+
+from bot.keyboards import DrawButton
+from bot.texts import coupons_text, draw_text, text
+from core.model import Channel, Customer, Language
+from core.services.campaigns import CampaignService
+from core.services.draws import DrawService
+from core.services.people import CustomerService
+
+
+def request_id(update: Update) -> str:
+    """Telegram redelivers an update with the same id: the draw answers it as the first time."""
+    return f"tg:{update.update_id}"
+
+
+def create_router() -> Router:
+    router = Router(name="play")
+    router.message.register(draw_command, Command("draw"))
+    router.callback_query.register(draw_button, DrawButton.filter())
+    router.message.register(coupons_command, Command("coupons"))
+    router.message.register(help_command, Command("help"))
+    return router
+
+
+async def draw_command(
+    message: Message,
+    command: CommandObject,
+    customer: Customer,
+    draws: DrawService,
+    language: Language,
+    event_update: Update,
+) -> None:
+    keyword = command.args.split()[0] if command.args else None
+    result = await draws.draw(customer.phone, Channel.TELEGRAM, keyword, request_id(event_update))
+    await message.answer(draw_text(result, language))
+
+
+async def draw_button(
+    query: CallbackQuery,
+    callback_data: DrawButton,
+    bot: Bot,
+    customer: Customer,
+    draws: DrawService,
+    language: Language,
+    event_update: Update,
+) -> None:
+    result = await draws.draw(
+        customer.phone, Channel.TELEGRAM, callback_data.keyword, request_id(event_update)
+    )
+    await bot.send_message(query.from_user.id, draw_text(result, language))
+    await query.answer()
+
+
+async def coupons_command(
+    message: Message, customer: Customer, customers: CustomerService, language: Language
+) -> None:
+    await message.answer(coupons_text(await customers.coupons(customer.phone), language))
+
+
+async def help_command(message: Message, campaigns: CampaignService, language: Language) -> None:
+    home = await campaigns.home()
+    name = home.name if home else text("brand", language)
+    await message.answer(text("help", language, campaign=name))

@@ -1,0 +1,244 @@
+"""The outbox: queue what the service sends on its own, and deliver it exactly once.
+
+Every instance runs a Dispatcher. A tick claims due rows in batches (FOR UPDATE SKIP LOCKED,
+under a lease), waits for each row's send slot (the channel's rate, shared by all
+instances), re-reads the recipient, sends, and records the result while the claim is still
+its own. A claim whose instance died is taken again once its lease ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from core import replies
+from core.errors import CampaignNotFound
+from core.model import (
+    Channel,
+    ClaimedMessage,
+    DrawResult,
+    OutboxStats,
+    OutboxStatus,
+    OutgoingMessage,
+    Recipient,
+)
+from core.ports import (
+    CampaignStore,
+    Clock,
+    NoTelemetry,
+    OutboxStore,
+    RandomSource,
+    RecipientUnreachable,
+    Sender,
+    SendFailed,
+    Telemetry,
+)
+from core.quiet_hours import QuietHours, next_open
+from core.retry import RetryPolicy
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class OutboxService:
+    """What other use cases and operators ask of the outbox."""
+
+    def __init__(
+        self, store: OutboxStore, campaigns: CampaignStore, clock: Clock, quiet_hours: QuietHours
+    ) -> None:
+        self._store = store
+        self._campaigns = campaigns
+        self._clock = clock
+        self._quiet = quiet_hours
+
+    async def enqueue_coupon(self, result: DrawResult) -> bool:
+        """Send a code won without an inline reply (e.g. an admin API draw) to its owner.
+
+        Once per coupon however often it is called; outside quiet hours in the campaign's
+        zone. False when there is nothing to send or it was queued already.
+        """
+        if not result.won or result.code is None or result.expires_at is None:
+            return False
+        campaign = await self._campaigns.get(result.campaign_id)
+        if campaign is None:
+            raise CampaignNotFound(f"no campaign {result.campaign_id}")
+        now = self._clock()
+        body = replies.render(
+            "outbox.coupon",
+            result.language,
+            prize=result.prize_name,
+            campaign=campaign.name,
+            code=result.code,
+            expires=replies.last_valid_day(result.expires_at, campaign.timezone, result.language),
+        )
+        send_at = next_open(now, campaign.timezone, self._quiet)
+        return await self._store.enqueue_coupon(result.code, body, send_at, now)
+
+    async def record_reply(self, phone: str, channel: Channel, body: str, request_id: str) -> None:
+        """Keep a reply the webhook already delivered inline, once per inbound message."""
+        await self._store.record_reply(phone, channel, body, request_id, self._clock())
+
+    async def stats(self) -> OutboxStats:
+        return await self._store.stats(self._clock())
+
+    async def depth(self) -> int:
+        return await self._store.depth()
+
+    async def retry_dead(self) -> int:
+        """Give every dead message a fresh set of attempts, due now; answers how many."""
+        return await self._store.retry_dead(self._clock())
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchConfig:
+    # Messages per second per channel, across all instances; absent or None: no limit.
+    rates: Mapping[Channel, float | None] = field(default_factory=dict)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    lease_seconds: float = 60.0  # longer than the horizon plus one send's timeout
+    horizon_seconds: float = 10.0  # how far ahead a claim may reserve send slots
+    batch_size: int = 100
+    max_in_flight: int = 20  # concurrent sends per channel per instance
+    max_batches: int = 50  # per tick, so one tick never runs for ever
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        store: OutboxStore,
+        senders: Mapping[Channel, Sender],
+        clock: Clock,
+        random: RandomSource,
+        config: DispatchConfig | None = None,
+        telemetry: Telemetry | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._store = store
+        self._senders = senders
+        self._clock = clock
+        self._random = random
+        self._config = config or DispatchConfig()
+        self._telemetry = telemetry or NoTelemetry()
+        self._sleep = sleep
+
+    async def tick(self) -> Counter[str]:
+        """Send what is due on every channel with a sender; answers outcomes by name."""
+        outcomes: Counter[str] = Counter()
+        async with asyncio.TaskGroup() as group:
+            for channel, sender in self._senders.items():
+                group.create_task(self._drain(channel, sender, outcomes))
+        return outcomes
+
+    async def _drain(self, channel: Channel, sender: Sender, outcomes: Counter[str]) -> None:
+        config = self._config
+        rate = config.rates.get(channel)
+        in_flight = asyncio.Semaphore(config.max_in_flight)
+
+        async def deliver(claimed: ClaimedMessage) -> None:
+            async with in_flight:
+                outcomes[await self._deliver(claimed, sender)] += 1
+
+        for _ in range(config.max_batches):
+            batch = await self._store.claim(
+                channel,
+                config.batch_size,
+                self._clock(),
+                config.lease_seconds,
+                1.0 / rate if rate else None,
+                config.horizon_seconds,
+            )
+            if not batch:
+                return
+            async with asyncio.TaskGroup() as group:
+                for claimed in batch:
+                    group.create_task(deliver(claimed))
+
+    async def _deliver(self, claimed: ClaimedMessage, sender: Sender) -> str:
+        wait = (claimed.send_at - self._clock()).total_seconds()
+        if wait > 0:
+            await self._sleep(wait)
+        now = self._clock()
+        if claimed.not_after is not None and now >= claimed.not_after:
+            return await self._settle(claimed, OutboxStatus.SKIPPED, error="quiet hours began")
+        recipient = await self._store.recipient(claimed.id, claimed.claim, now)
+        if recipient is None:  # our lease ended: another instance has it now
+            return "lost"
+        message = _message(claimed, recipient)
+        refusal = _refusal(claimed.channel, recipient)
+        if refusal is not None:
+            outcome = await self._settle(claimed, OutboxStatus.SKIPPED, error=refusal)
+        else:
+            outcome = await self._send(claimed, message, sender)
+        self._telemetry.sent(message, outcome)
+        return outcome
+
+    async def _send(self, claimed: ClaimedMessage, message: OutgoingMessage, sender: Sender) -> str:
+        try:
+            provider_id = await sender.send(message)
+        except RecipientUnreachable as exc:  # the sender marked the customer where it applies
+            return await self._settle(claimed, OutboxStatus.SKIPPED, error=f"unreachable: {exc}")
+        except SendFailed as exc:
+            return await self._retry(claimed, str(exc), exc.retry_after)
+        except Exception as exc:  # an unforeseen failure is treated as temporary
+            return await self._retry(claimed, repr(exc), None)
+        return await self._settle(claimed, OutboxStatus.SENT, provider_id=provider_id)
+
+    async def _retry(self, claimed: ClaimedMessage, error: str, retry_after: float | None) -> str:
+        policy = self._config.retry
+        if policy.gives_up(claimed.attempts):
+            return await self._settle(claimed, OutboxStatus.DEAD, error=error)
+        delay = policy.delay(claimed.attempts, self._random.uniform(), retry_after)
+        next_attempt_at = self._clock() + timedelta(seconds=delay)
+        await self._settle(
+            claimed, OutboxStatus.PENDING, error=error, next_attempt_at=next_attempt_at
+        )
+        return "retry"
+
+    async def _settle(
+        self,
+        claimed: ClaimedMessage,
+        status: OutboxStatus,
+        *,
+        provider_id: str | None = None,
+        error: str | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> str:
+        kept = await self._store.settle(
+            claimed.id,
+            claimed.claim,
+            status,
+            self._clock(),
+            provider_id=provider_id,
+            error=error,
+            next_attempt_at=next_attempt_at,
+        )
+        return status.value if kept else "lost"
+
+
+def _message(claimed: ClaimedMessage, recipient: Recipient) -> OutgoingMessage:
+    return OutgoingMessage(
+        id=claimed.id,
+        customer_id=claimed.customer_id,
+        channel=claimed.channel,
+        kind=claimed.kind,
+        body=claimed.body,
+        phone=recipient.phone,
+        telegram_chat_id=recipient.telegram_chat_id,
+        campaign_keyword=claimed.campaign_keyword,
+        language=recipient.language,
+    )
+
+
+def _refusal(channel: Channel, recipient: Recipient) -> str | None:
+    """Why this message must not go out now, checked at send time; None to send it.
+
+    The SMS anti-pumping guard (texted us first, allowed country) sits in the SMS sender.
+    """
+    if recipient.opted_out:
+        return "opted out"
+    if recipient.stale is not None:
+        return recipient.stale
+    if channel is Channel.TELEGRAM and recipient.telegram_blocked:
+        return "blocked the bot"
+    return None

@@ -1,0 +1,174 @@
+"""Twilio's webhooks: `POST /sms/inbound` answers TwiML, `POST /sms/status` records delivery.
+
+Both are signed by Twilio; the signature is checked against the public URL Twilio called
+(`PUBLIC_BASE_URL` + path + query), so it holds behind a proxy or tunnel.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import structlog
+from aiohttp import web
+from multidict import MultiDict, MultiDictProxy
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from core.errors import InvalidPhone
+from core.model import Language
+from core.phone import mask, parse_phone
+from core.ports import Clock, SmsStore
+from core.replies import render
+from core.services.people import CustomerService
+from sms.commands import MAX_BODY_CHARS
+from sms.conversation import Conversation
+
+log = structlog.get_logger(__name__)
+
+# How far along a message is; a late callback never moves it back ("sent" after "delivered").
+STATUS_RANK = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "canceled": 4,
+    "failed": 4,
+    "undelivered": 4,
+    "partially_delivered": 4,
+    "delivered": 5,
+    "read": 6,
+}
+UNSUBSCRIBED = 21610  # Twilio: the recipient replied STOP to this sender
+_MAX_SID_CHARS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class SmsWebhook:
+    conversation: Conversation
+    store: SmsStore
+    customers: CustomerService
+    clock: Clock
+    auth_token: str | None  # unset: SMS is not configured and the routes answer 503
+    public_base_url: str
+    default_region: str
+
+
+SMS_WEBHOOK = web.AppKey("sms_webhook", SmsWebhook)
+
+
+def add_sms_routes(app: web.Application, webhook: SmsWebhook) -> None:
+    app[SMS_WEBHOOK] = webhook
+    app.router.add_post("/sms/inbound", inbound)
+    app.router.add_post("/sms/status", delivery_status)
+
+
+async def inbound(request: web.Request) -> web.Response:
+    """One text message in, one TwiML reply out; a retried MessageSid gets the same reply."""
+    hook = request.app[SMS_WEBHOOK]
+    form = await _signed_form(request, hook)
+    phone = _phone(form.get("From"), hook.default_region)
+    sid = _sid(form.get("MessageSid"))
+    body = form.get("Body") or ""
+    started = time.perf_counter()
+    stored = await hook.store.begin_inbound(sid, phone, body[:MAX_BODY_CHARS], hook.clock())
+    if stored is not None:
+        log.info("sms_inbound", phone=mask(phone), sid=sid, replayed=True)
+        return _twiml(stored)
+    opt_out_type = (form.get("OptOutType") or "").upper()
+    if opt_out_type:
+        # Twilio's Advanced Opt-Out has answered already: record it, add no second reply.
+        await _record_advanced_opt_out(hook.customers, phone, opt_out_type)
+        reply = None
+    else:
+        try:
+            reply = await hook.conversation.reply(phone, body, request_id=f"sms:{sid}")
+        except Exception:
+            # Not stored: Twilio's retry (or the customer's) gets a real answer later.
+            log.exception("sms_inbound_failed", phone=mask(phone), sid=sid)
+            return _twiml(render("error.temporary", Language.EN))
+    await hook.store.finish_inbound(sid, reply or "", hook.clock())
+    log.info(
+        "sms_inbound",
+        phone=mask(phone),
+        sid=sid,
+        opt_out_type=opt_out_type or None,
+        ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+    return _twiml(reply)
+
+
+async def delivery_status(request: web.Request) -> web.Response:
+    """Twilio's status callback for a message we sent."""
+    hook = request.app[SMS_WEBHOOK]
+    form = await _signed_form(request, hook)
+    sid = _sid(form.get("MessageSid"))
+    status = (form.get("MessageStatus") or "").lower()
+    if status not in STATUS_RANK:
+        raise web.HTTPBadRequest(text=f"unknown MessageStatus {status!r}")
+    error_code = _error_code(form.get("ErrorCode"))
+    try:
+        phone = parse_phone(form.get("To") or "", hook.default_region)
+    except InvalidPhone:
+        phone = None
+    await hook.store.record_status(
+        sid, phone, status, STATUS_RANK[status], error_code, hook.clock()
+    )
+    if error_code == UNSUBSCRIBED and phone is not None:
+        await hook.customers.opt_out(phone, f"twilio-status:{UNSUBSCRIBED}")
+    log.info("sms_status", sid=sid, status=status, error_code=error_code)
+    return web.Response(status=204)
+
+
+async def _signed_form(request: web.Request, hook: SmsWebhook) -> MultiDictProxy[str]:
+    """The form Twilio posted, or the HTTP error that says why it is not acceptable."""
+    if not hook.auth_token:
+        raise web.HTTPServiceUnavailable(text="SMS is not configured (TWILIO_AUTH_TOKEN unset)")
+    try:
+        posted = await request.post()  # over client_max_size: 413 from aiohttp
+    except (ValueError, UnicodeDecodeError):
+        raise web.HTTPBadRequest(text="malformed form body") from None
+    form = MultiDictProxy(MultiDict((k, v) for k, v in posted.items() if isinstance(v, str)))
+    signature = request.headers.get("X-Twilio-Signature", "")
+    url = hook.public_base_url.rstrip("/") + str(request.rel_url)
+    if not signature or not RequestValidator(hook.auth_token).validate(url, form, signature):
+        raise web.HTTPForbidden(text="invalid Twilio signature")
+    return form
+
+
+async def _record_advanced_opt_out(customers: CustomerService, phone: str, kind: str) -> None:
+    source = f"twilio-advanced-opt-out:{kind}"
+    if kind == "STOP":
+        await customers.opt_out(phone, source)
+    elif kind == "START":
+        await customers.opt_in(phone, source)
+    # HELP: Twilio sent its help text; nothing changes.
+
+
+def _phone(raw: str | None, default_region: str) -> str:
+    try:
+        return parse_phone(raw or "", default_region)
+    except InvalidPhone:
+        raise web.HTTPBadRequest(text="From is not a phone number") from None
+
+
+def _sid(raw: str | None) -> str:
+    if not raw or len(raw) > _MAX_SID_CHARS or not raw.isalnum():
+        raise web.HTTPBadRequest(text="MessageSid is missing or malformed")
+    return raw
+
+
+def _error_code(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise web.HTTPBadRequest(text="ErrorCode is not a number")
+    return int(raw)
+
+
+def _twiml(reply: str | None) -> web.Response:
+    response = MessagingResponse()
+    if reply:
+        response.message(reply)
+    return web.Response(text=str(response), content_type="text/xml")

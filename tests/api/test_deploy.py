@@ -1,0 +1,166 @@
+"""What `docker compose up` runs, checked without Docker: the files, then the same commands.
+
+No Docker engine runs here, so the container's commands (`luckydraw migrate`, then
+`luckydraw serve`, as compose.yaml and the Dockerfile say) run as subprocesses against the
+test PostgreSQL and Redis, configured by environment variables only, as in the container.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import sys
+import time
+from asyncio.subprocess import Process
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import yaml
+
+from tests.api.conftest import AUTH, empty_database
+from tests.helpers import sure_win
+
+ROOT = Path(__file__).resolve().parents[2]
+LUCKYDRAW = str(Path(sys.executable).parent / "luckydraw")
+
+
+def _compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    return data
+
+
+def test_compose_runs_postgres_16_redis_7_a_one_shot_migration_and_the_app() -> None:
+    services = _compose()["services"]
+    assert set(services) == {"postgres", "redis", "migrate", "app"}
+    assert services["postgres"]["image"].startswith("postgres:16")
+    assert services["redis"]["image"].startswith("redis:7")
+    for name in ("postgres", "redis"):
+        assert services[name]["healthcheck"]["test"]
+        assert services[name]["volumes"][0].split(":")[0] in _compose()["volumes"]
+    migrate, app = services["migrate"], services["app"]
+    assert migrate["command"] == ["luckydraw", "migrate"]
+    assert migrate["restart"] == "no"
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert app["command"] == ["luckydraw", "serve"]
+    assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert app["depends_on"]["redis"]["condition"] == "service_healthy"
+    for service in (migrate, app):
+        assert service["build"] == "."
+        assert service["env_file"] == [{"path": ".env", "required": False}]
+        env = service["environment"]
+        assert env["DATABASE_URL"].startswith("postgresql://")
+        assert "@postgres:5432/" in env["DATABASE_URL"]
+        assert env["REDIS_URL"] == "redis://redis:6379/0"
+        assert env["HOST"] == "0.0.0.0"  # noqa: S104 - inside the container
+
+
+def test_the_image_runs_luckydraw_serve_as_a_non_root_user() -> None:
+    lines = [
+        line.strip()
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert lines[0].startswith("FROM python:3.11")
+    users = [line.split()[1] for line in lines if line.startswith("USER ")]
+    assert users
+    assert users[-1] not in ("root", "0")
+    assert lines[-1] == 'CMD ["luckydraw", "serve"]'
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert ".env" in ignored  # secrets stay out of the image
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+async def test_migrate_then_serve_brings_up_a_ready_service_with_json_logs(
+    server_urls: tuple[str, str], redis_prefix: str, tmp_path: Path
+) -> None:
+    compose = _compose()["services"]
+    port = _free_port()
+    async with empty_database(server_urls[0]) as database_url:
+        env = {
+            "PATH": os.environ["PATH"],
+            "DATABASE_URL": database_url,
+            "REDIS_URL": server_urls[1],
+            "REDIS_PREFIX": redis_prefix + "deploy:",
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "LOG_FORMAT": "json",
+            "ADMIN_TOKEN": "test-admin-token",
+            "DEFAULT_REGION": "HK",
+        }
+        # cwd: an empty directory, so no developer .env is read.
+        migrate = await asyncio.create_subprocess_exec(
+            LUCKYDRAW,
+            *compose["migrate"]["command"][1:],
+            env=env,
+            cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        migrated = (await asyncio.wait_for(migrate.communicate(), 60))[0].decode()
+        assert migrate.returncode == 0, migrated
+        assert "001_core.sql" in migrated
+
+        log_path = tmp_path / "serve.log"
+        with log_path.open("w") as log:
+            server = await asyncio.create_subprocess_exec(
+                LUCKYDRAW,
+                *compose["app"]["command"][1:],
+                env=env,
+                cwd=tmp_path,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            try:
+                base = f"http://127.0.0.1:{port}"
+                async with aiohttp.ClientSession() as http:
+                    ready = await _wait_ready(http, base, server)
+                    assert ready == {
+                        "status": "ready",
+                        "checks": {"postgres": "ok", "migrations": "ok", "redis": "ok"},
+                    }
+                    campaign = sure_win(
+                        starts_at="2020-01-01T00:00:00Z", ends_at="2999-01-01T00:00:00Z"
+                    )
+                    async with http.post(f"{base}/api/campaigns", json=campaign, headers=AUTH) as r:
+                        assert r.status == 201
+                    draw = {"phone": "+85291234567"}
+                    async with http.post(f"{base}/api/draws", json=draw, headers=AUTH) as r:
+                        assert r.status == 201
+            finally:
+                if server.returncode is None:
+                    server.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(server.wait(), 15) == 0
+    output = log_path.read_text()
+    events = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    draws = [e for e in events if e.get("event") == "draw"]
+    assert len(draws) == 1
+    assert draws[0]["phone"] == "+85******567"
+    assert draws[0]["outcome"] == "won"
+    assert draws[0]["level"] == "info"
+    assert "timestamp" in draws[0]
+    assert not re.search(r"91234567", output)  # the full number never reaches the logs
+
+
+async def _wait_ready(http: aiohttp.ClientSession, base: str, server: Process) -> Any:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert server.returncode is None, "luckydraw serve exited"
+        try:
+            async with http.get(f"{base}/readyz") as resp:
+                if resp.status == 200:
+                    return await resp.json()
+        except aiohttp.ClientConnectionError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError("not ready within 30 s")

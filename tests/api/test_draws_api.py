@@ -1,0 +1,129 @@
+"""POST /api/draws: the original `/draw`, with the same rules as every other channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Client, call, error
+from tests.conftest import FakeClock
+from tests.helpers import campaign_data, sure_loss, sure_win
+
+PHONE = "+85291234567"
+
+
+async def _campaign(api: Client, data: dict[str, Any]) -> int:
+    return int((await call(api, "POST", "/api/campaigns", 201, data))["id"])
+
+
+async def test_a_draw_by_campaign_id_answers_201_with_the_coupon(api: Client) -> None:
+    cid = await _campaign(api, sure_win())
+    body = await call(api, "POST", "/api/draws", 201, {"phone": PHONE, "campaign_id": cid})
+    assert body["campaign_id"] == cid
+    assert body["outcome"] == "won"
+    assert body["won"] is True
+    assert body["prize_name"] == "Free Coffee"
+    assert len(body["code"]) == 11
+    assert body["code"][5] == "-"
+    assert body["replayed"] is False
+    assert body["next_draw_at"] == "2026-12-11T00:00:00+08:00"  # local midnight
+
+
+async def test_a_draw_by_keyword_or_in_the_only_open_campaign(api: Client) -> None:
+    await _campaign(api, sure_loss())
+    by_keyword = await call(api, "POST", "/api/draws", 201, {"phone": PHONE, "keyword": "winter"})
+    assert (by_keyword["outcome"], by_keyword["won"], by_keyword["code"]) == (
+        "no_prize",
+        False,
+        None,
+    )
+    only = await call(api, "POST", "/api/draws", 201, {"phone": "+85291234568"})
+    assert only["keyword"] == "WINTER"
+
+
+async def test_a_national_number_is_read_in_the_default_region(api: Client) -> None:
+    await _campaign(api, sure_win())
+    await call(api, "POST", "/api/draws", 201, {"phone": "9123 4567"})
+    customer = await call(api, "GET", "/api/customers/%2B85291234567", 200)
+    assert customer["phone"] == PHONE
+    assert customer["draws"][0]["channel"] == "api"
+
+
+async def test_a_second_draw_the_same_day_is_a_conflict_and_tomorrow_is_fine(
+    api: Client, clock: FakeClock
+) -> None:
+    cid = await _campaign(api, sure_win())
+    await call(api, "POST", "/api/draws", 201, {"phone": PHONE, "campaign_id": cid})
+    err = await error(api, "POST", "/api/draws", 409, {"phone": PHONE, "campaign_id": cid})
+    assert err.code == "already_drew"
+    assert "2026-12-11 00:00:00+08:00" in err.message
+    clock.advance(days=1)
+    await call(api, "POST", "/api/draws", 201, {"phone": PHONE, "campaign_id": cid})
+
+
+async def test_a_retried_request_id_gets_the_first_answer_and_no_second_draw(api: Client) -> None:
+    cid = await _campaign(api, sure_win())
+    request = {"phone": PHONE, "campaign_id": cid, "request_id": "till-7/42"}
+    first = await call(api, "POST", "/api/draws", 201, request)
+    again = await call(api, "POST", "/api/draws", 200, request)
+    assert again["replayed"] is True
+    assert again["code"] == first["code"]
+    stats = await call(api, "GET", f"/api/campaigns/{cid}/stats", 200)
+    assert (stats["draws"], stats["wins"]) == (1, 1)
+
+
+async def test_several_open_campaigns_need_a_keyword(api: Client) -> None:
+    await _campaign(api, sure_win())
+    await _campaign(api, sure_win(keyword="SPRING", name="Spring"))
+    err = await error(api, "POST", "/api/draws", 400, {"phone": PHONE})
+    assert (err.code, err.field) == ("keyword_needed", "keyword")
+    assert "SPRING, WINTER" in err.message
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"phone": PHONE, "campaign_id": 999}, 404, "not_found"),
+        ({"phone": PHONE, "keyword": "NOPE"}, 404, "not_found"),
+        ({"phone": PHONE}, 404, "no_active_campaign"),
+    ],
+)
+async def test_drawing_where_there_is_no_campaign_is_404(
+    api: Client, body: dict[str, Any], status: int, code: str
+) -> None:
+    assert (await error(api, "POST", "/api/draws", status, body)).code == code
+
+
+async def test_a_campaign_not_started_yet_is_closed(api: Client) -> None:
+    data = campaign_data(starts_at="2027-01-01T00:00:00+08:00", ends_at="2027-02-01T00:00:00+08:00")
+    cid = await _campaign(api, data)
+    err = await error(api, "POST", "/api/draws", 409, {"phone": PHONE, "campaign_id": cid})
+    assert err.code == "campaign_closed"
+    assert "not started" in err.message
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "phone"),
+        ({"phone": ""}, "phone"),
+        ({"phone": "not a phone"}, "phone"),
+        ({"phone": "+1 555"}, "phone"),
+        ({"phone": 85291234567}, "phone"),
+        ({"phone": PHONE, "campaign_id": 0}, "campaign_id"),
+        ({"phone": PHONE, "campaign_id": "1"}, "campaign_id"),
+        ({"phone": PHONE, "keyword": "W!"}, "keyword"),
+        ({"phone": PHONE, "keyword": "WINTER", "campaign_id": 1}, "keyword"),
+        ({"phone": PHONE, "request_id": ""}, "request_id"),
+        ({"phone": PHONE, "request_id": "x" * 65}, "request_id"),
+        ({"phone": PHONE, "prize": "all of them"}, "prize"),
+    ],
+)
+async def test_an_invalid_draw_is_refused_naming_its_field_and_draws_nothing(
+    api: Client, body: dict[str, Any], field: str
+) -> None:
+    cid = await _campaign(api, sure_win())
+    err = await error(api, "POST", "/api/draws", 400, body)
+    assert err.field == field, err
+    assert (await call(api, "GET", f"/api/campaigns/{cid}/stats", 200))["draws"] == 0

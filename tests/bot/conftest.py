@@ -1,0 +1,236 @@
+"""The Telegram channel through POST /telegram/webhook, against a local fake Bot API."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+import structlog
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
+from structlog.dev import plain_traceback
+from twilio.request_validator import RequestValidator
+
+from app.bootstrap import Services
+from app.server import create_app
+from app.settings import Settings
+from bot.client import open_bot
+from bot.sender import TelegramSender
+from tests.fakes.bot_api import FakeBotAPI
+
+TOKEN = "123456789:AAE-test-token"
+SECRET = "s3cret-webhook-token"
+PHONE = "+85291234567"
+STAFF_PHONE = "+85261234567"
+DATE = 1_765_339_200  # 10 Dec 2025, any time will do: the clock is injected
+
+
+def telegram_settings(settings: Settings, api_base: str, **extra: Any) -> Settings:
+    return settings.model_copy(
+        update={
+            "telegram_bot_token": SecretStr(TOKEN),  # model_copy does not validate
+            "telegram_webhook_secret": SecretStr(SECRET),
+            "telegram_api_base": api_base,
+            **extra,
+        }
+    )
+
+
+@pytest.fixture(scope="package", autouse=True)
+def plain_tracebacks() -> Iterator[None]:
+    """structlog's default console renders failures with rich, locals and all: seconds each.
+    Production logs format them as text (app.logs); so do these tests."""
+    previous = structlog.get_config()
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.format_exc_info,
+            structlog.dev.ConsoleRenderer(colors=False, exception_formatter=plain_traceback),
+        ]
+    )
+    yield
+    structlog.configure(**previous)
+
+
+@pytest.fixture
+async def bot_api() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI(TOKEN) as api:
+        yield api
+
+
+@pytest.fixture
+async def tg_services(
+    services: Services, settings: Settings, bot_api: FakeBotAPI
+) -> AsyncIterator[Services]:
+    """The test services, with a bot pointed at the fake Bot API."""
+    async with open_bot(TOKEN, bot_api.base) as bot:
+        yield dataclasses.replace(
+            services,
+            settings=telegram_settings(settings, bot_api.base),
+            telegram_bot=bot,
+            telegram_sender=TelegramSender(bot, services.customers),
+        )
+
+
+@pytest.fixture
+async def client(tg_services: Services) -> AsyncIterator[TestClient[Any, Any]]:
+    async with TestClient(TestServer(create_app(tg_services))) as test_client:
+        yield test_client
+
+
+_update_ids = itertools.count(1000)
+_message_ids = itertools.count(1)
+
+
+class TelegramUser:
+    """One person in a private chat with the bot, sending updates as Telegram does."""
+
+    def __init__(
+        self,
+        client: TestClient[Any, Any],
+        api: FakeBotAPI,
+        user_id: int,
+        language_code: str = "en",
+    ) -> None:
+        self.client = client
+        self.api = api
+        self.id = user_id
+        self.language_code = language_code
+
+    @property
+    def user(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "is_bot": False,
+            "first_name": "Ann",
+            "language_code": self.language_code,
+        }
+
+    def message(self, **content: Any) -> dict[str, Any]:
+        return {
+            "message_id": next(_message_ids),
+            "from": self.user,
+            "chat": {"id": self.id, "type": "private", "first_name": "Ann"},
+            "date": DATE,
+            **content,
+        }
+
+    async def deliver(
+        self, update: dict[str, Any], *, secret: str | None = SECRET
+    ) -> tuple[int, dict[str, Any]]:
+        """POST one update; answers (status, update) so a test can deliver it again."""
+        update.setdefault("update_id", next(_update_ids))
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        response = await self.client.post("/telegram/webhook", json=update, headers=headers)
+        return response.status, update
+
+    async def send(self, text: str, **options: Any) -> int:
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            command = text.split()[0]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        status, _ = await self.deliver({"message": self.message(**content)}, **options)
+        return status
+
+    async def share_contact(
+        self, phone_number: str, owner: int | None = None, **options: Any
+    ) -> int:
+        contact = {
+            "phone_number": phone_number,
+            "first_name": "Ann",
+            "user_id": self.id if owner is None else owner,
+        }
+        status, _ = await self.deliver({"message": self.message(contact=contact)}, **options)
+        return status
+
+    def button_update(self, data: str) -> dict[str, Any]:
+        bot_message = {
+            "message_id": next(_message_ids),
+            "from": self.api.me,
+            "chat": {"id": self.id, "type": "private", "first_name": "Ann"},
+            "date": DATE,
+            "text": "Your daily draw is ready.",
+        }
+        return {
+            "callback_query": {
+                "id": f"cb{next(_message_ids)}",
+                "from": self.user,
+                "chat_instance": "42",
+                "message": bot_message,
+                "data": data,
+            }
+        }
+
+    async def press(self, data: str) -> int:
+        status, _ = await self.deliver(self.button_update(data))
+        return status
+
+    def sent(self) -> list[dict[str, Any]]:
+        """sendMessage calls to this chat, oldest first."""
+        return [
+            c.params
+            for c in self.api.calls
+            if c.method.lower() == "sendmessage" and str(c.params.get("chat_id")) == str(self.id)
+        ]
+
+    def texts(self) -> list[str]:
+        return [str(p["text"]) for p in self.sent()]
+
+    @property
+    def last(self) -> str:
+        return self.texts()[-1]
+
+    async def linked(self, phone: str = PHONE) -> TelegramUser:
+        assert await self.share_contact(phone.lstrip("+")) == 200
+        return self
+
+
+@pytest.fixture
+def ann(client: TestClient[Any, Any], bot_api: FakeBotAPI) -> TelegramUser:
+    return TelegramUser(client, bot_api, 5_550_001)
+
+
+@pytest.fixture
+def staff_member(client: TestClient[Any, Any], bot_api: FakeBotAPI) -> TelegramUser:
+    return TelegramUser(client, bot_api, 5_550_002)
+
+
+class SmsPhone:
+    """Texts /sms/inbound signed as Twilio signs, to play the same phone by SMS."""
+
+    def __init__(self, client: TestClient[Any, Any], settings: Settings) -> None:
+        token = settings.twilio_auth_token
+        assert token is not None
+        self.client = client
+        self.validator = RequestValidator(token.get_secret_value())
+        self.url = settings.public_base_url.rstrip("/") + "/sms/inbound"
+        self._sids = itertools.count(1)
+
+    async def text(self, body: str, phone: str = PHONE) -> str:
+        params = {
+            "MessageSid": f"SM{next(self._sids):032x}",
+            "AccountSid": "AC" + "0" * 32,
+            "From": phone,
+            "To": "+85230001234",
+            "Body": body,
+            "NumMedia": "0",
+        }
+        response = await self.client.post(
+            "/sms/inbound",
+            data=urlencode(params),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": self.validator.compute_signature(self.url, params),
+            },
+        )
+        assert response.status == 200
+        return await response.text()
+
+
+@pytest.fixture
+def sms(client: TestClient[Any, Any], tg_services: Services) -> SmsPhone:
+    return SmsPhone(client, tg_services.settings)

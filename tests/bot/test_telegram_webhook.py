@@ -1,0 +1,151 @@
+"""POST /telegram/webhook: the secret, redelivery, and what the Bot API answers back."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from app.bootstrap import Services
+from tests.bot.conftest import PHONE, TelegramUser
+from tests.helpers import sure_loss, sure_win
+
+
+async def test_a_wrong_or_missing_secret_gets_403_and_writes_nothing(
+    ann: TelegramUser, services: Services
+) -> None:
+    await services.campaigns.create(sure_win())
+    assert await ann.share_contact(PHONE.lstrip("+"), secret="wrong") == 403
+    assert await ann.send("/draw", secret="s3cret-webhook-toke") == 403
+    assert await ann.send("/draw", secret=None) == 403
+    assert await services.pool.fetchval("SELECT count(*) FROM customer") == 0
+    assert await services.pool.fetchval("SELECT count(*) FROM draw") == 0
+    assert ann.api.calls == []
+
+
+async def test_a_body_that_is_not_an_update_gets_400(
+    client: TestClient[Any, Any], ann: TelegramUser
+) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook-token"}
+    for body in ("{not json", "[1, 2]", '{"update_id": "many"}'):
+        response = await client.post("/telegram/webhook", data=body, headers=headers)
+        assert response.status == 400
+    assert ann.api.calls == []
+
+
+async def test_the_same_update_delivered_twice_draws_and_answers_once(
+    ann: TelegramUser, services: Services
+) -> None:
+    await services.campaigns.create(sure_win())
+    await ann.linked()
+    command = {"text": "/draw", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
+    status, update = await ann.deliver({"message": ann.message(**command)})
+    replies = len(ann.sent())
+    assert status == 200
+    status, _ = await ann.deliver(update)
+    assert status == 200
+    assert len(ann.sent()) == replies
+    assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
+
+
+async def test_the_same_update_delivered_twice_at_once_draws_once(
+    ann: TelegramUser, services: Services
+) -> None:
+    await services.campaigns.create(sure_win())
+    await ann.linked()
+    update = {"update_id": 777_001, "message": ann.message(text="/draw")}
+    statuses = await asyncio.gather(*(ann.deliver(dict(update)) for _ in range(5)))
+    assert [status for status, _ in statuses] == [200] * 5
+    assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
+    assert await services.pool.fetchval("SELECT count(*) FROM coupon") == 1
+
+
+async def test_a_reply_that_failed_is_redelivered_with_the_same_draw(
+    ann: TelegramUser, services: Services
+) -> None:
+    """The draw is durable before the answer; Telegram's retry replays it, never redraws."""
+    await services.campaigns.create(sure_win())
+    await ann.linked()
+    ann.api.fail_next("sendMessage", status=500)
+    status, update = await ann.deliver({"message": ann.message(text="/draw")})
+    assert status == 500
+    code = await services.pool.fetchval("SELECT code FROM coupon")
+    status, _ = await ann.deliver(update)
+    assert status == 200
+    assert f"Your code: {code}" in ann.last
+    assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
+
+
+async def test_a_429_on_the_reply_is_waited_out_and_the_reply_arrives(
+    ann: TelegramUser, services: Services
+) -> None:
+    await services.campaigns.create(sure_loss())
+    await ann.linked()
+    ann.api.fail_next("sendMessage", status=429, retry_after=1)
+    assert await ann.send("/draw") == 200
+    assert ann.last.startswith("No prize this time")
+    assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
+
+
+async def test_a_user_who_blocked_the_bot_is_marked_and_the_update_is_not_retried(
+    ann: TelegramUser, services: Services
+) -> None:
+    await services.campaigns.create(sure_loss())
+    await ann.linked()
+    ann.api.blocked_chats.add(ann.id)
+    assert await ann.send("/draw") == 200
+    customer = await services.customers.get(PHONE)
+    assert customer is not None
+    assert customer.telegram_blocked
+    ann.api.blocked_chats.clear()
+    await ann.send("/start")  # what Telegram sends when they unblock
+    customer = await services.customers.get(PHONE)
+    assert customer is not None
+    assert not customer.telegram_blocked
+
+
+async def test_blocking_and_unblocking_the_bot_is_noted_from_telegrams_notice(
+    ann: TelegramUser, services: Services
+) -> None:
+    await ann.linked()
+
+    def member_update(old: str, new: str) -> dict[str, Any]:
+        chat = {"id": ann.id, "type": "private", "first_name": "Ann"}
+        return {
+            "my_chat_member": {
+                "chat": chat,
+                "from": ann.user,
+                "date": 1_765_339_200,
+                "old_chat_member": {"status": old, "user": ann.api.me, "until_date": 0},
+                "new_chat_member": {"status": new, "user": ann.api.me, "until_date": 0},
+            }
+        }
+
+    assert (await ann.deliver(member_update("member", "kicked")))[0] == 200
+    customer = await services.customers.get(PHONE)
+    assert customer is not None
+    assert customer.telegram_blocked
+    assert (await ann.deliver(member_update("kicked", "member")))[0] == 200
+    customer = await services.customers.get(PHONE)
+    assert customer is not None
+    assert not customer.telegram_blocked
+
+
+async def test_a_flood_gets_one_slow_down_answer_then_silence(
+    ann: TelegramUser, services: Services
+) -> None:
+    await ann.linked()
+    for _ in range(25):
+        assert await ann.send("/help") == 200
+    texts = ann.texts()
+    assert texts.count("You're sending messages too fast. Please wait a minute and try again.") == 1
+    assert len(texts) == 1 + 20 + 1  # linked, 20 commands a minute, one slow down
+
+
+async def test_groups_are_ignored(ann: TelegramUser) -> None:
+    message = ann.message(text="/draw")
+    message["chat"] = {"id": -100123, "type": "group", "title": "Friends"}
+    status, _ = await ann.deliver({"message": message})
+    assert status == 200
+    assert ann.api.calls == []

@@ -1,0 +1,66 @@
+"""The outbox as operators run it: APScheduler in the serve process, and the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+
+from app.bootstrap import Services
+from app.outbox_cli import format_stats
+from app.outbox_wiring import build_outbox
+from app.scheduler import running_scheduler
+from app.settings import Settings
+from core.model import Channel
+from core.ports import NoTelemetry, Sender
+from core.retry import RetryPolicy
+from db.campaigns import PgCampaignStore
+from tests.conftest import FakeClock
+from tests.e2e.test_cli import luckydraw
+from tests.fakes.twilio_api import FakeTwilio
+from tests.helpers import campaign_data, sure_win
+from tests.outbox.conftest import HalfRandom, dispatcher, reminders, sms_player
+
+PLAYER = "+85291230001"
+
+
+async def test_the_scheduler_sends_a_won_code_on_its_own(
+    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+) -> None:
+    await services.campaigns.create(sure_win())
+    await sms_player(services, clock, PLAYER)
+    await services.outbox.service.enqueue_coupon(await services.draws.draw(PLAYER, Channel.API))
+    outbox = build_outbox(
+        services.settings,
+        services.pool,
+        PgCampaignStore(services.pool),
+        clock,
+        HalfRandom(),
+        senders,
+        NoTelemetry(),
+    )
+
+    async with running_scheduler(outbox):
+        async with asyncio.timeout(20):
+            while not fake_twilio.messages:
+                await asyncio.sleep(0.1)
+    assert [m.to for m in fake_twilio.messages] == [PLAYER]
+
+
+async def test_operators_list_the_outbox_and_revive_dead_messages_from_the_cli(
+    services: Services,
+    settings: Settings,
+    clock: FakeClock,
+    senders: dict[Channel, Sender],
+    fake_twilio: FakeTwilio,
+) -> None:
+    await services.campaigns.create(campaign_data(reminder_time="10:00"))
+    await sms_player(services, clock, PLAYER)
+    await reminders(services).tick()
+    fake_twilio.fail_next(503)
+    await dispatcher(services, senders, retry=RetryPolicy(max_attempts=1)).tick()
+
+    stats = format_stats(await services.outbox.service.stats())  # `luckydraw outbox stats`
+    assert "sms       reminder       dead            1" in stats
+    revived = await asyncio.to_thread(luckydraw, settings, "outbox", "retry-dead")
+    assert revived.returncode == 0, revived.stderr
+    assert revived.stdout.strip() == "1 dead message(s) queued again"
+    assert await dispatcher(services, senders).tick() == {"sent": 1}
