@@ -94,7 +94,8 @@ async def build_services(
         staff_store = PgStaffStore(pool)
         metrics = Metrics(redis_fallbacks=lambda: redis.fallbacks)
         telemetry = AppTelemetry(metrics)
-        customers = CustomerService(PgCustomerStore(pool), clock)
+        gate = RedisDrawGate(redis)
+        customers = CustomerService(PgCustomerStore(pool), clock, gate)
         sms_store = PgSmsStore(pool)
         sms_sender = await stack.enter_async_context(
             open_sms_sender(
@@ -115,7 +116,7 @@ async def build_services(
             draws=DrawService(
                 campaign_store,
                 PgDrawStore(pool),
-                RedisDrawGate(redis),
+                gate,
                 clock,
                 random or SystemRandomSource(),
                 telemetry,

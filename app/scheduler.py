@@ -57,8 +57,9 @@ def create_scheduler(outbox: Outbox) -> AsyncIOScheduler:
 @asynccontextmanager
 async def running_scheduler(outbox: Outbox) -> AsyncIterator[AsyncIOScheduler]:
     """Start the jobs on the running loop; stop them (without waiting) on the way out."""
-    # A paced dispatch tick outlasting its interval is normal: APScheduler's warning about
-    # the skipped run would repeat every two seconds.
+    # Every run is logged at INFO, and a paced dispatch tick outlasting its interval (normal)
+    # at WARNING: either would fill the log every two seconds. Ticks log what they did.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     scheduler = create_scheduler(outbox)
     scheduler.start()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -31,7 +31,9 @@ class Settings(BaseSettings):
     twilio_from: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
     twilio_timeout_seconds: float = 10.0
-    sms_allowed_countries: list[str] = Field(default_factory=list)  # empty: DEFAULT_REGION's
+    # Empty: DEFAULT_REGION's country. NoDecode: "HK,US" (and QUIET_HOURS' "21:00-09:00")
+    # reach the validators below as written; pydantic-settings would try JSON and refuse them.
+    sms_allowed_countries: Annotated[list[str], NoDecode] = Field(default_factory=list)
     sms_rate_per_second: float = 1.0
 
     telegram_bot_token: SecretStr | None = None
@@ -40,7 +42,7 @@ class Settings(BaseSettings):
     telegram_mode: Literal["webhook", "polling"] = "webhook"
     telegram_rate_per_second: float = 25.0
 
-    quiet_hours: tuple[time, time] = (time(21, 0), time(9, 0))
+    quiet_hours: Annotated[tuple[time, time], NoDecode] = (time(21, 0), time(9, 0))
     outbox_max_attempts: int = Field(default=6, ge=1)  # then the message is dead
     outbox_retry_seconds: float = Field(default=30.0, gt=0)  # first backoff; doubles per try
     # A claim outlives the send-slot horizon (10 s) plus a provider timeout, or a slow

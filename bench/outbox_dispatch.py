@@ -72,9 +72,7 @@ async def run(messages: int, in_flight: int) -> dict[str, Any]:
                     NOW,
                     messages,
                 )
-                campaign = await PgCampaignStore(pool).create(
-                    campaign_from_mapping(CAMPAIGN), NOW
-                )
+                campaign = await PgCampaignStore(pool).create(campaign_from_mapping(CAMPAIGN), NOW)
                 await pool.execute(
                     """INSERT INTO outbox (customer_id, channel, kind, body, campaign_id,
                                            local_day, next_attempt_at, created_at)

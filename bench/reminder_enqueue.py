@@ -60,7 +60,10 @@ async def run(players: int, runs: int) -> dict[str, Any]:
             )
             await pool.execute("VACUUM ANALYZE")
             service = ReminderService(
-                campaigns, PgOutboxStore(pool), lambda: NOW, (NOW.time(), NOW.time())  # no quiet
+                campaigns,
+                PgOutboxStore(pool),
+                lambda: NOW,
+                (NOW.time(), NOW.time()),  # no quiet
             )
             seconds = []
             for _ in range(runs):

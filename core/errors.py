@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.model import Language
+
 
 class LuckyDrawError(Exception):
     """Base of every refusal the service explains to its user."""
@@ -100,11 +102,19 @@ class CampaignClosed(LuckyDrawError):
 class AlreadyDrewToday(LuckyDrawError):
     code = "already_drew"
 
-    def __init__(self, campaign_name: str, next_draw_at: datetime, timezone: str = "UTC") -> None:
+    def __init__(
+        self,
+        campaign_name: str,
+        next_draw_at: datetime,
+        timezone: str = "UTC",
+        language: Language | None = None,
+    ) -> None:
         super().__init__(f"already drew today in {campaign_name!r}; next draw from {next_draw_at}")
         self.campaign_name = campaign_name
         self.next_draw_at = next_draw_at
         self.timezone = timezone  # the campaign's, to tell the customer in local time
+        # The language of the day's draw, so a repeat is answered without a database lookup.
+        self.language = language
 
 
 class RateLimited(LuckyDrawError):

@@ -1,9 +1,10 @@
-"""Campaigns and prizes in PostgreSQL, with the open ones cached in Redis."""
+"""Campaigns and prizes in PostgreSQL, with the open ones cached in memory and Redis."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
 from datetime import date, datetime, time
+from time import monotonic
 from typing import Any
 
 import asyncpg
@@ -94,6 +95,9 @@ class PgCampaignStore:
         )
         return [c for c in map(_campaign, rows) if c.is_open(now)]
 
+    async def invalidate(self) -> None:
+        """Nothing cached at this level."""
+
     async def by_keyword(self, keyword: str) -> Sequence[Campaign]:
         rows = await self._pool.fetch(_SELECT + " WHERE c.keyword = $1 GROUP BY c.id", keyword)
         return [_campaign(r) for r in rows]
@@ -164,22 +168,34 @@ SELECT c.code, p.name AS prize_name, cp.name AS campaign_name, c.issued_at, c.ex
 
 
 class CachedCampaignStore(PgCampaignStore):
-    """Open campaigns from Redis for `ttl` seconds; every change drops the cached copy.
+    """Open campaigns from process memory for a second, else from Redis for `ttl` seconds.
 
-    The draw function re-checks status and dates, so a stale copy can only cost a refusal.
+    Every change here drops both copies. The draw function re-checks status and dates, so
+    another instance's stale copy can only cost a refusal, never a draw in a closed campaign.
     """
 
-    def __init__(self, pool: asyncpg.Pool, redis: SafeRedis, ttl_seconds: int = 30) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, redis: SafeRedis, ttl_seconds: int = 30, local_seconds: float = 1
+    ) -> None:
         super().__init__(pool)
         self._redis = redis
         self._ttl = ttl_seconds
+        self._local_seconds = local_seconds
+        self._local: tuple[float, list[Campaign]] | None = None
         self._key = redis.key("campaigns", "active")
 
     async def open_campaigns(self, now: datetime) -> Sequence[Campaign]:
+        if self._local is not None and monotonic() < self._local[0]:
+            campaigns = self._local[1]
+        else:
+            campaigns = await self._active(now)
+            self._local = (monotonic() + self._local_seconds, campaigns)
+        return [c for c in campaigns if c.is_open(now)]
+
+    async def _active(self, now: datetime) -> list[Campaign]:
         raw = await self._redis.run(lambda r: r.get(self._key), None)
         if raw is not None:
-            cached = [_campaign_from_json(c) for c in orjson.loads(raw)]
-            return [c for c in cached if c.is_open(now)]
+            return [_campaign_from_json(c) for c in orjson.loads(raw)]
         rows = await self._pool.fetch(
             _SELECT + " WHERE c.status = 'active' AND c.ends_at > $1 GROUP BY c.id ORDER BY c.id",
             now,
@@ -187,7 +203,7 @@ class CachedCampaignStore(PgCampaignStore):
         campaigns = [_campaign(r) for r in rows]
         payload = orjson.dumps([_campaign_to_json(c) for c in campaigns])
         await self._redis.run(lambda r: r.set(self._key, payload, ex=self._ttl), None)
-        return [c for c in campaigns if c.is_open(now)]
+        return campaigns
 
     async def create(self, spec: CampaignSpec, now: datetime) -> Campaign:
         campaign = await super().create(spec, now)
@@ -200,6 +216,7 @@ class CachedCampaignStore(PgCampaignStore):
         return campaign
 
     async def invalidate(self) -> None:
+        self._local = None
         await self._redis.run(lambda r: r.delete(self._key), 0)
 
 

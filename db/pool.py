@@ -19,6 +19,15 @@ async def create_pool(
         command_timeout=command_timeout,
         # Unnamed statements: safe behind pgbouncer in transaction mode.
         statement_cache_size=0 if "pgbouncer=true" in dsn else 100,
+        reset=_keep_session,
     )
     assert pool is not None
     return pool
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Skip asyncpg's reset query on every release: a second round trip per query.
+
+    The pool still rolls back any open transaction first; nothing here sets session state
+    (no SET, LISTEN or session advisory lock outlives its own `finally`).
+    """

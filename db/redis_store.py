@@ -79,18 +79,23 @@ class SafeRedis:
 
 
 class RedisDrawGate:
-    """ "Already drew today": the result of each day's draw, kept until local midnight."""
+    """ "Already drew today": each day's draw result per phone, kept until local midnight.
+
+    One hash per phone (field: campaign and local day), so changing what a customer's
+    replies look like (their language) forgets it all with one DEL.
+    """
 
     def __init__(self, redis: SafeRedis) -> None:
         self._redis = redis
 
-    def _key(self, campaign_id: int, phone: str, day: date) -> str:
-        return self._redis.key("drew", campaign_id, day.isoformat(), phone)
+    def _key(self, phone: str) -> str:
+        return self._redis.key("drew", phone)
 
     async def recall(
         self, campaign_id: int, phone: str, day: date
     ) -> tuple[str | None, DrawResult] | None:
-        raw = await self._redis.run(lambda r: r.get(self._key(campaign_id, phone, day)), None)
+        field = f"{campaign_id}:{day.isoformat()}"
+        raw = await self._redis.run(lambda r: r.hget(self._key(phone), field), None)
         if raw is None:
             return None
         data = orjson.loads(raw)
@@ -100,9 +105,28 @@ class RedisDrawGate:
         self, phone: str, day: date, request_id: str | None, result: DrawResult, until: datetime
     ) -> None:
         payload = orjson.dumps({"request_id": request_id, "result": _result_to_json(result)})
-        key = self._key(result.campaign_id, phone, day)
-        # EXAT: the key dies at local midnight whatever the server's clock zone.
-        await self._redis.run(lambda r: r.set(key, payload, exat=int(until.timestamp())), None)
+        key, field = self._key(phone), f"{result.campaign_id}:{day.isoformat()}"
+
+        async def store(r: aioredis.Redis) -> None:
+            async with r.pipeline(transaction=False) as pipe:
+                pipe.hset(key, field, payload)
+                # EXPIREAT: gone at local midnight whatever the server's zone. Another
+                # campaign's midnight may cut an entry short: the gate forgets, never grants.
+                pipe.expireat(key, int(until.timestamp()))
+                await pipe.execute()
+
+        await self._redis.run(store, None)
+
+    async def forget(self, phone: str) -> None:
+        await self._redis.run(lambda r: r.delete(self._key(phone)), 0)
+
+
+# One round trip, atomic, and Redis 6.2 (embedded) has no EXPIRE ... NX.
+_COUNT = """
+local hits = redis.call('INCR', KEYS[1])
+if hits == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {hits, redis.call('TTL', KEYS[1])}
+"""
 
 
 class RedisRateLimiter:
@@ -110,19 +134,16 @@ class RedisRateLimiter:
 
     def __init__(self, redis: SafeRedis) -> None:
         self._redis = redis
+        # EVALSHA, reloading itself after a SCRIPT FLUSH or a Redis restart.
+        self._count = redis.client.register_script(_COUNT)
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
         full = self._redis.key("rate", key)
 
-        async def count(r: aioredis.Redis) -> tuple[int, int]:
-            async with r.pipeline(transaction=True) as pipe:
-                pipe.incr(full)
-                pipe.expire(full, window_seconds, nx=True)
-                pipe.ttl(full)
-                hits, _, ttl = await pipe.execute()
-            return int(hits), int(ttl)
+        async def count(r: aioredis.Redis) -> list[int]:
+            return list(await self._count(keys=[full], args=[window_seconds], client=r))
 
-        hits, ttl = await self._redis.run(count, (0, 0))
+        hits, ttl = await self._redis.run(count, [0, 0])
         return max(ttl, 1) if hits > limit else None
 
     async def count(self, key: str) -> int | None:

@@ -57,13 +57,18 @@ class Conversation:
 
     async def reply(self, phone: str, text: str, request_id: str | None = None) -> str | None:
         """The answer to `text` from `phone` (E.164); None means stay silent (a flood)."""
+        return await self.answer(phone, parse(text), request_id)
+
+    async def answer(
+        self, phone: str, command: Command, request_id: str | None = None
+    ) -> str | None:
+        """The answer to an already parsed command (the webhook parses to pick its path)."""
         try:
             await self._spam.check(phone)
         except RateLimited as exc:
             if not exc.first:
                 return None
             return render("rate_limited", await self._language(phone, await self._home()))
-        command = parse(text)
         try:
             return await self._answer(command, phone, request_id)
         except LuckyDrawError as exc:
@@ -132,14 +137,13 @@ class Conversation:
         )
 
     async def _refusal(self, exc: LuckyDrawError, command: Command, phone: str) -> str:
-        home = await self._home()
-        language = await self._language(phone, home)
+        if isinstance(exc, AlreadyDrewToday) and exc.language is not None:
+            # Spam's hot path: everything needed came with the refusal.
+            return _already_reply(exc, exc.language)
+        language = await self._language(phone, await self._home())
         match exc:
             case AlreadyDrewToday():
-                next_draw = local_datetime(exc.next_draw_at, exc.timezone, language)
-                return render(
-                    "draw.already", language, campaign=exc.campaign_name, next_draw=next_draw
-                )
+                return _already_reply(exc, language)
             case KeywordNeeded():
                 return render(
                     "draw.keyword_needed",
@@ -183,6 +187,11 @@ class Conversation:
 
     def _source(self, command: Command) -> str:
         return f"{self.channel.value}:{command.argument}"
+
+
+def _already_reply(exc: AlreadyDrewToday, language: Language) -> str:
+    next_draw = local_datetime(exc.next_draw_at, exc.timezone, language)
+    return render("draw.already", language, campaign=exc.campaign_name, next_draw=next_draw)
 
 
 def _draw_reply(result: DrawResult) -> str:

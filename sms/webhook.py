@@ -21,7 +21,7 @@ from core.phone import mask, parse_phone
 from core.ports import Clock, SmsStore
 from core.replies import render
 from core.services.people import CustomerService
-from sms.commands import MAX_BODY_CHARS
+from sms.commands import MAX_BODY_CHARS, Action, Command, parse
 from sms.conversation import Conversation
 
 log = structlog.get_logger(__name__)
@@ -71,32 +71,56 @@ async def inbound(request: web.Request) -> web.Response:
     phone = _phone(form.get("From"), hook.default_region)
     sid = _sid(form.get("MessageSid"))
     body = form.get("Body") or ""
+    opt_out_type = (form.get("OptOutType") or "").upper()
+    command = parse(body)
     started = time.perf_counter()
+    try:
+        reply = await _answer(hook, phone, sid, body, command, opt_out_type)
+    except _Unanswered:
+        return _twiml(render("error.temporary", Language.EN))
+    log.info(
+        "sms_inbound",
+        phone=mask(phone),
+        sid=sid,
+        command=command.action.value,
+        opt_out_type=opt_out_type or None,
+        ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+    return _twiml(reply)
+
+
+async def _answer(
+    hook: SmsWebhook, phone: str, sid: str, body: str, command: Command, opt_out_type: str
+) -> str | None:
+    if command.action is Action.DRAW and not opt_out_type:
+        # The launch-day hot path: the draw itself records the customer (and that they
+        # texted us) and replays a retried MessageSid, in its one database round trip;
+        # a repeat is answered from Redis alone.
+        return await _converse(hook, phone, command, sid)
+    # Everything else is rare: keep the message and its reply, to replay a retry verbatim.
     stored = await hook.store.begin_inbound(sid, phone, body[:MAX_BODY_CHARS], hook.clock())
     if stored is not None:
-        log.info("sms_inbound", phone=mask(phone), sid=sid, replayed=True)
-        return _twiml(stored)
-    opt_out_type = (form.get("OptOutType") or "").upper()
+        return stored
     if opt_out_type:
         # Twilio's Advanced Opt-Out has answered already: record it, add no second reply.
         await _record_advanced_opt_out(hook.customers, phone, opt_out_type)
         reply = None
     else:
-        try:
-            reply = await hook.conversation.reply(phone, body, request_id=f"sms:{sid}")
-        except Exception:
-            # Not stored: Twilio's retry (or the customer's) gets a real answer later.
-            log.exception("sms_inbound_failed", phone=mask(phone), sid=sid)
-            return _twiml(render("error.temporary", Language.EN))
+        reply = await _converse(hook, phone, command, sid)
     await hook.store.finish_inbound(sid, reply or "", hook.clock())
-    log.info(
-        "sms_inbound",
-        phone=mask(phone),
-        sid=sid,
-        opt_out_type=opt_out_type or None,
-        ms=round((time.perf_counter() - started) * 1000, 1),
-    )
-    return _twiml(reply)
+    return reply
+
+
+class _Unanswered(Exception):
+    """The conversation failed; the apology is not stored, so a retry gets a real answer."""
+
+
+async def _converse(hook: SmsWebhook, phone: str, command: Command, sid: str) -> str | None:
+    try:
+        return await hook.conversation.answer(phone, command, request_id=f"sms:{sid}")
+    except Exception as exc:
+        log.exception("sms_inbound_failed", phone=mask(phone), sid=sid)
+        raise _Unanswered from exc
 
 
 async def delivery_status(request: web.Request) -> web.Response:

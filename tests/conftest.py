@@ -132,6 +132,7 @@ async def clean_state(request: pytest.FixtureRequest, clock: FakeClock) -> None:
     ]
     await services.pool.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     await forget_redis(services)
+    await services.campaigns.drop_cached()
 
 
 async def forget_redis(services: Services) -> None:

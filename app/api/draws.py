@@ -14,19 +14,24 @@ async def draw(request: web.Request) -> web.Response:
     """Draw once for a customer today; 201 with the result (won or not).
 
     A second draw the same campaign-local day is 409 `already_drew`; a retry with the same
-    `request_id` is 200 with the first answer (`replayed: true`).
+    `request_id` is 200 with the first answer (`replayed: true`). A won code is also sent
+    to the customer (SMS or Telegram, through the outbox, outside quiet hours).
     """
     body = await parse_body(request, DrawIn, SMALL_MAX_BYTES)
     if body.campaign_id is not None and body.keyword is not None:
         raise ApiError(400, "give campaign_id or keyword, not both", field="keyword")
     customer = phone(request, body.phone)
-    result = await services(request).draws.draw(
+    found = services(request)
+    result = await found.draws.draw(
         customer,
         Channel.API,
         body.keyword,
         f"api:{body.request_id}" if body.request_id else None,
         campaign_id=body.campaign_id,
     )
+    # Also on a replay: the outbox queues each coupon once, and a retry after a crash
+    # between the draw and this line still gets the code delivered.
+    await found.outbox.service.enqueue_coupon(result)
     return json_response(DrawOut.of(result), status=200 if result.replayed else 201)
 
 

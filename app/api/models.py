@@ -171,7 +171,7 @@ class CampaignPath(BaseModel):
     campaign_id: int = Field(ge=1, le=BIGINT)
 
 
-class WinnersQuery(BaseModel):
+class WinnersQuery(Input):
     full: bool = Field(default=False, description="Unmasked phone numbers (personal data)")
 
 

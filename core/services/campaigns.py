@@ -38,6 +38,10 @@ class CampaignService:
             raise CampaignNotFound(f"no campaign {campaign_id}")
         return campaign
 
+    async def drop_cached(self) -> None:
+        """Re-read open campaigns from the database (after changes made outside the service)."""
+        await self._store.invalidate()
+
     async def list(self) -> Sequence[Campaign]:
         return await self._store.list()
 

@@ -88,12 +88,16 @@ class DrawService:
             first_request, result = remembered
             if request_id and first_request == request_id:
                 return result
-            raise AlreadyDrewToday(campaign.name, result.next_draw_at, campaign.timezone)
+            raise AlreadyDrewToday(
+                campaign.name, result.next_draw_at, campaign.timezone, result.language
+            )
         record, result = await self._record(campaign, phone, channel, request_id, now)
         first_request = record.first_request_id if record.already else request_id
         await self._gate.remember(phone, day, first_request, result, result.next_draw_at)
         if record.already:
-            raise AlreadyDrewToday(campaign.name, result.next_draw_at, campaign.timezone)
+            raise AlreadyDrewToday(
+                campaign.name, result.next_draw_at, campaign.timezone, result.language
+            )
         return result
 
     async def _open_campaign(self, campaign_id: int, now: datetime) -> Campaign:

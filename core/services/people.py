@@ -6,13 +6,14 @@ from collections.abc import Sequence
 
 from core.errors import CustomerNotFound, StaffNotFound
 from core.model import Channel, Coupon, Customer, CustomerHistory, Language, Staff
-from core.ports import Clock, CustomerStore, StaffStore
+from core.ports import Clock, CustomerStore, DrawGate, StaffStore
 
 
 class CustomerService:
-    def __init__(self, store: CustomerStore, clock: Clock) -> None:
+    def __init__(self, store: CustomerStore, clock: Clock, gate: DrawGate) -> None:
         self._store = store
         self._clock = clock
+        self._gate = gate
 
     async def get(self, phone: str) -> Customer | None:
         return await self._store.get(phone)
@@ -41,6 +42,8 @@ class CustomerService:
 
     async def set_language(self, phone: str, language: Language) -> None:
         await self._store.set_language(phone, language, self._clock())
+        # Today's remembered draw would answer a repeat in the old language.
+        await self._gate.forget(phone)
 
     async def telegram_customer(self, user_id: int) -> Customer | None:
         """The customer who shared their phone from this Telegram account, if any."""

@@ -54,6 +54,7 @@ CREATE TABLE customer (
     opted_out        boolean NOT NULL DEFAULT false,
     telegram_user_id bigint UNIQUE,
     last_channel     text,
+    sms_inbound_at   timestamptz,  -- they texted us: the only numbers we may text (anti-pumping)
     created_at       timestamptz NOT NULL
 );
 

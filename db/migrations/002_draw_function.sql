@@ -106,7 +106,8 @@ BEGIN
 
     SELECT cu.id, cu.language INTO v_customer, v_language FROM customer cu WHERE cu.phone = p_phone;
     IF NOT FOUND THEN
-        INSERT INTO customer (phone, last_channel, created_at) VALUES (p_phone, p_channel, p_now)
+        INSERT INTO customer (phone, last_channel, created_at, sms_inbound_at)
+        VALUES (p_phone, p_channel, p_now, CASE WHEN p_channel = 'sms' THEN p_now END)
         ON CONFLICT (phone) DO NOTHING RETURNING id INTO v_customer;
         IF v_customer IS NULL THEN  -- a concurrent first contact won the insert
             SELECT cu.id, cu.language INTO v_customer, v_language
@@ -114,8 +115,13 @@ BEGIN
         END IF;
     END IF;
     -- Written only when it changes, so the common path leaves the customer row alone.
-    UPDATE customer SET last_channel = p_channel
-     WHERE id = v_customer AND last_channel IS DISTINCT FROM p_channel;
+    UPDATE customer
+       SET last_channel = p_channel,
+           sms_inbound_at = CASE WHEN p_channel = 'sms' THEN coalesce(sms_inbound_at, p_now)
+                                 ELSE sms_inbound_at END
+     WHERE id = v_customer
+       AND (last_channel IS DISTINCT FROM p_channel
+            OR (p_channel = 'sms' AND sms_inbound_at IS NULL));
 
     -- Both unique keys at once: (campaign, customer, day) and the request id. A conflict with
     -- a draw still in flight waits for it, then reads what it recorded.

@@ -1,7 +1,6 @@
--- SMS: who texted us (the anti-pumping guard only texts them), every signed inbound message
--- with its reply (a retried webhook gets the same answer), and outbound delivery status.
-
-ALTER TABLE customer ADD COLUMN sms_inbound_at timestamptz;
+-- SMS: every signed inbound message but DRAW (whose retries the draw itself replays) with its
+-- reply (a retried webhook gets the same answer), and outbound delivery status. Who texted us
+-- is customer.sms_inbound_at (001), which the draw function keeps too.
 
 CREATE TABLE sms_inbound (
     message_sid text PRIMARY KEY,

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from app.bootstrap import Services
 from tests.api.conftest import Client, call, error
 from tests.conftest import FakeClock
 from tests.helpers import campaign_data, sure_loss, sure_win
@@ -127,3 +128,22 @@ async def test_an_invalid_draw_is_refused_naming_its_field_and_draws_nothing(
     err = await error(api, "POST", "/api/draws", 400, body)
     assert err.field == field, err
     assert (await call(api, "GET", f"/api/campaigns/{cid}/stats", 200))["draws"] == 0
+
+
+async def test_a_won_coupon_is_queued_once_for_the_customer_and_a_loss_is_not(
+    api: Client, services: Services
+) -> None:
+    win = await _campaign(api, sure_win())
+    lose = await _campaign(api, sure_loss(keyword="SPRING", name="Spring"))
+    request = {"phone": PHONE, "campaign_id": win, "request_id": "r-1"}
+    body = await call(api, "POST", "/api/draws", 201, request)
+    await call(api, "POST", "/api/draws", 200, request)  # a retry queues nothing more
+    await call(api, "POST", "/api/draws", 201, {"phone": PHONE, "campaign_id": lose})
+    rows = await services.pool.fetch(
+        """SELECT o.kind, o.channel, o.body, cu.phone FROM outbox o
+             JOIN customer cu ON cu.id = o.customer_id"""
+    )
+    assert len(rows) == 1
+    assert (rows[0]["kind"], rows[0]["channel"], rows[0]["phone"]) == ("coupon", "sms", PHONE)
+    assert body["code"] in rows[0]["body"]
+    assert await services.outbox.service.depth() == 1

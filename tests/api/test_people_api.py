@@ -49,7 +49,8 @@ async def test_a_customer_is_shown_with_their_draws_and_coupons_newest_first(
 
 async def test_an_unknown_customer_is_404_and_a_bad_phone_400(api: Client) -> None:
     assert (await error(api, "GET", "/api/customers/%2B85291234500", 404)).code == "not_found"
-    err = await error(api, "GET", "/api/customers/hello", 400)
+    assert (await error(api, "GET", "/api/customers/hello", 400)).field == "phone"
+    err = await error(api, "GET", "/api/customers/123", 400)  # digits, but no such number
     assert (err.code, err.field) == ("invalid_phone", "phone")
 
 

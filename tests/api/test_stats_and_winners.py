@@ -158,3 +158,10 @@ async def test_a_csv_of_100000_winners_streams_in_bounded_memory(
     assert size > 9_000_000
     assert traced_peak < 2_000_000
     assert growth < size / 2
+
+
+async def test_an_unknown_winners_query_parameter_is_refused(api: Client) -> None:
+    cid = (await call(api, "POST", "/api/campaigns", 201, sure_win()))["id"]
+    resp = await api.get(f"/api/campaigns/{cid}/winners?ful=1", headers=AUTH)
+    assert resp.status == 400
+    assert (await resp.json())["error"]["field"] == "ful"

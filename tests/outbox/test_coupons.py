@@ -29,7 +29,8 @@ async def test_a_code_won_through_the_admin_api_is_texted_to_its_owner_once(
 
     (sms,) = fake_twilio.messages
     assert sms.to == PLAYER
-    assert result.code is not None and result.code in sms.body
+    assert result.code is not None
+    assert result.code in sms.body
     assert "17 Dec 2026" in sms.body  # valid 7 days after 10 Dec, to the end of that day
 
 
@@ -69,8 +70,11 @@ async def test_an_expiry_notice_goes_out_the_day_before_the_last_valid_day_once(
     await sms_player(services, clock, PLAYER, days_ago=0)
     (code,) = [c.code for c in await services.customers.coupons(PLAYER)]
 
-    for moment in (datetime(2026, 12, 11, 2, 0), datetime(2026, 12, 12, 1, 59)):
-        clock.set(moment.replace(tzinfo=UTC))
+    for moment in (
+        datetime(2026, 12, 11, 2, 0, tzinfo=UTC),
+        datetime(2026, 12, 12, 1, 59, tzinfo=UTC),
+    ):
+        clock.set(moment)
         assert (await reminders(services).tick()).expiry_notices == 0
     clock.set(datetime(2026, 12, 12, 2, 0, tzinfo=UTC))
     assert (await reminders(services).tick()).expiry_notices == 1

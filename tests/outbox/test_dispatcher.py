@@ -73,7 +73,8 @@ async def test_twilio_21610_opts_the_customer_out_and_the_message_is_not_retried
     assert row["status"] == "skipped"
     assert row["last_error"].startswith("unreachable")
     customer = await services.customers.get(PLAYER)
-    assert customer is not None and customer.opted_out
+    assert customer is not None
+    assert customer.opted_out
     clock.advance(hours=2)
     assert await dispatcher(services, senders).tick() == {}
     assert fake_twilio.messages == []
@@ -161,4 +162,3 @@ async def test_operators_see_the_outbox_by_channel_kind_and_status(
         (Channel.SMS, "reminder", OutboxStatus.SKIPPED, 1),
     }
     assert (stats.due_now, await services.outbox.service.depth()) == (0, 0)
-

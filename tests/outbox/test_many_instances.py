@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import asyncpg
@@ -28,14 +27,13 @@ TG_PLAYERS = [f"+8529300{i:04d}" for i in range(30)]
 
 
 @pytest.fixture
-async def players(services: Services, clock: FakeClock) -> AsyncIterator[None]:
+async def players(services: Services, clock: FakeClock) -> None:
     await services.campaigns.create(campaign_data(reminder_time="10:00"))
     clock.set(datetime(2026, 12, 10, 2, 0, tzinfo=UTC))  # 10:00 in Hong Kong
     for phone in SMS_PLAYERS:
         await sms_player(services, clock, phone)
     for phone in TG_PLAYERS:
         await telegram_player(services, clock, phone)
-    yield
 
 
 @pytest.mark.parametrize("instances", [2, 5])
@@ -73,7 +71,8 @@ async def test_every_reminder_is_enqueued_once_and_sent_once_however_many_instan
     texted = Counter(m.to for m in fake_twilio.messages)
     assert texted == Counter(SMS_PLAYERS)  # each exactly once
     telegrammed = Counter(c.params["chat_id"] for c in bot_api.calls if c.method == "sendMessage")
-    assert len(telegrammed) == len(TG_PLAYERS) and set(telegrammed.values()) == {1}
+    assert len(telegrammed) == len(TG_PLAYERS)
+    assert set(telegrammed.values()) == {1}
     rows = await outbox_rows(services)
     assert len(rows) == len(SMS_PLAYERS) + len(TG_PLAYERS)
     assert {r["status"] for r in rows} == {"sent"}

@@ -9,7 +9,7 @@ from app.outbox_cli import format_stats
 from app.outbox_wiring import build_outbox
 from app.scheduler import running_scheduler
 from app.settings import Settings
-from core.model import Channel
+from core.model import Channel, OutgoingMessage
 from core.ports import NoTelemetry, Sender
 from core.retry import RetryPolicy
 from db.campaigns import PgCampaignStore
@@ -28,20 +28,27 @@ async def test_the_scheduler_sends_a_won_code_on_its_own(
     await services.campaigns.create(sure_win())
     await sms_player(services, clock, PLAYER)
     await services.outbox.service.enqueue_coupon(await services.draws.draw(PLAYER, Channel.API))
+    delivered = asyncio.Event()
+
+    class Notifying:
+        async def send(self, message: OutgoingMessage) -> str | None:
+            try:
+                return await senders[Channel.SMS].send(message)
+            finally:
+                delivered.set()
+
     outbox = build_outbox(
         services.settings,
         services.pool,
         PgCampaignStore(services.pool),
         clock,
         HalfRandom(),
-        senders,
+        {Channel.SMS: Notifying()},
         NoTelemetry(),
     )
 
     async with running_scheduler(outbox):
-        async with asyncio.timeout(20):
-            while not fake_twilio.messages:
-                await asyncio.sleep(0.1)
+        await asyncio.wait_for(delivered.wait(), 20)
     assert [m.to for m in fake_twilio.messages] == [PLAYER]
 
 
