@@ -153,12 +153,14 @@ def embedded_servers(settings: Settings) -> Iterator[Settings]:
         if settings.database_url is None:
             log.warning("embedded_postgres", warning="DATABASE_URL unset: local use only")
             postgres = embedded.start_postgres(settings.data_dir.resolve())
-            stack.callback(postgres.stop)
+            if not postgres.reused:  # a server another process started is its to stop
+                stack.callback(postgres.stop)
             urls["database_url"] = postgres.url
         if settings.redis_url is None:
             log.warning("embedded_redis", warning="REDIS_URL unset: local use only")
             redis_server = embedded.start_redis(settings.data_dir.resolve())
-            stack.callback(redis_server.stop)
+            if not redis_server.reused:
+                stack.callback(redis_server.stop)
             urls["redis_url"] = redis_server.url
         yield settings.model_copy(update=urls)
 

@@ -45,6 +45,8 @@ class EmbeddedServer:
     url: str
     pid: int
     _stop: Callable[[], None] = field(repr=False)
+    # Already running (another `make run`, a `luckydraw chat` beside it): its starter stops it.
+    reused: bool = field(default=False, kw_only=True)
 
     def stop(self) -> None:
         """Stop the server and wait until its process is gone. Safe to call twice."""
@@ -196,7 +198,8 @@ def start_postgres(data_dir: Path) -> EmbeddedServer:
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = (data_dir / "pg").resolve()
     pgdata.mkdir(exist_ok=True)
-    _postgres_pid(pgdata)  # clears a stale postmaster.pid before pgserver looks at it
+    # Also clears a stale postmaster.pid before pgserver looks at it.
+    reused = _postgres_pid(pgdata) is not None
     _forget_handle(pgserver, pgdata)
     # cleanup_mode=None: we own the lifetime; pgserver's atexit hook must not stop a server that
     # other processes (a second `make run`, a bench) may be using.
@@ -213,7 +216,7 @@ def start_postgres(data_dir: Path) -> EmbeddedServer:
             _kill_and_wait(victim, (signal.SIGINT, signal.SIGQUIT, signal.SIGKILL), _STOP_TIMEOUT)
         _forget_handle(pgserver, pgdata)
 
-    return EmbeddedServer(url=url, pid=pid, _stop=stop)
+    return EmbeddedServer(url=url, pid=pid, _stop=stop, reused=reused)
 
 
 # --- Redis --------------------------------------------------------------------------------------
@@ -290,7 +293,8 @@ def start_redis(data_dir: Path) -> EmbeddedServer:
         # redis retitles itself "redis-server unixsocket:<path>": a recycled PID won't match.
         if cmdline is None or str(sock) in " ".join(cmdline):
             _wait_for_ping(pid, unix_socket_path=str(sock))
-            return EmbeddedServer(url=url, pid=pid, _stop=functools.partial(_stop_redis, pid))
+            stop = functools.partial(_stop_redis, pid)
+            return EmbeddedServer(url=url, pid=pid, _stop=stop, reused=True)
     # Leftovers of a crashed server: an old PID would mislead the pidfile wait below and stop().
     pid_file.unlink(missing_ok=True)
     sock.unlink(missing_ok=True)
