@@ -7,17 +7,15 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import asyncpg
 import structlog
-from aiogram import Bot
 
 from app.metrics import Metrics
 from app.outbox_wiring import Outbox, build_outbox
 from app.settings import Settings
 from app.telemetry import AppTelemetry
-from bot.client import open_bot
-from bot.sender import TelegramSender
 from core.model import Channel
 from core.ports import Clock, RandomSource, Sender, SmsStore, SystemRandomSource
 from core.services.campaigns import CampaignService
@@ -33,6 +31,9 @@ from db.pool import create_pool
 from db.redis_store import RedisDrawGate, RedisRateLimiter, SafeRedis, create_redis
 from db.sms import PgSmsStore
 from sms.sender import TwilioConfig, open_sms_sender
+
+if TYPE_CHECKING:
+    from aiogram import Bot
 
 log = structlog.get_logger(__name__)
 
@@ -102,8 +103,7 @@ async def build_services(
                 _twilio_config(settings), sms_store, customers, settings.allowed_countries
             )
         )
-        telegram_bot = await _telegram_bot(settings, stack)
-        telegram_sender = TelegramSender(telegram_bot, customers) if telegram_bot else None
+        telegram_bot, telegram_sender = await _telegram(settings, stack, customers)
         senders: dict[Channel, Sender] = {Channel.SMS: sms_sender}
         if telegram_sender is not None:
             senders[Channel.TELEGRAM] = telegram_sender
@@ -185,10 +185,19 @@ def _twilio_config(settings: Settings) -> TwilioConfig | None:
     )
 
 
-async def _telegram_bot(settings: Settings, stack: AsyncExitStack) -> Bot | None:
-    """The bot, when TELEGRAM_BOT_TOKEN is set; its HTTP session closes with the stack."""
+async def _telegram(
+    settings: Settings, stack: AsyncExitStack, customers: CustomerService
+) -> tuple[Bot | None, Sender | None]:
+    """The bot and its sender, when TELEGRAM_BOT_TOKEN is set; the session closes with the stack.
+
+    aiogram is imported only then: it alone adds ~125 MB to every process that loads it.
+    """
     if settings.telegram_bot_token is None:
-        return None
-    return await stack.enter_async_context(
+        return None, None
+    from bot.client import open_bot
+    from bot.sender import TelegramSender
+
+    bot = await stack.enter_async_context(
         open_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base)
     )
+    return bot, TelegramSender(bot, customers)

@@ -18,7 +18,6 @@ from app.bootstrap import Services, build_services
 from app.logs import configure_logging
 from app.outbox_cli import outbox_commands
 from app.settings import Settings
-from app.telegram_wiring import telegram_cli
 from core.errors import InvalidCampaign, LuckyDrawError
 from core.model import Channel
 from core.phone import parse_phone
@@ -30,6 +29,7 @@ campaign_cli = typer.Typer(no_args_is_help=True, help="Create and watch campaign
 staff_cli = typer.Typer(no_args_is_help=True, help="Shop staff who may redeem coupons.")
 cli.add_typer(campaign_cli, name="campaign")
 cli.add_typer(staff_cli, name="staff")
+telegram_cli = typer.Typer(no_args_is_help=True, help="The Telegram bot.")
 cli.add_typer(telegram_cli, name="telegram")
 
 
@@ -202,6 +202,19 @@ def staff_list() -> None:
 
 def _phone(services: Services, raw: str) -> str:
     return parse_phone(raw, services.settings.default_region)
+
+
+@telegram_cli.command("set-webhook")
+def telegram_set_webhook() -> None:
+    """Register PUBLIC_BASE_URL/telegram/webhook (with TELEGRAM_WEBHOOK_SECRET) at Telegram."""
+    from app.telegram_wiring import set_webhook  # aiogram is heavy: only for this command
+
+    try:
+        url = asyncio.run(set_webhook(Settings()))
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"webhook set: {url}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from app.api import add_admin_api
 from app.bootstrap import Services
 from app.metrics import add_metrics
 from app.sms_wiring import add_sms
-from app.telegram_wiring import add_telegram
 from db.migrate import pending
 
 SERVICES = web.AppKey("services", Services)
@@ -24,7 +23,10 @@ def create_app(services: Services) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     add_sms(app, services)
-    add_telegram(app, services)
+    if services.telegram_bot is not None:
+        from app.telegram_wiring import add_telegram  # aiogram is heavy: only when configured
+
+        add_telegram(app, services)
     add_admin_api(app, services)
     return app
 

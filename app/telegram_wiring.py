@@ -7,7 +7,6 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 
 import structlog
-import typer
 from aiogram import Bot, Dispatcher
 from aiohttp import web
 
@@ -19,7 +18,6 @@ from bot.webhook import PATH, add_webhook_route
 from db.dedupe import RedisDeduplicator
 
 log = structlog.get_logger(__name__)
-telegram_cli = typer.Typer(no_args_is_help=True, help="The Telegram bot.")
 
 
 def telegram_dispatcher(services: Services) -> Dispatcher:
@@ -84,14 +82,3 @@ async def set_webhook(settings: Settings) -> str:
             url, secret_token=secret.get_secret_value(), allowed_updates=ALLOWED_UPDATES
         )
     return url
-
-
-@telegram_cli.command("set-webhook")
-def set_webhook_command() -> None:
-    """Register PUBLIC_BASE_URL/telegram/webhook (with TELEGRAM_WEBHOOK_SECRET) at Telegram."""
-    try:
-        url = asyncio.run(set_webhook(Settings()))
-    except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(f"webhook set: {url}")

@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.common import save, scratch_database
+from bench.common import REDIS_URL, save, scratch_database
 from bench.reminder_enqueue import CAMPAIGN
 from core.model import Channel
 from core.ports import SystemRandomSource
@@ -30,6 +30,7 @@ from db.campaigns import PgCampaignStore
 from db.outbox import PgOutboxStore
 from db.people import PgCustomerStore
 from db.pool import create_pool
+from db.redis_store import RedisDrawGate, SafeRedis, create_redis
 from db.sms import PgSmsStore
 from sms.sender import TwilioConfig, open_sms_sender
 from tests.fakes.twilio_api import FakeTwilio
@@ -64,6 +65,7 @@ async def run(messages: int, in_flight: int) -> dict[str, Any]:
     try:
         async with scratch_database() as url:
             pool = await create_pool(url, min_size=2, max_size=10)
+            redis = create_redis(REDIS_URL)  # the customer service's draw gate needs it
             try:
                 await pool.execute(
                     """INSERT INTO customer (phone, last_channel, created_at, sms_inbound_at)
@@ -82,7 +84,8 @@ async def run(messages: int, in_flight: int) -> dict[str, Any]:
                     NOW,
                     campaign.id,
                 )
-                customers = CustomerService(PgCustomerStore(pool), lambda: NOW)
+                gate = RedisDrawGate(SafeRedis(redis, prefix="ldbench:"))
+                customers = CustomerService(PgCustomerStore(pool), lambda: NOW, gate)
                 twilio = TwilioConfig(
                     ACCOUNT_SID, TOKEN, "+85230001234", api_base=f"http://127.0.0.1:{port}"
                 )
@@ -103,6 +106,7 @@ async def run(messages: int, in_flight: int) -> dict[str, Any]:
                     elapsed = time.perf_counter() - started
             finally:
                 await pool.close()
+                await redis.aclose()
     finally:
         fake.terminate()
     assert sent == messages, sent

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.bootstrap import Services
 from core.model import Channel
 from core.ports import Sender
+from core.quiet_hours import send_window
 from tests.conftest import FakeClock
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import campaign_data
@@ -106,3 +111,32 @@ async def test_new_york_reminders_fire_once_on_the_autumn_dst_change(
         await reminders(services).tick()
         await dispatcher(services, senders).tick()
     assert [m.to for m in fake_twilio.messages] == [NY_PLAYER]
+
+
+def _quiet(start: time, end: time, moment: time) -> bool:
+    if start == end:
+        return False
+    if start > end:
+        return moment >= start or moment < end
+    return start <= moment < end
+
+
+@given(
+    start=st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+    end=st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+    due=st.times().map(lambda t: t.replace(microsecond=0)),
+    day=st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31)),
+    zone=st.sampled_from(["Asia/Hong_Kong", "America/New_York", "Europe/London"]),
+)
+def test_a_send_window_never_opens_inside_quiet_hours_nor_before_the_due_time(
+    start: time, end: time, due: time, day: date, zone: str
+) -> None:
+    window = send_window(day, zone, due, (start, end))
+    if window is None:  # only when quiet hours run from the due time to midnight
+        assert _quiet(start, end, due)
+        return
+    opens = window.opens.astimezone(ZoneInfo(zone))
+    assert window.opens < window.closes
+    assert opens.date() == day
+    assert not _quiet(start, end, opens.time().replace(tzinfo=None)) or opens.fold
+    assert opens.time().replace(tzinfo=None) >= due or opens.dst() != window.opens.dst()
