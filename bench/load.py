@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -33,7 +34,16 @@ import redis
 import uvloop
 from twilio.request_validator import RequestValidator
 
-from bench.common import REDIS_URL, cpu_seconds, save, scratch_database, summarise
+from bench.common import (
+    REDIS_URL,
+    cpu_seconds,
+    run_pgbench,
+    save,
+    scratch_database,
+    summarise,
+)
+from bench.draw_core import PGBENCH_SCRIPT
+from tests.fakes.bot_api import FakeBotAPI
 
 TOKEN = "bench-twilio-token"
 ADMIN = "bench-admin-token"
@@ -69,7 +79,9 @@ class Server:
 
 
 @contextmanager
-def serve(database_url: str, port: int, workers: int) -> Iterator[Server]:
+def serve(
+    database_url: str, port: int, workers: int, telegram: dict[str, str] | None
+) -> Iterator[Server]:
     env = os.environ | {
         "DATABASE_URL": database_url,
         "REDIS_URL": REDIS_URL,
@@ -84,6 +96,13 @@ def serve(database_url: str, port: int, workers: int) -> Iterator[Server]:
         "LOG_FORMAT": "json",
         "DEFAULT_REGION": "US",
     }
+    if telegram is not None:
+        env |= {
+            "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+            "TELEGRAM_WEBHOOK_SECRET": BOT_SECRET,
+            "TELEGRAM_API_BASE": telegram["api_base"],
+            "TELEGRAM_MODE": "webhook",
+        }
     command = [sys.executable, "-m", "app.cli", "serve", "--workers", str(workers)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     try:
@@ -105,7 +124,32 @@ async def wait_ready(session: aiohttp.ClientSession, base: str) -> None:
     raise RuntimeError("the service did not become ready")
 
 
-def signed_sms(base: str, phone: str, body: str) -> tuple[bytes, dict[str, str]]:
+Prepared = tuple[str, bytes, dict[str, str]]  # path, body, headers
+BOT_TOKEN = "123456:bench-bot-token"
+BOT_SECRET = "bench-webhook-secret"
+_update_ids = itertools.count(1)
+
+
+def telegram_update(user_id: int, text: str | None = None, phone: str | None = None) -> Prepared:
+    """A Telegram Update as the Bot API posts it: a command, or the user's own contact."""
+    n = next(_update_ids)
+    sender = {"id": user_id, "is_bot": False, "first_name": "Bench", "language_code": "en"}
+    message: dict[str, Any] = {
+        "message_id": n, "date": int(time.time()), "chat": {"id": user_id, "type": "private"},
+        "from": sender,
+    }  # fmt: skip
+    if phone is not None:
+        message["contact"] = {"phone_number": phone.lstrip("+"), "first_name": "Bench",
+                              "user_id": user_id}  # fmt: skip
+    else:
+        assert text is not None
+        message["text"] = text
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+    headers = {"X-Telegram-Bot-Api-Secret-Token": BOT_SECRET, "Content-Type": "application/json"}
+    return "/telegram/webhook", json.dumps({"update_id": n, "message": message}).encode(), headers
+
+
+def signed_sms(base: str, phone: str, body: str) -> Prepared:
     params = {
         "From": phone,
         "To": CAMPAIGN_NUMBER,
@@ -119,17 +163,17 @@ def signed_sms(base: str, phone: str, body: str) -> tuple[bytes, dict[str, str]]
         "X-Twilio-Signature": signature,
         "Content-Type": "application/x-www-form-urlencoded",
     }
-    return urlencode(params).encode(), headers
+    return "/sms/inbound", urlencode(params).encode(), headers
 
 
 @dataclass
 class Requests:
     """Prepared, signed requests; a run takes them in order and never re-uses one."""
 
-    items: list[tuple[bytes, dict[str, str]]]
+    items: list[Prepared]
     taken: int = 0
 
-    def next(self) -> tuple[bytes, dict[str, str]] | None:
+    def next(self) -> Prepared | None:
         if self.taken >= len(self.items):
             return None
         self.taken += 1
@@ -146,17 +190,25 @@ def phone(i: int) -> str:
     return f"+1{area}{exchange}{i // len(AREAS) % 10_000:04d}"
 
 
-def prepare(mode: str, base: str, count: int, regulars: int) -> Requests:
+def prepare(mode: str, channel: str, base: str, count: int, regulars: int) -> Requests:
+    """`count` requests: regulars are customers 0..regulars-1, who drew before the run."""
     rng = random.Random(7)
     items = []
     for i in range(count):
         if mode == "repeat" or (mode == "mixed" and rng.random() < 0.3):
-            items.append(signed_sms(base, phone(rng.randrange(regulars)), "DRAW"))
+            who, text = rng.randrange(regulars), "DRAW"
         elif mode == "mixed" and rng.random() < 0.1:
-            items.append(signed_sms(base, phone(rng.randrange(regulars)), "COUPONS"))
+            who, text = rng.randrange(regulars), "COUPONS"
         else:
-            items.append(signed_sms(base, phone(regulars + i), "DRAW"))
+            who, text = regulars + i, "DRAW"
+        if channel == "telegram":
+            items.append(telegram_update(USER_BASE + who, "/" + text.lower()))
+        else:
+            items.append(signed_sms(base, phone(who), text))
     return Requests(items)
+
+
+USER_BASE = 700_000_000  # Telegram user ids of bench customers
 
 
 @dataclass
@@ -173,12 +225,12 @@ async def fire(session: aiohttp.ClientSession, base: str, requests: Requests,
 
     async def worker() -> None:
         while time.monotonic() < deadline and (request := requests.next()) is not None:
-            body, headers = request
+            path, body, headers = request
             started = time.perf_counter()
             try:
-                async with session.post(base + "/sms/inbound", data=body, headers=headers) as r:
+                async with session.post(base + path, data=body, headers=headers) as r:
                     text = await r.text()
-                    ok = r.status == 200 and "<Response>" in text
+                    ok = r.status == 200
             except (aiohttp.ClientError, TimeoutError) as exc:
                 ok, text = False, repr(exc)
             tally.latencies.append(time.perf_counter() - started)
@@ -277,34 +329,59 @@ async def transactions(database_url: str) -> int:
         await conn.close()
 
 
+async def create_campaign(session: aiohttp.ClientSession, base: str, mode: str) -> None:
+    campaign = {
+        "name": f"Bench {mode}", "keyword": "BENCH", "timezone": "America/New_York",
+        "starts_at": "2026-01-01T00:00:00-05:00", "ends_at": "2099-01-01T00:00:00-05:00",
+        "prizes": prizes_for(mode),
+    }  # fmt: skip
+    auth = {"Authorization": f"Bearer {ADMIN}"}
+    async with session.post(base + "/api/campaigns", json=campaign, headers=auth) as r:
+        if r.status != 201:
+            raise SystemExit(f"campaign create failed: {r.status} {await r.text()}")
+
+
+async def warm_up(
+    session: aiohttp.ClientSession,
+    base: str,
+    mode: str,
+    channel: str,
+    customers: int,
+    regulars: int,
+) -> None:
+    """Untimed: Telegram users share their contact; the regulars draw once."""
+    steps: list[list[Prepared]] = []
+    if channel == "telegram":
+        steps.append([telegram_update(USER_BASE + i, phone=phone(i)) for i in range(customers)])
+    if mode in ("repeat", "mixed"):
+        steps.append([
+            telegram_update(USER_BASE + i, "/draw") if channel == "telegram"
+            else signed_sms(base, phone(i), "DRAW")
+            for i in range(regulars)
+        ])  # fmt: skip
+    for step in steps:
+        tally, _ = await fire(session, base, Requests(step), 32, 120)
+        if tally.errors:
+            raise SystemExit(f"warm-up failed: {tally.error_samples}")
+
+
 async def run(
-    mode: str, concurrency: int, seconds: float, workers: int, port: int
+    mode: str, channel: str, concurrency: int, seconds: float, workers: int, port: int
 ) -> dict[str, Any]:
     regulars = 2000
-    async with scratch_database() as database_url:
-        with serve(database_url, port, workers) as server:
-            connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
+    count = int(min(6000, 600 * concurrency) * seconds)
+    if channel == "telegram":
+        count = min(count, 4000)  # each needs a linked customer, made before the run
+    async with scratch_database() as database_url, FakeBotAPI(BOT_TOKEN) as bot_api:
+        telegram = {"api_base": bot_api.base} if channel == "telegram" else None
+        with serve(database_url, port, workers, telegram) as server:
+            connector = aiohttp.TCPConnector(limit=concurrency)
             timeout = aiohttp.ClientTimeout(total=15)  # Twilio gives up after 15 s
             async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
                 await wait_ready(session, server.base)
-                auth = {"Authorization": f"Bearer {ADMIN}"}
-                campaign = {
-                    "name": f"Bench {mode}", "keyword": "BENCH", "timezone": "America/New_York",
-                    "starts_at": "2026-01-01T00:00:00-05:00",
-                    "ends_at": "2099-01-01T00:00:00-05:00", "prizes": prizes_for(mode),
-                }  # fmt: skip
-                async with session.post(server.base + "/api/campaigns", json=campaign,
-                                        headers=auth) as r:  # fmt: skip
-                    if r.status != 201:
-                        raise SystemExit(f"campaign create failed: {r.status} {await r.text()}")
-                if mode in ("repeat", "mixed"):  # the regulars draw once, before the clock runs
-                    warm = Requests([signed_sms(server.base, phone(i), "DRAW")
-                                     for i in range(regulars)])  # fmt: skip
-                    tally, _ = await fire(session, server.base, warm, 32, 60)
-                    if tally.errors:
-                        raise SystemExit(f"warm-up failed: {tally.error_samples}")
-                requests = prepare(mode, server.base, int(min(6000, 600 * concurrency) * seconds),
-                                   regulars)  # fmt: skip
+                await create_campaign(session, server.base, mode)
+                await warm_up(session, server.base, mode, channel, regulars + count, regulars)
+                requests = prepare(mode, channel, server.base, count, regulars)
                 redis_pid = int(redis.Redis.from_url(REDIS_URL).info("server")["process_id"])
                 meter = CpuMeter(server, redis_pid)
                 before_cpu, before_tx = meter.sample(), await transactions(database_url)
@@ -315,11 +392,19 @@ async def run(
                 peak_rss = await rss
                 after_cpu, after_tx = meter.sample(), await transactions(database_url)
         invariants = await check_invariants(database_url)
+        win_percent = {"fresh": 30, "hot": 100, "mixed": 30}.get(mode)
+        pgbench = None
+        if win_percent is not None:  # repeat does no database work to compare with
+            script = PGBENCH_SCRIPT.replace("<= 30", f"<= {win_percent}")
+            pgbench = await asyncio.to_thread(
+                run_pgbench, database_url, script, concurrency, max(5, int(seconds))
+            )
     summary = summarise(tally.latencies, elapsed, tally.errors)
     if requests.taken >= len(requests.items):
         summary["note"] = "ran out of prepared requests before the time was up"
     return {
         "mode": mode,
+        "channel": channel,
         "concurrency": concurrency,
         "workers": workers,
         **summary,
@@ -330,12 +415,15 @@ async def run(
             (after_tx - before_tx) / max(1, summary["requests"]), 3
         ),
         "invariants": invariants,
+        "pgbench": pgbench,
+        "ratio_to_pgbench": round(summary["per_second"] / pgbench["tps"], 2) if pgbench else None,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mode", choices=MODES, default="fresh")
+    parser.add_argument("--channel", choices=("sms", "telegram"), default="sms")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
@@ -344,7 +432,9 @@ def main() -> None:
     args = parser.parse_args()
     if not 1 <= args.concurrency <= 1024 or not 0 < args.seconds <= 120:
         parser.error("concurrency must be 1..1024 and seconds 0..120 (load tests are bounded)")
-    result = uvloop.run(run(args.mode, args.concurrency, args.seconds, args.workers, args.port))
+    result = uvloop.run(
+        run(args.mode, args.channel, args.concurrency, args.seconds, args.workers, args.port)
+    )
     print(json.dumps(result, indent=2))
     if args.save:
         save(args.save, result)

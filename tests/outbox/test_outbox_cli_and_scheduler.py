@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 
+from aiohttp.test_utils import TestClient, TestServer
+
 from app.bootstrap import Services
 from app.outbox_cli import format_stats
 from app.outbox_wiring import build_outbox
 from app.scheduler import running_scheduler
+from app.server import create_app
 from app.settings import Settings
 from core.model import Channel, OutgoingMessage
 from core.ports import NoTelemetry, Sender
 from core.retry import RetryPolicy
+from core.services.outbox import DispatchConfig, Dispatcher
 from db.campaigns import PgCampaignStore
+from db.outbox import PgOutboxStore
 from tests.conftest import FakeClock
 from tests.e2e.test_cli import luckydraw
 from tests.fakes.twilio_api import FakeTwilio
@@ -71,3 +76,25 @@ async def test_operators_list_the_outbox_and_revive_dead_messages_from_the_cli(
     assert revived.returncode == 0, revived.stderr
     assert revived.stdout.strip() == "1 dead message(s) queued again"
     assert await dispatcher(services, senders).tick() == {"sent": 1}
+
+
+async def test_metrics_show_the_outbox_depth_and_send_outcomes(
+    services: Services, clock: FakeClock, senders: dict[Channel, Sender]
+) -> None:
+    await services.campaigns.create(campaign_data(reminder_time="10:00"))
+    await sms_player(services, clock, PLAYER)
+    await sms_player(services, clock, "+85291230002")
+    await reminders(services).tick()
+    await Dispatcher(
+        PgOutboxStore(services.pool),
+        senders,
+        clock,
+        HalfRandom(),
+        DispatchConfig(batch_size=1, max_batches=1),  # one of the two goes out now
+        services.telemetry,
+    ).tick()
+
+    async with TestClient(TestServer(create_app(services))) as client:
+        text = await (await client.get("/metrics")).text()
+    assert "luckydraw_outbox_depth 1.0" in text
+    assert 'luckydraw_messages_sent_total{channel="sms",status="sent"}' in text
