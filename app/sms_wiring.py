@@ -17,7 +17,6 @@ def sms_conversation(services: Services, channel: Channel = Channel.SMS) -> Conv
         customers=services.customers,
         redemptions=services.redemptions,
         campaigns=services.campaigns,
-        clock=services.clock,
         channel=channel,
     )
 

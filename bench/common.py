@@ -14,20 +14,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import asyncpg
 
 from db.migrate import migrate
-from db.pool import create_pool
+from db.pool import create_pool, on_database
 
 RESULTS = Path(__file__).parent / "results"
 ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
 @asynccontextmanager
@@ -36,7 +32,7 @@ async def scratch_database() -> AsyncIterator[str]:
     name = f"ld_bench_{secrets.token_hex(4)}"
     admin = await asyncpg.connect(ADMIN_URL)
     await admin.execute(f'CREATE DATABASE "{name}"')
-    url = with_database(ADMIN_URL, name)
+    url = on_database(ADMIN_URL, name)
     pool = await create_pool(url, min_size=1, max_size=2)
     await migrate(pool)
     await pool.close()

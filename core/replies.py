@@ -6,10 +6,21 @@ characters) with realistic values; tests check every template.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from core.model import Language
+from core.errors import (
+    AlreadyDrewToday,
+    CampaignClosed,
+    CampaignNotFound,
+    KeywordNeeded,
+    LuckyDrawError,
+    NoActiveCampaign,
+    RateLimited,
+)
+from core.model import Coupon, DrawResult, Language, RedeemStatus, Redemption
 
 EN, ZH = Language.EN, Language.ZH_HANT
 
@@ -242,3 +253,97 @@ def local_datetime(moment: datetime, timezone: str, language: Language) -> str:
 def last_valid_day(expires_at: datetime, timezone: str, language: Language) -> str:
     """Coupons expire at the start of a local day; people read "valid until" the day before."""
     return local_date(expires_at - timedelta(microseconds=1), timezone, language)
+
+
+_REDEEM_KEYS = {
+    RedeemStatus.REDEEMED: "redeem.ok",
+    RedeemStatus.UNKNOWN: "redeem.unknown",
+    RedeemStatus.ALREADY_REDEEMED: "redeem.already",
+    RedeemStatus.EXPIRED: "redeem.expired",
+    RedeemStatus.LOCKED_OUT: "redeem.locked",
+    RedeemStatus.MALFORMED: "redeem.malformed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Wording:
+    """Core results and refusals as one channel's texts.
+
+    The situations and their wording are shared; where a text names a channel's commands
+    ("Reply COUPONS"), the catalogue has a variant (`tg.` keys) that this wording prefers.
+    """
+
+    variant: str = ""
+
+    def text(self, key: str, language: Language, **values: object) -> str:
+        own = self.variant + key
+        return render(own if own in TEMPLATES else key, language, **values)
+
+    def draw(self, result: DrawResult, language: Language | None = None) -> str:
+        language = language or result.language
+        next_draw = local_datetime(result.next_draw_at, result.timezone, language)
+        if result.won and result.expires_at is not None:
+            return self.text(
+                "draw.won",
+                language,
+                prize=result.prize_name,
+                campaign=result.campaign_name,
+                code=result.code,
+                expires=last_valid_day(result.expires_at, result.timezone, language),
+                next_draw=next_draw,
+            )
+        return self.text("draw.lost", language, campaign=result.campaign_name, next_draw=next_draw)
+
+    def coupons(self, coupons: Sequence[Coupon], language: Language) -> str:
+        if not coupons:
+            return self.text("coupons.none", language)
+        items = [
+            self.text(
+                "coupons.item",
+                language,
+                code=c.code,
+                prize=c.prize_name,
+                expires=last_valid_day(c.expires_at, c.timezone, language),
+            )
+            for c in coupons
+        ]
+        return self.text("coupons.list", language, coupons="\n".join(items))
+
+    def redemption(self, redemption: Redemption, timezone: str, language: Language) -> str:
+        """What the till sees; dates in `timezone` (the staff member's home campaign's)."""
+        redeemed_at, expires_at = redemption.redeemed_at, redemption.expires_at
+        return self.text(
+            _REDEEM_KEYS[redemption.status],
+            language,
+            code=redemption.code or "",
+            prize=redemption.prize_name or "",
+            phone=redemption.masked_phone or "",
+            redeemed_at=local_datetime(redeemed_at, timezone, language) if redeemed_at else "",
+            expires=last_valid_day(expires_at, timezone, language) if expires_at else "",
+        )
+
+    def refusal(self, exc: LuckyDrawError, language: Language, keyword: str | None = None) -> str:
+        """The answer to a refusal; anything else (NotStaff too: no oracle) gets the hint."""
+        match exc:
+            case AlreadyDrewToday():
+                next_draw = local_datetime(exc.next_draw_at, exc.timezone, language)
+                return self.text(
+                    "draw.already", language, campaign=exc.campaign_name, next_draw=next_draw
+                )
+            case KeywordNeeded():
+                return self.text(
+                    "draw.keyword_needed",
+                    language,
+                    keywords=", ".join(exc.keywords),
+                    example=exc.keywords[0],
+                )
+            case CampaignClosed():
+                return self.text("draw.closed", language, campaign=exc.name)
+            case CampaignNotFound():
+                return self.text("draw.unknown_keyword", language, keyword=keyword or "")
+            case NoActiveCampaign():
+                return self.text("draw.no_campaign", language)
+            case RateLimited():
+                return self.text("rate_limited", language)
+            case _:
+                return self.text("hint", language)

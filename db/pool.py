@@ -6,6 +6,8 @@ Per-query timeouts hung past 20 s on a silently dropped connection; only the poo
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 import asyncpg
 
 
@@ -31,3 +33,8 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
     The pool still rolls back any open transaction first; nothing here sets session state
     (no SET, LISTEN or session advisory lock outlives its own `finally`).
     """
+
+
+def on_database(url: str, name: str) -> str:
+    """The same server (TCP or unix socket) as `url`, database `name`."""
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))

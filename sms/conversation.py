@@ -8,31 +8,18 @@ from __future__ import annotations
 
 from core.errors import (
     AlreadyDrewToday,
-    CampaignClosed,
-    CampaignNotFound,
-    KeywordNeeded,
     LuckyDrawError,
-    NoActiveCampaign,
-    NotStaff,
     RateLimited,
 )
-from core.model import Campaign, Channel, DrawResult, Language, RedeemStatus, Redemption
-from core.ports import Clock
-from core.replies import last_valid_day, local_datetime, render
+from core.model import Campaign, Channel, Language, Redemption
+from core.replies import Wording, render
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService
 from core.services.redemptions import RedemptionService
 from sms.commands import Action, Command, parse
 
-_REDEEM_KEYS = {
-    RedeemStatus.REDEEMED: "redeem.ok",
-    RedeemStatus.UNKNOWN: "redeem.unknown",
-    RedeemStatus.ALREADY_REDEEMED: "redeem.already",
-    RedeemStatus.EXPIRED: "redeem.expired",
-    RedeemStatus.LOCKED_OUT: "redeem.locked",
-    RedeemStatus.MALFORMED: "redeem.malformed",
-}
+SMS = Wording()
 
 
 class Conversation:
@@ -44,7 +31,6 @@ class Conversation:
         customers: CustomerService,
         redemptions: RedemptionService,
         campaigns: CampaignService,
-        clock: Clock,
         channel: Channel = Channel.SMS,
     ) -> None:
         self._draws = draws
@@ -52,7 +38,6 @@ class Conversation:
         self._customers = customers
         self._redemptions = redemptions
         self._campaigns = campaigns
-        self._clock = clock
         self.channel = channel
 
     async def reply(self, phone: str, text: str, request_id: str | None = None) -> str | None:
@@ -78,7 +63,7 @@ class Conversation:
         match command.action:
             case Action.DRAW:
                 result = await self._draws.draw(phone, self.channel, command.argument, request_id)
-                return _draw_reply(result)
+                return SMS.draw(result)
             case Action.REDEEM:
                 assert command.argument is not None
                 redemption = await self._redemptions.redeem(command.argument, phone, request_id)
@@ -105,78 +90,25 @@ class Conversation:
 
     async def _coupons(self, phone: str) -> str:
         coupons = await self._customers.coupons(phone)
-        language = await self._language(phone, await self._home())
-        if not coupons:
-            return render("coupons.none", language)
-        items = [
-            render(
-                "coupons.item",
-                language,
-                code=c.code,
-                prize=c.prize_name,
-                expires=last_valid_day(c.expires_at, c.timezone, language),
-            )
-            for c in coupons
-        ]
-        return render("coupons.list", language, coupons="\n".join(items))
+        return SMS.coupons(coupons, await self._language(phone, await self._home()))
 
     async def _redeem_reply(self, redemption: Redemption, phone: str) -> str:
         home = await self._home()
         language = await self._language(phone, home)
-        timezone = home.timezone if home else "UTC"
-        redeemed_at = redemption.redeemed_at
-        expires_at = redemption.expires_at
-        return render(
-            _REDEEM_KEYS[redemption.status],
-            language,
-            code=redemption.code or "",
-            prize=redemption.prize_name or "",
-            phone=redemption.masked_phone or "",
-            redeemed_at=local_datetime(redeemed_at, timezone, language) if redeemed_at else "",
-            expires=last_valid_day(expires_at, timezone, language) if expires_at else "",
-        )
+        return SMS.redemption(redemption, home.timezone if home else "UTC", language)
 
     async def _refusal(self, exc: LuckyDrawError, command: Command, phone: str) -> str:
         if isinstance(exc, AlreadyDrewToday) and exc.language is not None:
             # Spam's hot path: everything needed came with the refusal.
-            return _already_reply(exc, exc.language)
+            return SMS.refusal(exc, exc.language)
         language = await self._language(phone, await self._home())
-        match exc:
-            case AlreadyDrewToday():
-                return _already_reply(exc, language)
-            case KeywordNeeded():
-                return render(
-                    "draw.keyword_needed",
-                    language,
-                    keywords=", ".join(exc.keywords),
-                    example=exc.keywords[0],
-                )
-            case CampaignClosed():
-                return render("draw.closed", language, campaign=exc.name)
-            case CampaignNotFound():
-                return render("draw.unknown_keyword", language, keyword=command.argument)
-            case NoActiveCampaign():
-                return render("draw.no_campaign", language)
-            case NotStaff():
-                # Exactly the unknown-command answer: no oracle for guessing codes.
-                return render("hint", language)
-            case _:
-                return render("hint", language)
+        return SMS.refusal(exc, language, command.argument)
 
     async def _render(self, key: str, phone: str) -> str:
         return render(key, await self._language(phone, await self._home()))
 
     async def _home(self) -> Campaign | None:
-        """The campaign a message without a keyword is about: the open one, else the latest."""
-        now = self._clock()
-        try:
-            return await self._draws.choose_campaign(None, now)
-        except LuckyDrawError:
-            campaigns = await self._campaigns.list()
-        open_now = [c for c in campaigns if c.is_open(now)]
-        if open_now:
-            return min(open_now, key=lambda c: c.id)
-        return max(campaigns, key=lambda c: c.starts_at, default=None)
+        return await self._campaigns.home()
 
     async def _language(self, phone: str, home: Campaign | None) -> Language:
         """The customer's own choice, else the campaign's default."""
@@ -187,24 +119,3 @@ class Conversation:
 
     def _source(self, command: Command) -> str:
         return f"{self.channel.value}:{command.argument}"
-
-
-def _already_reply(exc: AlreadyDrewToday, language: Language) -> str:
-    next_draw = local_datetime(exc.next_draw_at, exc.timezone, language)
-    return render("draw.already", language, campaign=exc.campaign_name, next_draw=next_draw)
-
-
-def _draw_reply(result: DrawResult) -> str:
-    language, timezone = result.language, result.timezone
-    next_draw = local_datetime(result.next_draw_at, timezone, language)
-    if result.won and result.expires_at is not None:
-        return render(
-            "draw.won",
-            language,
-            prize=result.prize_name,
-            campaign=result.campaign_name,
-            code=result.code,
-            expires=last_valid_day(result.expires_at, timezone, language),
-            next_draw=next_draw,
-        )
-    return render("draw.lost", language, campaign=result.campaign_name, next_draw=next_draw)

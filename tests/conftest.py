@@ -20,7 +20,7 @@ from app.bootstrap import Services, build_services
 from app.settings import Settings
 from db import embedded
 from db.migrate import migrate
-from db.pool import create_pool
+from db.pool import create_pool, on_database
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES_KEPT = {"schema_migration"}
@@ -67,21 +67,13 @@ async def database_url(server_urls: tuple[str, str]) -> AsyncIterator[str]:
     name = f"ld_test_{secrets.token_hex(4)}"
     admin = await asyncpg.connect(admin_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
-    url = _with_database(admin_url, name)
+    url = on_database(admin_url, name)
     pool = await create_pool(url, min_size=1, max_size=2)
     await migrate(pool)
     await pool.close()
     yield url
     await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     await admin.close()
-
-
-def _with_database(url: str, name: str) -> str:
-    """The same server, another database (works for TCP and unix-socket URLs)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from app.bootstrap import Services
 from app.openapi import ErrorOut
 from app.server import create_app
-from tests.conftest import _with_database
+from db.pool import on_database
 
 AUTH = {"Authorization": "Bearer test-admin-token"}
 Client = TestClient[web.Request, web.Application]
@@ -53,7 +53,7 @@ async def empty_database(admin_url: str) -> AsyncIterator[str]:
     admin = await asyncpg.connect(admin_url)
     await admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield _with_database(admin_url, name)
+        yield on_database(admin_url, name)
     finally:
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         await admin.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import yaml
 from app.bootstrap import Services
 from app.settings import Settings
 from db.migrate import migrate
+from db.pool import create_pool, on_database
 from tests.helpers import campaign_data, sure_win
 
 
@@ -109,16 +111,10 @@ async def test_staff_add_list_and_remove_read_local_numbers_in_the_default_regio
 async def test_migrations_started_three_times_at_once_apply_each_file_once(
     server_urls: tuple[str, str],
 ) -> None:
+    name = f"ld_migrate_race_{secrets.token_hex(4)}"
     admin = await asyncpg.connect(server_urls[0])
-    await admin.execute('DROP DATABASE IF EXISTS "ld_migrate_race"')
-    await admin.execute('CREATE DATABASE "ld_migrate_race"')
-    from db.pool import create_pool
-    from tests.conftest import _with_database
-
-    pools = [
-        await create_pool(_with_database(server_urls[0], "ld_migrate_race"), min_size=1)
-        for _ in range(3)
-    ]
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    pools = [await create_pool(on_database(server_urls[0], name), min_size=1) for _ in range(3)]
     try:
         applied = await asyncio.gather(*(migrate(p) for p in pools))
         assert sorted(len(a) for a in applied)[-1] > 0
@@ -128,5 +124,5 @@ async def test_migrations_started_three_times_at_once_apply_each_file_once(
     finally:
         for pool in pools:
             await pool.close()
-        await admin.execute('DROP DATABASE "ld_migrate_race" WITH (FORCE)')
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         await admin.close()
