@@ -61,8 +61,13 @@ def summarise(latencies_s: list[float], elapsed_s: float, errors: int = 0) -> di
     }
 
 
+# Below max_connections (100 by default) with room for the service's own pool.
+MAX_PGBENCH_CLIENTS = 80
+
+
 def run_pgbench(database_url: str, script: str, clients: int, seconds: int) -> dict[str, Any]:
     """pgbench on a custom script: the database's own limit for that transaction."""
+    clients = min(clients, MAX_PGBENCH_CLIENTS)
     pgbench = shutil.which("pgbench")
     if pgbench is None:
         from db.embedded import pgbench_path

@@ -219,7 +219,6 @@ class CampaignStats:
 
 
 class MessageKind(enum.StrEnum):
-    REPLY = "reply"  # the record of an inline reply (already delivered by the webhook answer)
     REMINDER = "reminder"
     COUPON = "coupon"  # a code won without an inline reply
     EXPIRY_NOTICE = "expiry_notice"

@@ -270,10 +270,6 @@ class OutboxStore(Protocol):
         """Queue the delivery of a coupon to its owner, once; False if it was queued already."""
         ...
 
-    async def record_reply(
-        self, phone: str, channel: Channel, body: str, request_id: str, now: datetime
-    ) -> None: ...
-
     async def claim(
         self,
         channel: Channel,

@@ -92,14 +92,6 @@ ON CONFLICT DO NOTHING
 RETURNING id
 """
 
-_RECORD_REPLY = """
-INSERT INTO outbox (customer_id, channel, kind, body, dedupe_key, status, attempts,
-                    next_attempt_at, created_at, sent_at)
-SELECT cu.id, $2, 'reply', $3, 'reply:' || $2 || ':' || $4, 'sent', 1, $5, $5, $5
-  FROM customer cu WHERE cu.phone = $1
-ON CONFLICT DO NOTHING
-"""
-
 # Locks the channel's pace row (creating it on first use) until the claim commits.
 _LOCK_PACE = """
 INSERT INTO outbox_pace AS op (channel, next_slot) VALUES ($1, $2)
@@ -213,11 +205,6 @@ class PgOutboxStore:
 
     async def enqueue_coupon(self, code: str, body: str, send_at: datetime, now: datetime) -> bool:
         return await self._pool.fetchval(_ENQUEUE_COUPON, code, body, send_at, now) is not None
-
-    async def record_reply(
-        self, phone: str, channel: Channel, body: str, request_id: str, now: datetime
-    ) -> None:
-        await self._pool.execute(_RECORD_REPLY, phone, channel.value, body, request_id, now)
 
     async def claim(
         self,

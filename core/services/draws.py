@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from core import draw as rules
 from core.codes import RANDOM_BYTES, make_code
@@ -91,7 +91,7 @@ class DrawService:
             raise AlreadyDrewToday(
                 campaign.name, result.next_draw_at, campaign.timezone, result.language
             )
-        record, result = await self._record(campaign, phone, channel, request_id, now)
+        record, result = await self._record(campaign, phone, channel, request_id, now, day)
         first_request = record.first_request_id if record.already else request_id
         await self._gate.remember(phone, day, first_request, result, result.next_draw_at)
         if record.already:
@@ -134,6 +134,7 @@ class DrawService:
         channel: Channel,
         request_id: str | None,
         now: datetime,
+        day: date,
     ) -> tuple[DrawRecord, DrawResult]:
         """What the store recorded, and the result it means for this campaign."""
         prize = rules.pick_band(campaign.prizes, self._random.uniform())
@@ -142,7 +143,7 @@ class DrawService:
             request = DrawRequest(
                 campaign_id=campaign.id,
                 phone=phone,
-                local_day=rules.local_day(now, campaign.timezone),
+                local_day=day,
                 channel=channel,
                 request_id=request_id,
                 picked_prize_id=prize.id if prize else None,

@@ -76,10 +76,6 @@ class OutboxService:
         send_at = next_open(now, campaign.timezone, self._quiet)
         return await self._store.enqueue_coupon(result.code, body, send_at, now)
 
-    async def record_reply(self, phone: str, channel: Channel, body: str, request_id: str) -> None:
-        """Keep a reply the webhook already delivered inline, once per inbound message."""
-        await self._store.record_reply(phone, channel, body, request_id, self._clock())
-
     async def stats(self) -> OutboxStats:
         return await self._store.stats(self._clock())
 

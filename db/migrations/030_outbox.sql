@@ -1,5 +1,6 @@
 -- The outbox: every message the service sends on its own (reminders, coupon codes, expiry
--- notices) and the record of inline replies, as rows claimed with FOR UPDATE SKIP LOCKED.
+-- notices), as rows claimed with FOR UPDATE SKIP LOCKED. Inline replies are recorded where
+-- they are made: sms_inbound (010) for texts, draw and coupon rows for draws.
 --
 -- status: pending (waits for next_attempt_at) -> sending (claimed until claimed_until; a
 -- claim past its lease is taken again) -> sent | dead (gave up after N attempts) | skipped
@@ -9,12 +10,12 @@ CREATE TABLE outbox (
     id              bigserial PRIMARY KEY,
     customer_id     bigint NOT NULL REFERENCES customer,
     channel         text NOT NULL CHECK (channel IN ('sms', 'telegram')),
-    kind            text NOT NULL CHECK (kind IN ('reply', 'reminder', 'coupon', 'expiry_notice')),
+    kind            text NOT NULL CHECK (kind IN ('reminder', 'coupon', 'expiry_notice')),
     body            text NOT NULL,
     campaign_id     bigint REFERENCES campaign,
     coupon_id       bigint REFERENCES coupon,
     local_day       date,          -- reminders: the campaign-local day they are for
-    dedupe_key      text UNIQUE,   -- coupon:<id>, expiry:<id>, reply:<channel>:<request id>
+    dedupe_key      text UNIQUE,   -- coupon:<id>, expiry:<id>
     status          text NOT NULL DEFAULT 'pending'
                     CHECK (status IN ('pending', 'sending', 'sent', 'dead', 'skipped')),
     attempts        int NOT NULL DEFAULT 0,

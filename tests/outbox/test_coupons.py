@@ -106,16 +106,3 @@ async def test_a_redeemed_coupon_gets_no_expiry_notice(
     assert not [m for m in fake_twilio.messages if second.code in m.body]
     notices = [r for r in await outbox_rows(services) if r["kind"] == "expiry_notice"]
     assert [(r["status"], r["last_error"]) for r in notices] == [("skipped", "coupon redeemed")]
-
-
-async def test_an_inline_reply_is_recorded_once_and_never_sent_again(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
-) -> None:
-    await services.customers.register(PLAYER, Channel.SMS)
-    for _ in range(2):  # Twilio retried the webhook
-        await services.outbox.service.record_reply(PLAYER, Channel.SMS, "No prize.", "SM123")
-
-    assert await dispatcher(services, senders).tick() == {}
-    (row,) = await outbox_rows(services)
-    assert (row["kind"], row["status"], row["body"]) == ("reply", "sent", "No prize.")
-    assert fake_twilio.messages == []
