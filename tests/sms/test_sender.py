@@ -12,6 +12,7 @@ from core.model import Channel, MessageKind, OutgoingMessage
 from core.ports import RecipientNotAllowed, RecipientUnreachable, Sender, SendFailed
 from sms.sender import ConsoleSender, GuardedSender, TwilioConfig, open_sms_sender
 from tests.fakes.twilio_api import FakeTwilio
+from tests.helpers import sure_loss
 from tests.sms.conftest import CUSTOMER, Twilio
 
 ACCOUNT_SID = "AC" + "1" * 32
@@ -70,6 +71,17 @@ async def test_a_customer_who_texted_us_gets_the_message_from_our_number_with_a_
         "Your daily draw is open: reply DRAW to play.",
     )
     assert sent.status_callback == STATUS_URL
+
+
+async def test_a_customer_whose_only_text_was_draw_may_be_texted_back(
+    services: Services, twilio: Twilio, fake_twilio: FakeTwilio, sender: Sender
+) -> None:
+    # DRAW skips the inbound log: the draw itself records that they texted us.
+    await services.campaigns.create(sure_loss())
+    await twilio.text("DRAW")
+    assert await services.pool.fetchval("SELECT count(*) FROM sms_inbound") == 0
+    await sender.send(await reminder(services))
+    assert [m.to for m in fake_twilio.messages] == [CUSTOMER]
 
 
 async def test_a_messaging_service_sid_is_sent_as_the_messaging_service(
