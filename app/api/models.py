@@ -8,21 +8,15 @@ time zone known, dates in order) are core's, so the API, the CLI and campaign fi
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from core.model import (
     Campaign,
-    CampaignStats,
-    Coupon,
     Customer,
     CustomerHistory,
-    DrawResult,
-    DrawSummary,
-    Prize,
     Redemption,
-    Staff,
 )
 from core.validation import MAX_PRIZES, MAX_QUOTA
 
@@ -54,6 +48,16 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Output(BaseModel):
+    """Read from the core's values by attribute name (their enums become their values)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, value: object) -> Self:
+        return cls.model_validate(value)
+
+
 # ------------------------------------------------------------------ campaigns
 
 
@@ -80,24 +84,13 @@ class CampaignIn(Input):
     prizes: list[PrizeIn] = Field(min_length=1, max_length=MAX_PRIZES)
 
 
-class PrizeOut(BaseModel):
+class PrizeOut(Output):
     id: int
     name: str
     probability: float
     total_quota: int
     daily_quota: int
     valid_days: int
-
-    @classmethod
-    def of(cls, prize: Prize) -> PrizeOut:
-        return cls(
-            id=prize.id,
-            name=prize.name,
-            probability=prize.probability,
-            total_quota=prize.total_quota,
-            daily_quota=prize.daily_quota,
-            valid_days=prize.valid_days,
-        )
 
 
 class CampaignOut(BaseModel):
@@ -128,7 +121,7 @@ class CampaignOut(BaseModel):
         )
 
 
-class PrizeStatsOut(BaseModel):
+class PrizeStatsOut(Output):
     name: str
     total_quota: int
     daily_quota: int
@@ -137,7 +130,7 @@ class PrizeStatsOut(BaseModel):
     redeemed: int
 
 
-class StatsOut(BaseModel):
+class StatsOut(Output):
     """`draws` counts every accepted draw (won or not); `wins` the coupons issued."""
 
     campaign_id: int
@@ -145,26 +138,6 @@ class StatsOut(BaseModel):
     draws_today: int
     wins: int
     prizes: list[PrizeStatsOut]
-
-    @classmethod
-    def of(cls, s: CampaignStats) -> StatsOut:
-        return cls(
-            campaign_id=s.campaign_id,
-            draws=s.draws,
-            draws_today=s.draws_today,
-            wins=s.wins,
-            prizes=[
-                PrizeStatsOut(
-                    name=p.name,
-                    total_quota=p.total_quota,
-                    daily_quota=p.daily_quota,
-                    issued=p.issued,
-                    issued_today=p.issued_today,
-                    redeemed=p.redeemed,
-                )
-                for p in s.prizes
-            ],
-        )
 
 
 class CampaignPath(BaseModel):
@@ -182,7 +155,7 @@ class CustomerIn(Input):
     phone: Phone
 
 
-class CouponOut(BaseModel):
+class CouponOut(Output):
     code: str
     prize_name: str
     campaign_name: str
@@ -190,19 +163,8 @@ class CouponOut(BaseModel):
     expires_at: datetime
     redeemed_at: datetime | None
 
-    @classmethod
-    def of(cls, c: Coupon) -> CouponOut:
-        return cls(
-            code=c.code,
-            prize_name=c.prize_name,
-            campaign_name=c.campaign_name,
-            issued_at=c.issued_at,
-            expires_at=c.expires_at,
-            redeemed_at=c.redeemed_at,
-        )
 
-
-class DrawSummaryOut(BaseModel):
+class DrawSummaryOut(Output):
     campaign_id: int
     campaign_name: str
     local_day: date
@@ -211,19 +173,6 @@ class DrawSummaryOut(BaseModel):
     drawn_at: datetime
     prize_name: str | None
     code: str | None
-
-    @classmethod
-    def of(cls, d: DrawSummary) -> DrawSummaryOut:
-        return cls(
-            campaign_id=d.campaign_id,
-            campaign_name=d.campaign_name,
-            local_day=d.local_day,
-            channel=d.channel.value,
-            outcome=d.outcome.value,
-            drawn_at=d.drawn_at,
-            prize_name=d.prize_name,
-            code=d.code,
-        )
 
 
 class CustomerOut(BaseModel):
@@ -274,7 +223,7 @@ class DrawIn(Input):
     request_id: RequestId | None = None
 
 
-class DrawOut(BaseModel):
+class DrawOut(Output):
     campaign_id: int
     campaign_name: str
     keyword: str
@@ -285,21 +234,6 @@ class DrawOut(BaseModel):
     expires_at: datetime | None
     next_draw_at: datetime
     replayed: bool = Field(description="true: this request id drew before; its first answer")
-
-    @classmethod
-    def of(cls, r: DrawResult) -> DrawOut:
-        return cls(
-            campaign_id=r.campaign_id,
-            campaign_name=r.campaign_name,
-            keyword=r.keyword,
-            outcome=r.outcome.value,
-            won=r.won,
-            prize_name=r.prize_name,
-            code=r.code,
-            expires_at=r.expires_at,
-            next_draw_at=r.next_draw_at,
-            replayed=r.replayed,
-        )
 
 
 # ---------------------------------------------------------------- redemptions
@@ -341,10 +275,6 @@ class StaffIn(Input):
     name: str | None = Field(default=None, min_length=1, max_length=80)
 
 
-class StaffOut(BaseModel):
+class StaffOut(Output):
     phone: str
     name: str | None
-
-    @classmethod
-    def of(cls, s: Staff) -> StaffOut:
-        return cls(phone=s.phone, name=s.name)
