@@ -89,11 +89,15 @@ class PgCampaignStore:
         return [_campaign(r) for r in rows]
 
     async def open_campaigns(self, now: datetime) -> Sequence[Campaign]:
+        return [c for c in await self._active(now) if c.is_open(now)]
+
+    async def _active(self, now: datetime) -> Sequence[Campaign]:
+        """Active and not yet ended (some may not have started: callers check the time)."""
         rows = await self._pool.fetch(
             _SELECT + " WHERE c.status = 'active' AND c.ends_at > $1 GROUP BY c.id ORDER BY c.id",
             now,
         )
-        return [c for c in map(_campaign, rows) if c.is_open(now)]
+        return [_campaign(r) for r in rows]
 
     async def invalidate(self) -> None:
         """Nothing cached at this level."""
@@ -181,26 +185,22 @@ class CachedCampaignStore(PgCampaignStore):
         self._redis = redis
         self._ttl = ttl_seconds
         self._local_seconds = local_seconds
-        self._local: tuple[float, list[Campaign]] | None = None
+        self._local: tuple[float, Sequence[Campaign]] | None = None
         self._key = redis.key("campaigns", "active")
 
-    async def open_campaigns(self, now: datetime) -> Sequence[Campaign]:
+    async def _active(self, now: datetime) -> Sequence[Campaign]:
         if self._local is not None and monotonic() < self._local[0]:
-            campaigns = self._local[1]
-        else:
-            campaigns = await self._active(now)
-            self._local = (monotonic() + self._local_seconds, campaigns)
-        return [c for c in campaigns if c.is_open(now)]
+            return self._local[1]
+        campaigns = await self._shared(now)
+        self._local = (monotonic() + self._local_seconds, campaigns)
+        return campaigns
 
-    async def _active(self, now: datetime) -> list[Campaign]:
+    async def _shared(self, now: datetime) -> Sequence[Campaign]:
+        """From Redis, else from PostgreSQL (and then into Redis for the other instances)."""
         raw = await self._redis.run(lambda r: r.get(self._key), None)
         if raw is not None:
             return [_campaign_from_json(c) for c in orjson.loads(raw)]
-        rows = await self._pool.fetch(
-            _SELECT + " WHERE c.status = 'active' AND c.ends_at > $1 GROUP BY c.id ORDER BY c.id",
-            now,
-        )
-        campaigns = [_campaign(r) for r in rows]
+        campaigns = await super()._active(now)
         payload = orjson.dumps([_campaign_to_json(c) for c in campaigns])
         await self._redis.run(lambda r: r.set(self._key, payload, ex=self._ttl), None)
         return campaigns
