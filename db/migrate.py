@@ -1,6 +1,10 @@
-"""Numbered SQL migrations, each in its own transaction, under an advisory lock.
+"""Numbered SQL migrations, then the database's functions, under an advisory lock.
 
 Applied versions are kept with a checksum: a migration edited after it ran is refused.
+Functions (`db/functions/*.sql`, `CREATE OR REPLACE`) are edited in place instead, so the one
+definition of `ld_draw` is read and changed in one file; each file is re-applied, in its own
+transaction, whenever its text changes. They run after every migration, so they may use any
+column the migrations made.
 """
 
 from __future__ import annotations
@@ -39,6 +43,16 @@ def available() -> list[Migration]:
     return sorted(found, key=lambda m: m.version)
 
 
+def functions() -> list[Migration]:
+    """The function files, in name order (version 0: they are keyed by name)."""
+    found = [
+        Migration(0, entry.name, entry.read_text(encoding="utf-8"))
+        for entry in resources.files("db.functions").iterdir()
+        if entry.name.endswith(".sql")
+    ]
+    return sorted(found, key=lambda m: m.name)
+
+
 async def migrate(pool: asyncpg.Pool) -> list[str]:
     """Apply what is missing; answer the names applied. Safe to run from many processes."""
     async with pool.acquire() as conn:
@@ -70,6 +84,26 @@ async def _migrate(conn: asyncpg.pool.PoolConnectionProxy) -> list[str]:
                     migration.checksum,
                 )
             done.append(migration.name)
+        await conn.execute(
+            """CREATE TABLE IF NOT EXISTS schema_function (
+                   name text PRIMARY KEY, checksum text NOT NULL,
+                   applied_at timestamptz NOT NULL DEFAULT now())"""
+        )
+        current = {
+            r["name"]: r["checksum"] for r in await conn.fetch("SELECT * FROM schema_function")
+        }
+        for function in functions():
+            if current.get(function.name) == function.checksum:
+                continue
+            async with conn.transaction():
+                await conn.execute(function.sql)
+                await conn.execute(
+                    """INSERT INTO schema_function (name, checksum) VALUES ($1, $2)
+                       ON CONFLICT (name) DO UPDATE SET checksum = $2, applied_at = now()""",
+                    function.name,
+                    function.checksum,
+                )
+            done.append(f"functions/{function.name}")
         return done
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
@@ -81,4 +115,11 @@ async def pending(pool: asyncpg.Pool) -> list[str]:
     applied = set()
     if exists:
         applied = {r["version"] for r in await pool.fetch("SELECT version FROM schema_migration")}
-    return [m.name for m in available() if m.version not in applied]
+    current: dict[str, str] = {}
+    if await pool.fetchval("SELECT to_regclass('schema_function') IS NOT NULL"):
+        current = {
+            r["name"]: r["checksum"] for r in await pool.fetch("SELECT * FROM schema_function")
+        }
+    return [m.name for m in available() if m.version not in applied] + [
+        f"functions/{f.name}" for f in functions() if current.get(f.name) != f.checksum
+    ]

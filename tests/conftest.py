@@ -23,7 +23,7 @@ from db.migrate import migrate
 from db.pool import create_pool, on_database
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES_KEPT = {"schema_migration"}
+TABLES_KEPT = {"schema_migration", "schema_function"}
 
 
 class FakeClock:

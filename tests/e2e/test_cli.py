@@ -8,6 +8,7 @@ import os
 import secrets
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
@@ -16,7 +17,7 @@ import yaml
 
 from app.bootstrap import Services
 from app.settings import Settings
-from db.migrate import migrate
+from db.migrate import functions, migrate, pending
 from db.pool import create_pool, on_database
 from tests.helpers import campaign_data, sure_win
 
@@ -119,10 +120,36 @@ async def test_migrations_started_three_times_at_once_apply_each_file_once(
         applied = await asyncio.gather(*(migrate(p) for p in pools))
         assert sorted(len(a) for a in applied)[-1] > 0
         assert sum(len(a) for a in applied) == max(len(a) for a in applied)
-        rows = await pools[0].fetchval("SELECT count(*) FROM schema_migration")
+        rows = await pools[0].fetchval(
+            "SELECT (SELECT count(*) FROM schema_migration)"
+            " + (SELECT count(*) FROM schema_function)"
+        )
         assert rows == max(len(a) for a in applied)
+        assert await migrate(pools[0]) == []
     finally:
         for pool in pools:
             await pool.close()
         await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def test_a_changed_function_file_is_applied_again_and_only_then(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pool = await create_pool(database_url, min_size=1)
+    try:
+        assert await migrate(pool) == []
+        draw = next(f for f in functions() if f.name == "draw.sql")
+        changed = replace(draw, sql=draw.sql.replace("SELECT 512", "SELECT 511"))
+        monkeypatch.setattr(
+            "db.migrate.functions",
+            lambda: [changed if f.name == draw.name else f for f in functions()],
+        )
+        assert await pending(pool) == ["functions/draw.sql"]
+        assert await migrate(pool) == ["functions/draw.sql"]
+        assert await pool.fetchval("SELECT ld_slot_batch()") == 511
+        assert await migrate(pool) == []
+    finally:
+        monkeypatch.undo()
+        await migrate(pool)
+        await pool.close()

@@ -1,0 +1,167 @@
+-- Re-applied whenever this file changes (db/migrate.py): edit the definitions here, in place.
+-- A change of arguments or result columns needs a DROP FUNCTION IF EXISTS of the old one first.
+
+-- A draw in one round trip: everything is decided beforehand (band, code, expiry, day);
+-- this records it atomically, or answers with what was recorded first.
+
+-- The draw a request id (or a customer's day) already recorded, as ld_draw answers it.
+CREATE OR REPLACE FUNCTION ld_recorded_draw(p_draw_where text, p_key text, p_campaign bigint,
+                                 p_customer bigint, p_day date)
+RETURNS TABLE (status text, kind text, first_request text, prize_name text, code text,
+               expires_at timestamptz, language text)
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN c.id IS NOT NULL THEN 'won'
+                WHEN d.picked_prize_id IS NOT NULL THEN 'sold_out'
+                ELSE 'no_prize' END,
+           p_draw_where, d.request_id, p.name, c.code, c.expires_at, cu.language
+      FROM draw d
+      JOIN customer cu ON cu.id = d.customer_id
+      LEFT JOIN coupon c ON c.draw_id = d.id
+      LEFT JOIN prize p ON p.id = c.prize_id
+     WHERE CASE WHEN p_draw_where = 'replayed' THEN d.request_id = p_key
+                ELSE d.campaign_id = p_campaign AND d.customer_id = p_customer
+                     AND d.local_day = p_day END
+$$;
+
+-- Slots made per refill: large enough that refills (which lock the prize row) are rare.
+CREATE OR REPLACE FUNCTION ld_slot_batch() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 512';
+
+-- Claim one unit of a prize's quota for a local day: true when this draw wins it.
+-- Slots are made in batches, never more than the daily and the total quota allow, by one
+-- maker at a time (the prize row lock); claims themselves never wait for each other.
+CREATE OR REPLACE FUNCTION ld_claim_slot(p_prize bigint, p_day date) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_prize       prize%ROWTYPE;
+    v_day_created int;
+    v_given_back  int;
+    v_make        int;
+BEGIN
+    DELETE FROM prize_slot WHERE id = (
+        SELECT id FROM prize_slot WHERE prize_id = p_prize AND day = p_day
+         LIMIT 1 FOR UPDATE SKIP LOCKED);
+    IF FOUND THEN RETURN true; END IF;
+
+    -- Sold out without taking any lock: the common answer once a quota is used up.
+    SELECT * INTO v_prize FROM prize WHERE id = p_prize;
+    SELECT created INTO v_day_created FROM prize_day WHERE prize_id = p_prize AND day = p_day;
+    IF coalesce(v_day_created, 0) >= v_prize.daily_quota THEN RETURN false; END IF;
+    IF v_prize.created >= v_prize.total_quota
+       AND NOT EXISTS (SELECT 1 FROM prize_slot WHERE prize_id = p_prize AND day < p_day) THEN
+        RETURN false;
+    END IF;
+
+    -- NO KEY UPDATE: draws and coupons referencing the prize (KEY SHARE) need not wait.
+    SELECT * INTO v_prize FROM prize WHERE id = p_prize FOR NO KEY UPDATE;
+    -- A maker we waited for may have left slots.
+    DELETE FROM prize_slot WHERE id = (
+        SELECT id FROM prize_slot WHERE prize_id = p_prize AND day = p_day
+         LIMIT 1 FOR UPDATE SKIP LOCKED);
+    IF FOUND THEN RETURN true; END IF;
+
+    -- Slots of past days that nobody won go back to the total.
+    WITH given_back AS (
+        DELETE FROM prize_slot WHERE id IN (
+            SELECT id FROM prize_slot WHERE prize_id = p_prize AND day < p_day
+               FOR UPDATE SKIP LOCKED)
+        RETURNING 1)
+    SELECT count(*) INTO v_given_back FROM given_back;
+
+    INSERT INTO prize_day (prize_id, day, quota, created)
+    VALUES (p_prize, p_day, v_prize.daily_quota, 0) ON CONFLICT DO NOTHING;
+    SELECT created INTO v_day_created FROM prize_day WHERE prize_id = p_prize AND day = p_day;
+    v_make := least(ld_slot_batch(), v_prize.daily_quota - v_day_created,
+                    v_prize.total_quota - (v_prize.created - v_given_back));
+    UPDATE prize SET created = created - v_given_back + greatest(v_make, 0) WHERE id = p_prize;
+    IF v_make <= 0 THEN RETURN false; END IF;
+    UPDATE prize_day SET created = created + v_make WHERE prize_id = p_prize AND day = p_day;
+    -- This draw keeps the first new slot: make the rest.
+    INSERT INTO prize_slot (prize_id, day) SELECT p_prize, p_day FROM generate_series(2, v_make);
+    RETURN true;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION ld_draw(p_campaign bigint, p_phone text, p_day date, p_channel text,
+                        p_request text, p_prize bigint, p_code text, p_expires timestamptz,
+                        p_now timestamptz)
+RETURNS TABLE (status text, kind text, first_request text, prize_name text, code text,
+               expires_at timestamptz, language text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_customer   bigint;
+    v_language   text;
+    v_draw       bigint;
+    v_prize_name text;
+BEGIN
+    IF p_request IS NOT NULL THEN
+        RETURN QUERY SELECT * FROM ld_recorded_draw('replayed', p_request, NULL, NULL, NULL);
+        IF FOUND THEN RETURN; END IF;
+    END IF;
+
+    PERFORM 1 FROM campaign cp
+     WHERE cp.id = p_campaign AND cp.status = 'active'
+       AND p_now >= cp.starts_at AND p_now < cp.ends_at;
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT 'closed', 'new', NULL::text, NULL::text, NULL::text,
+                            NULL::timestamptz, NULL::text;
+        RETURN;
+    END IF;
+
+    SELECT cu.id, cu.language INTO v_customer, v_language FROM customer cu WHERE cu.phone = p_phone;
+    IF NOT FOUND THEN
+        INSERT INTO customer (phone, last_channel, created_at, sms_inbound_at)
+        VALUES (p_phone, p_channel, p_now, CASE WHEN p_channel = 'sms' THEN p_now END)
+        ON CONFLICT (phone) DO NOTHING RETURNING id INTO v_customer;
+        IF v_customer IS NULL THEN  -- a concurrent first contact won the insert
+            SELECT cu.id, cu.language INTO v_customer, v_language
+              FROM customer cu WHERE cu.phone = p_phone;
+        END IF;
+    END IF;
+    -- Written only when it changes, so the common path leaves the customer row alone.
+    UPDATE customer
+       SET last_channel = p_channel,
+           sms_inbound_at = CASE WHEN p_channel = 'sms' THEN coalesce(sms_inbound_at, p_now)
+                                 ELSE sms_inbound_at END
+     WHERE id = v_customer
+       AND (last_channel IS DISTINCT FROM p_channel
+            OR (p_channel = 'sms' AND sms_inbound_at IS NULL));
+
+    -- Both unique keys at once: (campaign, customer, day) and the request id. A conflict with
+    -- a draw still in flight waits for it, then reads what it recorded.
+    INSERT INTO draw (campaign_id, customer_id, local_day, channel, request_id,
+                      picked_prize_id, created_at)
+    VALUES (p_campaign, v_customer, p_day, p_channel, p_request, p_prize, p_now)
+    ON CONFLICT DO NOTHING
+    RETURNING id INTO v_draw;
+    IF v_draw IS NULL THEN
+        IF p_request IS NOT NULL THEN
+            RETURN QUERY SELECT * FROM ld_recorded_draw('replayed', p_request, NULL, NULL, NULL);
+            IF FOUND THEN RETURN; END IF;
+        END IF;
+        RETURN QUERY SELECT * FROM ld_recorded_draw('already', NULL, p_campaign, v_customer, p_day);
+        RETURN;
+    END IF;
+
+    IF p_prize IS NULL THEN
+        RETURN QUERY SELECT 'no_prize', 'new', p_request, NULL::text, NULL::text,
+                            NULL::timestamptz, v_language;
+        RETURN;
+    END IF;
+
+    -- One unit of the day's quota, or none: a lost race is "no prize".
+    IF ld_claim_slot(p_prize, p_day) THEN
+        SELECT pz.name INTO v_prize_name FROM prize pz WHERE pz.id = p_prize;
+    END IF;
+    IF v_prize_name IS NULL THEN
+        RETURN QUERY SELECT 'sold_out', 'new', p_request, NULL::text, NULL::text,
+                            NULL::timestamptz, v_language;
+        RETURN;
+    END IF;
+
+    -- A duplicate code raises unique_violation on coupon_code_key: the caller draws a new one.
+    INSERT INTO coupon (code, draw_id, campaign_id, prize_id, customer_id, issued_at, issued_day,
+                        expires_at)
+    VALUES (p_code, v_draw, p_campaign, p_prize, v_customer, p_now, p_day, p_expires);
+    RETURN QUERY SELECT 'won', 'new', p_request, v_prize_name, p_code, p_expires, v_language;
+END
+$$;
