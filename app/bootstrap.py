@@ -28,6 +28,7 @@ from db.draws import PgDrawStore, PgRedemptionStore
 from db.migrate import migrate
 from db.people import PgCustomerStore, PgStaffStore
 from db.pool import create_pool
+from db.proofs import PgDrawSecrets
 from db.redis_store import RedisDrawGate, RedisRateLimiter, SafeRedis, create_redis
 from db.sms import PgSmsStore
 from sms.sender import TwilioConfig, open_sms_sender
@@ -119,6 +120,7 @@ async def build_services(
                 gate,
                 clock,
                 random or SystemRandomSource(),
+                PgDrawSecrets(pool),
                 telemetry,
             ),
             spam=SpamGuard(limiter),

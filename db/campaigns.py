@@ -21,6 +21,7 @@ from core.model import (
     Prize,
     PrizeStats,
 )
+from db.proofs import commit_chain
 from db.redis_store import SafeRedis
 
 _SELECT = """
@@ -76,6 +77,7 @@ class PgCampaignStore:
                     for i, p in enumerate(spec.prizes)
                 ],
             )  # fmt: skip
+            await commit_chain(conn, campaign_id, spec.timezone, spec.starts_at, spec.ends_at, now)
             row = await conn.fetchrow(_SELECT + " WHERE c.id = $1 GROUP BY c.id", campaign_id)
         assert row is not None
         return _campaign(row)

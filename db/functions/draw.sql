@@ -1,6 +1,9 @@
 -- Re-applied whenever this file changes (db/migrate.py): edit the definitions here, in place.
 -- A change of arguments or result columns needs a DROP FUNCTION IF EXISTS of the old one first.
 
+DROP FUNCTION IF EXISTS ld_draw(bigint, text, date, text, text, bigint, text, timestamptz,
+                                timestamptz);
+
 -- A draw in one round trip: everything is decided beforehand (band, code, expiry, day);
 -- this records it atomically, or answers with what was recorded first.
 
@@ -81,9 +84,11 @@ BEGIN
 END
 $$;
 
+-- p_entry and p_u: the customer's public entry and the uniform value that picked p_prize
+-- (verifiable draws: the day's published log shows them with the outcome).
 CREATE OR REPLACE FUNCTION ld_draw(p_campaign bigint, p_phone text, p_day date, p_channel text,
-                        p_request text, p_prize bigint, p_code text, p_expires timestamptz,
-                        p_now timestamptz)
+                        p_request text, p_entry text, p_u double precision, p_prize bigint,
+                        p_code text, p_expires timestamptz, p_now timestamptz)
 RETURNS TABLE (status text, kind text, first_request text, prize_name text, code text,
                expires_at timestamptz, language text)
 LANGUAGE plpgsql AS $$
@@ -128,9 +133,10 @@ BEGIN
 
     -- Both unique keys at once: (campaign, customer, day) and the request id. A conflict with
     -- a draw still in flight waits for it, then reads what it recorded.
-    INSERT INTO draw (campaign_id, customer_id, local_day, channel, request_id,
-                      picked_prize_id, created_at)
-    VALUES (p_campaign, v_customer, p_day, p_channel, p_request, p_prize, p_now)
+    INSERT INTO draw (campaign_id, customer_id, local_day, channel, request_id, entry, u,
+                      picked_prize_id, outcome, created_at)
+    VALUES (p_campaign, v_customer, p_day, p_channel, p_request, p_entry, p_u, p_prize,
+            CASE WHEN p_prize IS NULL THEN 'no_prize' ELSE 'won' END, p_now)
     ON CONFLICT DO NOTHING
     RETURNING id INTO v_draw;
     IF v_draw IS NULL THEN
@@ -153,6 +159,7 @@ BEGIN
         SELECT pz.name INTO v_prize_name FROM prize pz WHERE pz.id = p_prize;
     END IF;
     IF v_prize_name IS NULL THEN
+        UPDATE draw SET outcome = 'sold_out' WHERE id = v_draw;
         RETURN QUERY SELECT 'sold_out', 'new', p_request, NULL::text, NULL::text,
                             NULL::timestamptz, v_language;
         RETURN;
