@@ -21,6 +21,7 @@ from core.ports import Clock, RandomSource, Sender, SmsStore, SystemRandomSource
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService, StaffService
+from core.services.proofs import ProofService
 from core.services.redemptions import RedemptionService
 from db import embedded
 from db.campaigns import CachedCampaignStore
@@ -28,7 +29,7 @@ from db.draws import PgDrawStore, PgRedemptionStore
 from db.migrate import migrate
 from db.people import PgCustomerStore, PgStaffStore
 from db.pool import create_pool
-from db.proofs import PgDrawSecrets
+from db.proofs import PgDrawSecrets, PgProofStore
 from db.redis_store import RedisDrawGate, RedisRateLimiter, SafeRedis, create_redis
 from db.sms import PgSmsStore
 from sms.sender import TwilioConfig, open_sms_sender
@@ -62,6 +63,7 @@ class Services:
     telegram_bot: Bot | None  # TELEGRAM_BOT_TOKEN set: the webhook/polling and sender's bot
     telegram_sender: Sender | None
     outbox: Outbox  # queueing, reminders, dispatcher (ticked by app/scheduler.py)
+    proofs: ProofService  # verifiable draws: commitments, daily reveal (ticked), proof pages
 
 
 @asynccontextmanager
@@ -97,6 +99,7 @@ async def build_services(
         metrics = Metrics(redis_fallbacks=lambda: redis.fallbacks)
         telemetry = AppTelemetry(metrics)
         gate = RedisDrawGate(redis)
+        draw_secrets = PgDrawSecrets(pool)
         customers = CustomerService(PgCustomerStore(pool), clock, gate)
         sms_store = PgSmsStore(pool)
         sms_sender = await stack.enter_async_context(
@@ -120,8 +123,11 @@ async def build_services(
                 gate,
                 clock,
                 random or SystemRandomSource(),
-                PgDrawSecrets(pool),
+                draw_secrets,
                 telemetry,
+            ),
+            proofs=ProofService(
+                campaign_store, PgProofStore(pool), draw_secrets, clock, settings.public_base_url
             ),
             spam=SpamGuard(limiter),
             redemptions=RedemptionService(

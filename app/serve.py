@@ -82,7 +82,9 @@ async def _serve(settings: Settings, seed: Any, *, migrate: bool = True) -> None
         try:
             async with AsyncExitStack() as jobs:
                 if settings.scheduler:
-                    await jobs.enter_async_context(running_scheduler(services.outbox))
+                    await jobs.enter_async_context(
+                        running_scheduler(services.outbox, services.proofs)
+                    )
                 await stop.wait()
         finally:
             await runner.cleanup()

@@ -9,5 +9,6 @@ TELEGRAM = Wording("tg.")
 text = TELEGRAM.text
 draw_text = TELEGRAM.draw
 coupons_text = TELEGRAM.coupons
+proof_text = TELEGRAM.proof
 redemption_text = TELEGRAM.redemption
 refusal_text = TELEGRAM.refusal

@@ -15,6 +15,7 @@ from typing import Any
 from core import verify
 from core.codes import ALPHABET
 from core.draw import local_day
+from core.model import Campaign
 
 SEED_BYTES = 32
 # Days the chain runs past the campaign's last day, so an extended campaign keeps its
@@ -207,3 +208,12 @@ def chain_for(
     start moved earlier before the campaign opens still has seeds)."""
     first_day = min(local_day(now, timezone), local_day(starts_at, timezone))
     return new_chain(first_day, local_day(ends_at, timezone), random_bytes)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryReference:
+    """What PROOF answers: the customer's reference in a campaign and where proofs appear."""
+
+    campaign: Campaign
+    reference: str
+    url: str

@@ -16,6 +16,7 @@ from core.replies import Wording, render
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService
+from core.services.proofs import ProofService
 from core.services.redemptions import RedemptionService
 from sms.commands import Action, Command, parse
 
@@ -31,6 +32,7 @@ class Conversation:
         customers: CustomerService,
         redemptions: RedemptionService,
         campaigns: CampaignService,
+        proofs: ProofService,
         channel: Channel = Channel.SMS,
     ) -> None:
         self._draws = draws
@@ -38,6 +40,7 @@ class Conversation:
         self._customers = customers
         self._redemptions = redemptions
         self._campaigns = campaigns
+        self._proofs = proofs
         self.channel = channel
 
     async def reply(self, phone: str, text: str, request_id: str | None = None) -> str | None:
@@ -80,6 +83,9 @@ class Conversation:
                 return await self._render("start.done", phone)
             case Action.COUPONS:
                 return await self._coupons(phone)
+            case Action.PROOF:
+                entry = await self._proofs.entry_reference(phone, command.argument)
+                return SMS.proof(entry, await self._language(phone, entry.campaign))
             case Action.HELP:
                 home = await self._home()
                 language = await self._language(phone, home)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from app.api import campaigns, customers, draws, redemptions, staff
+from app.api import campaigns, customers, draws, proofs, redemptions, staff
 from app.api.errors import admin_api_middleware
 from app.api.request import SERVICES
 from app.bootstrap import Services
@@ -25,7 +25,7 @@ def build_spec() -> ApiSpec:
         description="Campaigns, customers, draws, redemptions and staff. "
         "Every route needs `Authorization: Bearer $ADMIN_TOKEN`.",
     )
-    for resource in (campaigns, customers, draws, redemptions, staff):
+    for resource in (campaigns, customers, draws, redemptions, staff, proofs):
         resource.declare(spec)
     return spec
 

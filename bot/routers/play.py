@@ -1,4 +1,4 @@
-"""Playing: /draw [keyword], the Draw button, /coupons and /help."""
+"""Playing: /draw [keyword], the Draw button, /coupons, /help and /proof [keyword]."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, Update
 
 from bot.keyboards import DrawButton
-from bot.texts import coupons_text, draw_text, text
+from bot.texts import coupons_text, draw_text, proof_text, text
 from core.model import Channel, Customer, Language
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService
 from core.services.people import CustomerService
+from core.services.proofs import ProofService
 
 
 def request_id(update: Update) -> str:
@@ -25,6 +26,7 @@ def create_router() -> Router:
     router.callback_query.register(draw_button, DrawButton.filter())
     router.message.register(coupons_command, Command("coupons"))
     router.message.register(help_command, Command("help"))
+    router.message.register(proof_command, Command("proof"))
     return router
 
 
@@ -67,3 +69,16 @@ async def help_command(message: Message, campaigns: CampaignService, language: L
     home = await campaigns.home()
     name = home.name if home else text("brand", language)
     await message.answer(text("help", language, campaign=name))
+
+
+async def proof_command(
+    message: Message,
+    command: CommandObject,
+    customer: Customer,
+    proofs: ProofService,
+    language: Language,
+) -> None:
+    """The customer's entry reference and the proof link (verifiable draws)."""
+    keyword = command.args.split()[0] if command.args else None
+    entry = await proofs.entry_reference(customer.phone, keyword)
+    await message.answer(proof_text(entry, language))

@@ -52,7 +52,7 @@ async def test_the_scheduler_sends_a_won_code_on_its_own(
         NoTelemetry(),
     )
 
-    async with running_scheduler(outbox):
+    async with running_scheduler(outbox, services.proofs):
         await asyncio.wait_for(delivered.wait(), 20)
     assert [m.to for m in fake_twilio.messages] == [PLAYER]
 

@@ -1,0 +1,20 @@
+"""/proof in Telegram: the same reference as by SMS (one customer), and the link."""
+
+from __future__ import annotations
+
+from app.bootstrap import Services
+from tests.bot.conftest import SmsPhone, TelegramUser
+from tests.helpers import sure_loss
+
+
+async def test_proof_on_telegram_gives_the_reference_sms_gives(
+    ann: TelegramUser, sms: SmsPhone, services: Services
+) -> None:
+    await services.campaigns.create(sure_loss())
+    await ann.linked()
+    assert await ann.send("/draw") == 200
+    reference = ann.last.split("Proof ref: ")[1]
+    assert await ann.send("/proof") == 200
+    assert ann.last.startswith(f"Your proof ref in Winter Lucky Draw: {reference}.")
+    assert ann.last.endswith("https://luckydraw.example.com/r/WINTER/proof")
+    assert reference in await sms.text("PROOF")
