@@ -42,7 +42,7 @@ class Metrics:
         self.scraped = self.registry
         if multiprocess_dir:
             self.scraped = CollectorRegistry()
-            MultiProcessCollector(self.scraped, path=multiprocess_dir)
+            MultiProcessCollector(self.scraped, path=multiprocess_dir)  # type: ignore[no-untyped-call]
         self.requests = Counter(
             "luckydraw_http_requests", "HTTP requests", ["method", "route", "status"], registry=r
         )
