@@ -120,6 +120,7 @@ class QuotaFigures:
     total_quota: int
     issued_before: int
     issued: int
+    units: int | None = None  # the day's units (daily quota within what the total had left)
     released: tuple[datetime, ...] | None = None  # paced prizes: when each unit was released
 
 
@@ -156,6 +157,7 @@ def day_log(
                 "total_quota": q.total_quota,
                 "issued_before": q.issued_before,
                 "issued": q.issued,
+                "units": q.units,
                 "released": None if q.released is None else [_iso(r) for r in q.released],
             }
             for q in quotas

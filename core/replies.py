@@ -20,7 +20,7 @@ from core.errors import (
     NoActiveCampaign,
     RateLimited,
 )
-from core.model import Coupon, DrawResult, Language, RedeemStatus, Redemption
+from core.model import Coupon, DrawOutcome, DrawResult, Language, RedeemStatus, Redemption
 from core.proof import EntryReference
 
 EN, ZH = Language.EN, Language.ZH_HANT
@@ -45,6 +45,11 @@ TEMPLATES: dict[str, dict[Language, str]] = {
         EN: "Your proof ref in {campaign}: {reference}. Each day's draws are published with "
         "their proof after midnight: {url}",
         ZH: "你在{campaign}的驗證編號：{reference}。每日抽獎紀錄及驗證於午夜後公佈：{url}",
+    },
+    "draw.capped": {
+        EN: "You've reached the most wins allowed in {campaign}, so this draw can't win. "
+        "Your next draw opens {next_draw}.",
+        ZH: "你在{campaign}的中獎次數已達上限，今次抽獎不設獎品。下次抽獎：{next_draw}起。",
     },
     "draw.already": {
         EN: "You already drew today in {campaign}. Your next draw opens {next_draw}. "
@@ -328,7 +333,9 @@ class Wording:
                 expires=last_valid_day(result.expires_at, result.timezone, language),
                 next_draw=next_draw,
             )
-        return self.text("draw.lost", language, campaign=result.campaign_name, next_draw=next_draw)
+        # A prize sold out or not yet released is "no prize" too (HELP and the rules say so).
+        key = "draw.capped" if result.outcome is DrawOutcome.WIN_CAPPED else "draw.lost"
+        return self.text(key, language, campaign=result.campaign_name, next_draw=next_draw)
 
     def proof(self, entry: EntryReference, language: Language) -> str:
         return self.text(

@@ -251,7 +251,10 @@ def _check_quotas(
             report.problems.append(
                 f"{name}: {before} + {won} wins, over the total quota of {total}"
             )
-        used_up = won >= daily or before + won >= total
+        units = q.get("units")
+        if units is not None and won > int(units):
+            report.problems.append(f"{name}: {won} wins, over the day's {units} units")
+        used_up = won >= daily or before + won >= total or (units is not None and won >= units)
         releases = q.get("released")
         for entry in lost.get(prize, ()):
             if entry["outcome"] == "sold_out" and not used_up:

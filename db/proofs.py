@@ -93,6 +93,10 @@ async def _read_chain(pool: asyncpg.Pool, campaign_id: int) -> SeedChain | None:
     return SeedChain(**dict(row)) if row else None
 
 
+def _instants(released: list[datetime] | None) -> tuple[datetime, ...] | None:
+    return None if released is None else tuple(released)
+
+
 class PgProofStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -127,7 +131,10 @@ class PgProofStore:
             quotas = await conn.fetch(_DAY_QUOTAS, campaign_id, day)
         return (
             [LoggedDraw(**dict(r)) for r in draws],
-            [QuotaFigures(**dict(r)) for r in quotas],
+            [
+                QuotaFigures(**{**dict(r), "released": _instants(r["released"])})
+                for r in quotas
+            ],
         )
 
     async def publish(
@@ -187,10 +194,14 @@ class PgProofStore:
 # verifiable draws existed (no entry) have nothing to prove and are left out.
 _DAY_DRAWS = """
 SELECT d.entry, d.created_at AS at, d.u, d.picked_prize_id AS band,
-       coalesce(d.outcome, CASE WHEN c.id IS NOT NULL THEN 'won'
-                                WHEN d.picked_prize_id IS NULL THEN 'no_prize'
-                                ELSE 'sold_out' END) AS outcome,
-       CASE WHEN d.outcome = 'capped' THEN
+       CASE coalesce(d.outcome, CASE WHEN c.id IS NOT NULL THEN 'won'
+                                     WHEN d.picked_prize_id IS NULL THEN 'no_prize'
+                                     WHEN d.win_capped THEN 'win_capped'
+                                     ELSE 'sold_out' END)
+            WHEN 'not_released' THEN 'not_yet_released'
+            WHEN 'win_capped' THEN 'capped'
+            ELSE d.outcome END AS outcome,
+       CASE WHEN d.win_capped THEN
            (SELECT count(*) FROM coupon w
              WHERE w.campaign_id = d.campaign_id AND w.customer_id = d.customer_id
                AND w.draw_id < d.id)::int
@@ -200,11 +211,19 @@ SELECT d.entry, d.created_at AS at, d.u, d.picked_prize_id AS band,
  ORDER BY d.id
 """
 
+# Per prize: quotas, the day's units (when any draw made them), coupons issued before and on
+# the day, and for a paced prize the instants its units were released.
 _DAY_QUOTAS = """
-SELECT p.id AS prize_id, p.daily_quota, p.total_quota,
-       count(c.id) FILTER (WHERE c.issued_day < $2)::int AS issued_before,
-       count(c.id) FILTER (WHERE c.issued_day = $2)::int AS issued
-  FROM prize p LEFT JOIN coupon c ON c.prize_id = p.id
+SELECT p.id AS prize_id, p.daily_quota, p.total_quota, pd.quota AS units,
+       (SELECT count(*) FROM coupon c WHERE c.prize_id = p.id AND c.issued_day < $2)::int
+           AS issued_before,
+       (SELECT count(*) FROM coupon c WHERE c.prize_id = p.id AND c.issued_day = $2)::int
+           AS issued,
+       CASE WHEN p.pacing = 'even' THEN
+           coalesce((SELECT array_agg(r.released_at ORDER BY r.released_at) FROM prize_release r
+                      WHERE r.prize_id = p.id AND r.day = $2), '{}')
+       END AS released
+  FROM prize p LEFT JOIN prize_day pd ON pd.prize_id = p.id AND pd.day = $2
  WHERE p.campaign_id = $1
- GROUP BY p.id ORDER BY p.position
+ ORDER BY p.position
 """

@@ -46,12 +46,22 @@ END
 $$;
 
 -- The entry (keyed hash of the phone, public) and u the draw was decided by; outcome names
--- why a picked prize was not won (sold_out, not_yet_released, capped) for the published log.
+-- why a picked prize was not won (sold_out, not_released, win_capped) for the published log.
 ALTER TABLE draw
     ADD COLUMN entry   text,
     ADD COLUMN u       double precision CHECK (u >= 0 AND u < 1),
-    ADD COLUMN outcome text CHECK (outcome IN ('won', 'no_prize', 'sold_out',
-                                               'not_yet_released', 'capped'));
+    ADD COLUMN outcome text CHECK (outcome IN ('won', 'no_prize', 'sold_out', 'not_released',
+                                               'win_capped'));
+
+-- When each unit of a paced prize was released on a day (a claimed slot is deleted, so its
+-- instant is kept here): the published "release figures" that "not yet released" is checked
+-- against. Written once per prize and day, when the day's units are made.
+CREATE TABLE prize_release (
+    prize_id    bigint NOT NULL REFERENCES prize ON DELETE CASCADE,
+    day         date NOT NULL,
+    released_at timestamptz NOT NULL
+);
+CREATE INDEX prize_release_day ON prize_release (prize_id, day);
 
 -- A revealed day: its seed and the log exactly as served (never rewritten).
 CREATE TABLE draw_proof (
