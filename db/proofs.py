@@ -131,10 +131,7 @@ class PgProofStore:
             quotas = await conn.fetch(_DAY_QUOTAS, campaign_id, day)
         return (
             [LoggedDraw(**dict(r)) for r in draws],
-            [
-                QuotaFigures(**{**dict(r), "released": _instants(r["released"])})
-                for r in quotas
-            ],
+            [QuotaFigures(**{**dict(r), "released": _instants(r["released"])}) for r in quotas],
         )
 
     async def publish(

@@ -98,7 +98,7 @@ class ProofService:
             day=day,
             seed=seed,
             odds=[_odds(campaign)],
-            max_wins_per_customer=None,
+            max_wins_per_customer=campaign.max_wins_per_customer,
             draws=draws,
             quotas=quotas,
             published_at=now,
@@ -176,7 +176,8 @@ def _odds(campaign: Campaign) -> dict[str, Any]:
     return {
         "version": 1,
         "prizes": [
-            {"id": p.id, "name": p.name, "probability": p.probability} for p in campaign.prizes
+            {"id": p.id, "name": p.name, "probability": p.probability, "pacing": p.pacing.value}
+            for p in campaign.prizes
         ],
     }
 

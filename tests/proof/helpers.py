@@ -31,13 +31,14 @@ def phone(i: int) -> str:
     return f"+85291{i:06d}"
 
 
-async def draw_many(services: Services, count: int, start: int = 0) -> None:
-    """`count` customers draw at once over SMS and Telegram (through the draw use case)."""
+async def draw_many(services: Services, count: int, day: str = "") -> None:
+    """`count` customers draw at once over SMS and Telegram (through the draw use case);
+    `day` keeps one day's request ids apart from another's."""
     channels = (Channel.SMS, Channel.TELEGRAM)
     await asyncio.gather(
         *(
-            services.draws.draw(phone(i), channels[i % 2], request_id=f"req-{i}")
-            for i in range(start, start + count)
+            services.draws.draw(phone(i), channels[i % 2], request_id=f"req{day}-{i}")
+            for i in range(count)
         )
     )
 

@@ -17,6 +17,7 @@ from core import verify
 from core.errors import ProofNotPublished
 from db.proofs import PgProofStore
 from tests.conftest import FakeClock
+from tests.helpers import campaign_data
 from tests.proof.helpers import DAY, draw_many, phone, published_day, scarce_campaign
 
 
@@ -153,3 +154,32 @@ async def test_the_verifier_names_what_was_tampered_with(
     assert not report.ok
     assert any(expected in problem for problem in report.problems), report.problems
     assert "FAILED" in report.text()
+
+
+async def test_not_yet_released_and_capped_outcomes_are_published_and_verified(
+    services: Services, clock: FakeClock
+) -> None:
+    paced = {"name": "Mug", "probability": 1.0, "total_quota": 100, "daily_quota": 8,
+             "valid_days": 7, "pacing": "even"}  # fmt: skip
+    await services.campaigns.create(
+        campaign_data(prizes=[paced], max_wins_per_customer=1, open_hours="00:00-24:00")
+    )
+    clock.set(datetime(2026, 12, 9, 4, 0, tzinfo=UTC))  # noon on 9 Dec: about half released
+    await draw_many(services, 12)
+    clock.set(datetime(2026, 12, 10, 15, 0, tzinfo=UTC))  # 23:00 on 10 Dec: nearly all
+    await draw_many(services, 12, day="10")
+    await published_day(services, clock)
+    first = json.loads(await services.proofs.day("WINTER", date(2026, 12, 9)))
+    second = json.loads(await services.proofs.day("WINTER", DAY))
+    for log in (first, second):
+        report = verify.verify(log)
+        assert report.ok, report.text()
+    assert verify.verify(first).outcomes["not_yet_released"] > 0
+    assert len(first["quotas"][0]["released"]) == 8
+    capped = [e for e in second["entries"] if e["outcome"] == "capped"]
+    assert capped
+    assert all(e["prior_wins"] == 1 for e in capped)
+    # A capped entry claimed for a customer who never won is caught.
+    forged = copy.deepcopy(second)
+    next(e for e in forged["entries"] if e["outcome"] == "capped")["prior_wins"] = 0
+    assert any("below the cap" in p for p in verify.verify(forged).problems)
