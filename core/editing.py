@@ -23,7 +23,15 @@ from datetime import datetime, time
 from typing import Any
 
 from core.errors import EditRefused, InvalidCampaign, InvalidTransition
-from core.model import Campaign, CampaignSpec, CampaignStatus, FieldChange, Prize, PrizeSpec
+from core.model import (
+    Campaign,
+    CampaignSpec,
+    CampaignStatus,
+    FieldChange,
+    OpenHours,
+    Prize,
+    PrizeSpec,
+)
 from core.validation import campaign_from_mapping
 
 FIXED_ONCE_STARTED = ("keyword", "timezone", "starts_at")
@@ -199,4 +207,6 @@ def _plain(value: Any) -> Any:
         return value.strftime("%H:%M")
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, OpenHours):
+        return str(value)
     return value

@@ -252,7 +252,9 @@ async def _write_edit(conn: Conn, campaign_id: int, change: CampaignEdit, now: d
     spec = change.spec
     await conn.execute(
         """UPDATE campaign SET name = $2, keyword = $3, timezone = $4, starts_at = $5,
-                               ends_at = $6, reminder_time = $7, language = $8
+                               ends_at = $6, reminder_time = $7, language = $8, organizer = $9,
+                               organizer_contact = $10, open_from = $11, open_until = $12,
+                               max_wins_per_customer = $13
             WHERE id = $1""",
         campaign_id,
         spec.name,
@@ -262,6 +264,11 @@ async def _write_edit(conn: Conn, campaign_id: int, change: CampaignEdit, now: d
         spec.ends_at,
         spec.reminder_time,
         spec.language.value,
+        spec.organizer,
+        spec.organizer_contact,
+        spec.open_hours.start,
+        spec.open_hours.end,
+        spec.max_wins_per_customer,
     )
     await conn.execute(
         "UPDATE prize SET removed_at = $2 WHERE id = ANY($1::bigint[])", change.removed, now
@@ -270,22 +277,31 @@ async def _write_edit(conn: Conn, campaign_id: int, change: CampaignEdit, now: d
         if prize_id is None:
             await conn.execute(
                 """INSERT INTO prize (campaign_id, position, name, probability, total_quota,
-                                      daily_quota, valid_days)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+                                      daily_quota, valid_days, pacing)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
                 campaign_id, position, p.name, p.probability, p.total_quota, p.daily_quota,
-                p.valid_days,
+                p.valid_days, p.pacing.value,
             )  # fmt: skip
         else:
             await conn.execute(
                 """UPDATE prize SET position = $2, name = $3, probability = $4,
-                                    total_quota = $5, daily_quota = $6, valid_days = $7
+                                    total_quota = $5, daily_quota = $6, valid_days = $7,
+                                    pacing = $8
                     WHERE id = $1""",
                 prize_id, position, p.name, p.probability, p.total_quota, p.daily_quota,
-                p.valid_days,
+                p.valid_days, p.pacing.value,
             )  # fmt: skip
-    # Slot makers of a day stop at its quota: the edited daily quota from now on.
+    # A day's units (prize_day.quota) follow the edited quotas: days that issued nothing start
+    # again from the prize as it is now (pacing and open hours too), the others are re-sized.
     await conn.execute(
-        """UPDATE prize_day d SET quota = greatest(p.daily_quota, d.created)
+        """DELETE FROM prize_day d USING prize p
+            WHERE p.id = d.prize_id AND p.campaign_id = $1 AND d.created = 0""",
+        campaign_id,
+    )
+    await conn.execute(
+        """UPDATE prize_day d
+              SET quota = greatest(d.created, least(p.daily_quota,
+                                                    p.total_quota - (p.created - d.created)))
              FROM prize p WHERE p.id = d.prize_id AND p.campaign_id = $1""",
         campaign_id,
     )

@@ -108,6 +108,7 @@ class PrizePatchIn(Input):
     total_quota: int | None = Field(default=None, ge=1, le=MAX_QUOTA)
     daily_quota: int | None = Field(default=None, ge=1, le=MAX_QUOTA)
     valid_days: int | None = Field(default=None, ge=1, le=3650)
+    pacing: Pacing | None = None
 
 
 class CampaignPatchIn(Input):
@@ -124,6 +125,14 @@ class CampaignPatchIn(Input):
         description="null: no reminders",
     )
     language: LanguageCode | None = None
+    organizer: str | None = Field(default=None, min_length=1, max_length=120)
+    organizer_contact: str | None = Field(default=None, min_length=1, max_length=120)
+    open_hours: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$",
+        description="null: the whole day",
+    )
+    max_wins_per_customer: int | None = Field(default=None, ge=1, le=MAX_WINS)
     prizes: list[PrizePatchIn] | None = Field(
         default=None,
         min_length=1,

@@ -72,6 +72,33 @@ async def test_always_editable_fields_change_and_the_audit_trail_keeps_before_an
     assert changes["prizes[Buy 1 Get 1 Free]"][1] is None  # left out of the list: removed
 
 
+async def test_organizer_open_hours_win_cap_and_pacing_are_editable(api: Client) -> None:
+    campaign = await create(api, campaign_data())
+    prize_id = campaign["prizes"][0]["id"]
+    body = await patch(
+        api,
+        campaign,
+        200,
+        {
+            "organizer": "Example Bakery Ltd",
+            "organizer_contact": "hello@example.com",
+            "open_hours": "09:00-21:00",
+            "max_wins_per_customer": 3,
+            "prizes": [{"id": prize_id, "pacing": "even"}, {"id": campaign["prizes"][1]["id"]}],
+        },
+    )
+    assert (body["organizer"], body["open_hours"], body["max_wins_per_customer"]) == (
+        "Example Bakery Ltd",
+        "09:00-21:00",
+        3,
+    )
+    assert [p["pacing"] for p in body["prizes"]] == ["even", "none"]
+    [entry] = await trail(api, campaign)
+    changes = {c["field"]: (c["before"], c["after"]) for c in entry["changes"]}
+    assert changes["open_hours"] == ("00:00-24:00", "09:00-21:00")
+    assert changes["prizes[$5 Cash Coupon].pacing"] == ("none", "even")
+
+
 async def test_an_edit_that_changes_nothing_records_nothing(api: Client) -> None:
     campaign = await create(api, campaign_data())
     assert await patch(api, campaign, 200, {"name": campaign["name"]}) == campaign
