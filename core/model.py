@@ -174,6 +174,7 @@ class DrawRequest:
     request_id: str | None
     entry: str  # the customer's public entry in the campaign (verifiable draws)
     u: float  # from the day's committed seed and the entry: decides the band
+    odds: str  # the version of the odds the band was picked with
     picked_prize_id: int | None
     code: str | None
     expires_at: datetime | None

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from core import verify
 from core.codes import ALPHABET
 from core.draw import local_day
-from core.model import Campaign
+from core.model import Campaign, Prize
 
 SEED_BYTES = 32
 # Days the chain runs past the campaign's last day, so an extended campaign keeps its
@@ -79,6 +81,21 @@ class DaySecrets:
     entry_key: bytes
 
 
+def odds_of(prizes: Sequence[Prize]) -> list[dict[str, Any]]:
+    """The odds a draw picks its band with, as the proof publishes them (prize order)."""
+    return [
+        {"id": p.id, "name": p.name, "probability": p.probability, "pacing": p.pacing.value}
+        for p in prizes
+    ]
+
+
+@lru_cache(maxsize=256)
+def odds_version(prizes: tuple[Prize, ...]) -> str:
+    """Names a set of odds: the first 16 hex digits of SHA-256 over them. Each draw records the
+    version it used, so a day's log shows which odds every entry was drawn with, edits or not."""
+    return hashlib.sha256(verify.canonical(odds_of(prizes))).hexdigest()[:16]
+
+
 def entry_of(entry_key: bytes, phone: str) -> str:
     """A customer's public entry in a campaign: a keyed hash of the phone under the
     campaign's secret key, so nobody without the key can test phone numbers against it."""
@@ -110,6 +127,7 @@ class LoggedDraw:
     u: float
     band: int | None  # the picked prize's id, None for "no prize"
     outcome: str
+    odds: str  # the odds version the band was picked with
     prior_wins: int = 0
 
 
@@ -175,7 +193,7 @@ def _entry(draw: LoggedDraw) -> dict[str, Any]:
         "u": draw.u,
         "band": draw.band,
         "outcome": draw.outcome,
-        "odds": 1,
+        "odds": draw.odds,
     }
     if draw.outcome == "capped":
         entry["prior_wins"] = draw.prior_wins

@@ -163,7 +163,7 @@ def _verify(log: Mapping[str, Any], report: Report) -> None:
             "the seed does not hash to the commitment: it is not the seed committed to"
         )
 
-    odds = {int(v["version"]): v["prizes"] for v in log["odds"]}
+    odds = {str(v["version"]): v["prizes"] for v in log["odds"]}
     for version, prizes in odds.items():
         total = sum(float(p["probability"]) for p in prizes)
         if total > 1 + 1e-9:
@@ -182,7 +182,7 @@ def _verify(log: Mapping[str, Any], report: Report) -> None:
         u = uniform(seed, campaign_id, day, entry["ref"])
         if "u" in entry and entry["u"] != u:
             report.problems.append(f"{label}: published u {entry['u']} but the seed gives {u}")
-        prizes = odds.get(int(entry["odds"]))
+        prizes = odds.get(str(entry["odds"]))
         if prizes is None:
             report.problems.append(f"{label}: odds version {entry['odds']} is not published")
             continue

@@ -29,7 +29,7 @@ from core.model import (
 )
 from core.ports import EditPlanner
 from db.audit import insert_entry
-from db.proofs import commit_chain
+from db.proofs import commit_chain, record_odds
 from db.redis_store import SafeRedis
 
 _SELECT = """
@@ -87,8 +87,10 @@ class PgCampaignStore:
             )  # fmt: skip
             await commit_chain(conn, campaign_id, spec.timezone, spec.starts_at, spec.ends_at, now)
             row = await conn.fetchrow(_SELECT + " WHERE c.id = $1 GROUP BY c.id", campaign_id)
-        assert row is not None
-        return _campaign(row)
+            assert row is not None
+            campaign = _campaign(row)
+            await record_odds(conn, campaign, now)
+        return campaign
 
     async def edit(
         self, campaign_id: int, now: datetime, plan: EditPlanner, audit: AuditEntry
@@ -109,6 +111,7 @@ class PgCampaignStore:
             await _write_edit(conn, campaign_id, change, now)
             await insert_entry(conn, dataclasses.replace(audit, changes=change.changes))
             after = await _fetch(conn, campaign_id)
+            await record_odds(conn, after, now)
         return before, after, change
 
     async def get(self, campaign_id: int) -> Campaign | None:

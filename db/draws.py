@@ -18,7 +18,7 @@ class PgDrawStore:
     async def record_draw(self, request: DrawRequest) -> DrawRecord:
         try:
             row = await self._pool.fetchrow(
-                "SELECT * FROM ld_draw($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                "SELECT * FROM ld_draw($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 request.campaign_id,
                 request.phone,
                 request.local_day,
@@ -26,6 +26,7 @@ class PgDrawStore:
                 request.request_id,
                 request.entry,
                 request.u,
+                request.odds,
                 request.picked_prize_id,
                 request.code,
                 request.expires_at,

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from core.model import Campaign
 from core.proof import (
     Commitment,
     DaySecrets,
@@ -18,6 +19,8 @@ from core.proof import (
     QuotaFigures,
     SeedChain,
     chain_for,
+    odds_of,
+    odds_version,
 )
 
 _CACHE_LIMIT = 4096
@@ -43,6 +46,20 @@ async def commit_chain(
         chain.last_seed,
         chain.entry_key,
         chain.commitment,
+        now,
+    )
+
+
+async def record_odds(
+    conn: asyncpg.pool.PoolConnectionProxy, campaign: Campaign, now: datetime
+) -> None:
+    """Keep the campaign's odds under their version (once): draws record the version."""
+    await conn.execute(
+        """INSERT INTO campaign_odds (campaign_id, version, prizes, first_at)
+           VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT DO NOTHING""",
+        campaign.id,
+        odds_version(campaign.prizes),
+        orjson.dumps(odds_of(campaign.prizes)).decode(),
         now,
     )
 
@@ -158,6 +175,15 @@ class PgProofStore:
         )
         return added is not None
 
+    async def odds(self, campaign_id: int, versions: Sequence[str]) -> dict[str, Any]:
+        rows = await self._pool.fetch(
+            """SELECT version, prizes::text AS prizes FROM campaign_odds
+                WHERE campaign_id = $1 AND version = ANY($2::text[])""",
+            campaign_id,
+            list(versions),
+        )
+        return {r["version"]: orjson.loads(r["prizes"]) for r in rows}
+
     async def published(self, campaign_id: int, day: date) -> bytes | None:
         log: bytes | None = await self._pool.fetchval(
             "SELECT log FROM draw_proof WHERE campaign_id = $1 AND day = $2", campaign_id, day
@@ -190,7 +216,7 @@ class PgProofStore:
 # Draws of a day in the order the database recorded them (their ids). Draws made before
 # verifiable draws existed (no entry) have nothing to prove and are left out.
 _DAY_DRAWS = """
-SELECT d.entry, d.created_at AS at, d.u, d.picked_prize_id AS band,
+SELECT d.entry, d.created_at AS at, d.u, d.picked_prize_id AS band, d.odds,
        CASE coalesce(d.outcome, CASE WHEN c.id IS NOT NULL THEN 'won'
                                      WHEN d.picked_prize_id IS NULL THEN 'no_prize'
                                      WHEN d.win_capped THEN 'win_capped'

@@ -179,6 +179,7 @@ class DrawService:
                 request_id=request_id,
                 entry=entry,
                 u=u,
+                odds=proof.odds_version(campaign.prizes),
                 picked_prize_id=prize.id if prize else None,
                 code=make_code(self._random.token_bytes(RANDOM_BYTES)) if prize else None,
                 expires_at=(

@@ -87,6 +87,11 @@ class ProofService:
     ) -> str | None:
         commitment = await self.commitment(campaign.id)
         draws, quotas = await self._store.day_record(campaign.id, day)
+        current = proof.odds_version(campaign.prizes)
+        used = sorted({d.odds for d in draws}) or [current]  # a day without entries: today's
+        # The current odds are always known, whether or not the store kept them.
+        odds = {current: proof.odds_of(campaign.prizes)}
+        odds.update(await self._store.odds(campaign.id, used))
         log = proof.day_log(
             campaign={
                 "id": campaign.id,
@@ -97,7 +102,7 @@ class ProofService:
             commitment=commitment,
             day=day,
             seed=seed,
-            odds=[_odds(campaign)],
+            odds=[{"version": v, "prizes": odds[v]} for v in used if v in odds],
             max_wins_per_customer=campaign.max_wins_per_customer,
             draws=draws,
             quotas=quotas,
@@ -146,10 +151,12 @@ class ProofService:
         wanted = proof.normalise_reference(reference)
         if wanted is None:
             return []
-        bands = _bands(_odds(campaign))
+        found = await self._store.entries_of(campaign.id, wanted)
+        odds = {proof.odds_version(campaign.prizes): proof.odds_of(campaign.prizes)}
+        odds.update(await self._store.odds(campaign.id, sorted({e["odds"] for _, e in found})))
         return [
-            FoundEntry(day=day, entry=entry, bands=bands)
-            for day, entry in await self._store.entries_of(campaign.id, wanted)
+            FoundEntry(day=day, entry=entry, bands=_bands(odds.get(entry["odds"], [])))
+            for day, entry in found
         ]
 
     async def entry_reference(self, phone: str, keyword: str | None) -> EntryReference:
@@ -172,19 +179,9 @@ class ProofService:
         )
 
 
-def _odds(campaign: Campaign) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "prizes": [
-            {"id": p.id, "name": p.name, "probability": p.probability, "pacing": p.pacing.value}
-            for p in campaign.prizes
-        ],
-    }
-
-
-def _bands(odds: dict[str, Any]) -> list[tuple[str, float, float]]:
+def _bands(prizes: list[dict[str, Any]]) -> list[tuple[str, float, float]]:
     edge, bands = 0.0, []
-    for prize in odds["prizes"]:
+    for prize in prizes:
         bands.append((str(prize["name"]), edge, edge + float(prize["probability"])))
         edge += float(prize["probability"])
     return bands

@@ -147,11 +147,11 @@ BEGIN
 END
 $$;
 
--- p_entry and p_u: the customer's public entry and the uniform value that picked p_prize
--- (verifiable draws: the day's published log shows them with the outcome).
+-- p_entry, p_u, p_odds: the customer's public entry, the uniform value that picked p_prize and
+-- the odds version it was picked with (verifiable draws: the day's published log shows them).
 CREATE OR REPLACE FUNCTION ld_draw(p_campaign bigint, p_phone text, p_day date, p_channel text,
-                        p_request text, p_entry text, p_u double precision, p_prize bigint,
-                        p_code text, p_expires timestamptz, p_now timestamptz)
+                        p_request text, p_entry text, p_u double precision, p_odds text,
+                        p_prize bigint, p_code text, p_expires timestamptz, p_now timestamptz)
 RETURNS TABLE (status text, kind text, first_request text, prize_name text, code text,
                expires_at timestamptz, language text)
 LANGUAGE plpgsql AS $$
@@ -208,9 +208,9 @@ BEGIN
     -- Both unique keys at once: (campaign, customer, day) and the request id. A conflict with
     -- a draw still in flight waits for it, then reads what it recorded.
     -- outcome is final here unless the claim below fails (then it says why).
-    INSERT INTO draw (campaign_id, customer_id, local_day, channel, request_id, entry, u,
+    INSERT INTO draw (campaign_id, customer_id, local_day, channel, request_id, entry, u, odds,
                       picked_prize_id, win_capped, outcome, created_at)
-    VALUES (p_campaign, v_customer, p_day, p_channel, p_request, p_entry, p_u, p_prize,
+    VALUES (p_campaign, v_customer, p_day, p_channel, p_request, p_entry, p_u, p_odds, p_prize,
             v_capped, CASE WHEN p_prize IS NULL THEN 'no_prize'
                            WHEN v_capped THEN 'win_capped' ELSE 'won' END, p_now)
     ON CONFLICT DO NOTHING

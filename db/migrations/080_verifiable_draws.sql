@@ -50,8 +50,19 @@ $$;
 ALTER TABLE draw
     ADD COLUMN entry   text,
     ADD COLUMN u       double precision CHECK (u >= 0 AND u < 1),
+    ADD COLUMN odds    text,
     ADD COLUMN outcome text CHECK (outcome IN ('won', 'no_prize', 'sold_out', 'not_released',
                                                'win_capped'));
+
+-- Every set of odds a campaign has had (at creation and after each edit), by the version each
+-- draw records: the proof of a day publishes the ones its entries were drawn with.
+CREATE TABLE campaign_odds (
+    campaign_id bigint NOT NULL REFERENCES campaign ON DELETE CASCADE,
+    version     text NOT NULL,
+    prizes      jsonb NOT NULL,
+    first_at    timestamptz NOT NULL,
+    PRIMARY KEY (campaign_id, version)
+);
 
 -- When each unit of a paced prize was released on a day (a claimed slot is deleted, so its
 -- instant is kept here): the published "release figures" that "not yet released" is checked

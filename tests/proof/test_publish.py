@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
 import json
@@ -15,6 +16,7 @@ from app.bootstrap import Services
 from app.scheduler import publish_proofs
 from core import verify
 from core.errors import ProofNotPublished
+from core.model import Channel
 from db.proofs import PgProofStore
 from tests.conftest import FakeClock
 from tests.helpers import campaign_data
@@ -183,3 +185,24 @@ async def test_not_yet_released_and_capped_outcomes_are_published_and_verified(
     forged = copy.deepcopy(second)
     next(e for e in forged["entries"] if e["outcome"] == "capped")["prior_wins"] = 0
     assert any("below the cap" in p for p in verify.verify(forged).problems)
+
+
+async def test_an_odds_edit_during_the_day_publishes_both_versions_and_verifies(
+    services: Services, clock: FakeClock
+) -> None:
+    campaign = await services.campaigns.create(scarce_campaign())
+    await draw_many(services, 60)
+    mug, tote = campaign.prizes
+    await services.campaigns.edit(
+        campaign.id,
+        {"prizes": [{"id": mug.id, "probability": 0.05}, {"id": tote.id, "probability": 0.6}]},
+        actor="test",
+    )
+    await services.campaigns.drop_cached()
+    clock.advance(seconds=1)
+    await asyncio.gather(*(services.draws.draw(phone(1000 + i), Channel.SMS) for i in range(60)))
+    log = await published_day(services, clock)
+    report = verify.verify(log)
+    assert report.ok, report.text()
+    assert len(log["odds"]) == 2
+    assert [v["prizes"][0]["probability"] for v in log["odds"]] in ([0.3, 0.05], [0.05, 0.3])
