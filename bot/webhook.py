@@ -16,6 +16,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+import orjson
 import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.methods import TelegramMethod
@@ -48,8 +49,8 @@ def add_webhook_route(
         if not hmac.compare_digest(given, expected):
             return web.json_response({"error": "forbidden"}, status=403)
         try:
-            update = Update.model_validate(await request.json(), context={"bot": bot})
-        except (ValueError, ValidationError):
+            update = Update.model_validate(orjson.loads(await request.read()), context={"bot": bot})
+        except (ValueError, ValidationError):  # orjson.JSONDecodeError is a ValueError
             return web.json_response({"error": "not a Telegram update"}, status=400)
         key = f"telegram:{update.update_id}"
         replays = is_draw_command(update)  # its request id makes a redelivery a replay

@@ -15,7 +15,8 @@ from core.phone import mask, parse_international
 from core.services.people import CustomerService
 
 
-def unlinked(_: object, customer: Customer | None) -> bool:
+async def unlinked(_: object, customer: Customer | None) -> bool:
+    # async: aiogram runs a plain function filter in a thread, on every update it checks.
     return customer is None
 
 
