@@ -115,7 +115,7 @@ async def build_services(
             campaigns=CampaignService(campaign_store, clock),
             draws=DrawService(
                 campaign_store,
-                PgDrawStore(pool),
+                PgDrawStore(pool, settings.db_command_timeout),
                 gate,
                 clock,
                 random or SystemRandomSource(),

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     scheduler: bool = True  # SCHEDULER=false: this instance serves HTTP only
     pool_max_size: int = Field(default=20, ge=1)
     db_command_timeout: float = Field(default=5.0, gt=0)
+    # One deadline per webhook, covering the wait for a connection and every query: then the
+    # apology, and PostgreSQL commits nothing of it. Well under Twilio's 15 s.
+    webhook_deadline_seconds: float = Field(default=8.0, gt=1, le=14)
 
     @field_validator("default_region")
     @classmethod

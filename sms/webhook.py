@@ -7,6 +7,7 @@ Both are signed by Twilio; the signature is checked against the public URL Twili
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -15,6 +16,7 @@ from multidict import MultiDict, MultiDictProxy
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from core.deadline import deadline
 from core.errors import InvalidPhone
 from core.model import Language
 from core.phone import mask, parse_phone
@@ -53,6 +55,9 @@ class SmsWebhook:
     auth_token: str | None  # unset: SMS is not configured and the routes answer 503
     public_base_url: str
     default_region: str
+    deadline_seconds: float = 8.0  # well under Twilio's 15 s: then the apology, and no draw
+    # Counts each apology by reason ("deadline", "error"); the app wires it to /metrics.
+    apologised: Callable[[str], None] = lambda reason: None
 
 
 SMS_WEBHOOK = web.AppKey("sms_webhook", SmsWebhook)
@@ -75,8 +80,17 @@ async def inbound(request: web.Request) -> web.Response:
     command = parse(body)
     started = time.perf_counter()
     try:
-        reply = await _answer(hook, phone, sid, body, command, opt_out_type)
+        async with deadline(hook.deadline_seconds):
+            reply = await _answer(hook, phone, sid, body, command, opt_out_type)
+    except TimeoutError:
+        # Nothing past the deadline commits (core.deadline), so "try again" is true.
+        log.warning(
+            "sms_inbound_deadline", phone=mask(phone), sid=sid, seconds=hook.deadline_seconds
+        )
+        hook.apologised("deadline")
+        return _twiml(render("error.temporary", Language.EN))
     except _Unanswered:
+        hook.apologised("error")
         return _twiml(render("error.temporary", Language.EN))
     log.info(
         "sms_inbound",
@@ -118,6 +132,8 @@ class _Unanswered(Exception):
 async def _converse(hook: SmsWebhook, phone: str, command: Command, sid: str) -> str | None:
     try:
         return await hook.conversation.answer(phone, command, request_id=f"sms:{sid}")
+    except TimeoutError:
+        raise  # the deadline: answered by the caller
     except Exception as exc:
         log.exception("sms_inbound_failed", phone=mask(phone), sid=sid)
         raise _Unanswered from exc
