@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
+import os
+import shutil
 import signal
+import tempfile
 import threading
+from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -20,6 +25,7 @@ from app.server import create_app
 from app.settings import Settings
 
 log = structlog.get_logger(__name__)
+_MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def run_server(settings: Settings, *, seed: Any = None, workers: int = 1) -> None:
@@ -28,7 +34,7 @@ def run_server(settings: Settings, *, seed: Any = None, workers: int = 1) -> Non
     if workers <= 1:
         uvloop.run(_serve(settings, seed))
         return
-    with embedded_servers(settings) as shared:
+    with embedded_servers(settings) as shared, _metrics_directory():
         uvloop.run(_prepare(shared, seed))
         # Spawned, not forked: each worker builds its own loop, pool and clients.
         context = multiprocessing.get_context("spawn")
@@ -47,6 +53,24 @@ def run_server(settings: Settings, *, seed: Any = None, workers: int = 1) -> Non
             process.terminate()
         for process in processes:
             process.join(timeout=30)
+
+
+@contextlib.contextmanager
+def _metrics_directory() -> Iterator[None]:
+    """A fresh directory per run for the workers' metric files (inherited through the
+    environment by the spawned workers), so /metrics sums the whole group and a restart
+    starts from zero. Under PROMETHEUS_MULTIPROC_DIR when that is set."""
+    path = tempfile.mkdtemp(prefix="luckydraw-metrics-", dir=os.environ.get(_MULTIPROC_DIR))
+    previous = os.environ.get(_MULTIPROC_DIR)
+    os.environ[_MULTIPROC_DIR] = path
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[_MULTIPROC_DIR]
+        else:
+            os.environ[_MULTIPROC_DIR] = previous
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _worker(settings: Settings, scheduler: bool) -> None:
