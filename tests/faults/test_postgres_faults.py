@@ -1,0 +1,42 @@
+"""PostgreSQL restarted, crashed or silent while signed DRAWs keep coming."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from tests.faults.checks import broken_invariants, unseen_wins
+from tests.faults.conftest import campaign, fault_settings, report, running_app
+from tests.faults.load import DrawLoad
+from tests.faults.proxy import BlackHoleProxy
+from tests.faults.servers import PrivatePostgres, PrivateRedis
+
+
+async def test_a_silent_postgres_gets_apologies_that_are_true_and_no_late_commits(
+    postgres: PrivatePostgres, database_url: str, redis: PrivateRedis
+) -> None:
+    """Stalled 3 s behind a black hole, then released: whatever was apologised for or left
+    unanswered is not drawn later, and a win that did commit is shown on the next DRAW."""
+    proxy = BlackHoleProxy(postgres.port)
+    await proxy.start()
+    through_proxy = database_url.replace(f":{postgres.port}/", f":{proxy.port}/")
+    settings = fault_settings(through_proxy, redis.url, webhook_deadline_seconds=1.5)
+    async with running_app(settings) as app:
+        await app.services.campaigns.create(campaign())
+        load = DrawLoad(app.base_url, concurrency=8, timeout=5)
+        await load.start()
+        await asyncio.sleep(1.0)
+        proxy.black_hole()
+        await asyncio.sleep(3.0)
+        proxy.release()
+        released = time.monotonic()
+        await asyncio.sleep(1.5)
+        outcomes = await load.stop()
+        await asyncio.sleep(1.0)  # anything delivered late has had time to commit
+        kinds = load.kinds()
+        assert kinds.get("apology", 0) > 0, kinds  # the fault happened
+        assert kinds.get("won", 0) + kinds.get("lost", 0) > 0, kinds
+        assert await broken_invariants(app.services.pool, outcomes) == []
+        assert await unseen_wins(app.services.pool, app.base_url, outcomes) == []
+        report("postgres black-holed 3 s", kinds, load.recovery_seconds(released))
+    await proxy.close()
