@@ -10,8 +10,9 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AsyncExitStack
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -23,9 +24,12 @@ from app.logs import configure_logging
 from app.scheduler import running_scheduler
 from app.server import create_app
 from app.settings import Settings
+from core import draw as rules
 
 log = structlog.get_logger(__name__)
 _MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+DEMO_DAYS = 90  # how long a seeded campaign without dates runs
 
 
 def run_server(settings: Settings, *, seed: Any = None, workers: int = 1) -> None:
@@ -85,9 +89,23 @@ async def _prepare(settings: Settings, seed: Any) -> None:
         await _seed(services, seed)
 
 
+def dated_from_today(seed: Any, now: datetime) -> Any:
+    """A seed that leaves out `starts_at` and `ends_at` runs from today's local midnight for
+    DEMO_DAYS days, so `make run` always gives a playable demo. Anything else is left as it is
+    (and validated as usual)."""
+    if not isinstance(seed, Mapping) or "starts_at" in seed or "ends_at" in seed:
+        return seed
+    try:
+        starts = rules.start_of_day(rules.local_day(now, seed["timezone"]), seed["timezone"])
+    except (KeyError, TypeError, ValueError):
+        return seed  # no or an invalid time zone: validation names it
+    ends = rules.start_of_day(starts.date() + timedelta(days=DEMO_DAYS), seed["timezone"])
+    return {**seed, "starts_at": starts.isoformat(), "ends_at": ends.isoformat()}
+
+
 async def _seed(services: Services, seed: Any) -> None:
     if seed is not None and not await services.campaigns.list():
-        campaign = await services.campaigns.create(seed)
+        campaign = await services.campaigns.create(dated_from_today(seed, services.clock()))
         log.info("seeded_campaign", id=campaign.id, keyword=campaign.keyword)
 
 
