@@ -18,6 +18,7 @@ class BlackHoleProxy:
         self._open.set()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
         self.port = 0
 
     async def start(self) -> None:
@@ -36,6 +37,11 @@ class BlackHoleProxy:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        for writer in self._writers:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+        await self._server.wait_closed()
 
     async def _accept(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         try:
@@ -43,6 +49,7 @@ class BlackHoleProxy:
         except OSError:
             client_w.close()
             return
+        self._writers |= {client_w, server_w}
         for reader, writer in ((client_r, server_w), (server_r, client_w)):
             task = asyncio.create_task(self._pipe(reader, writer))
             self._tasks.add(task)
