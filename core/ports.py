@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncGenerator, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
@@ -77,8 +78,35 @@ class DrawStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class FloodRule:
+    """At most `limit` messages per `window_seconds` on counter `key`; the first message over
+    it also counts once on `warned_key`, so only that one gets an answer."""
+
+    key: str
+    warned_key: str
+    limit: int
+    window_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """What one look before a draw found: the flood count, and today's draw if remembered."""
+
+    retry_after: int | None  # over the limit: seconds to wait; None: go on
+    first_over: bool
+    remembered: tuple[str | None, DrawResult] | None
+
+
 class DrawGate(Protocol):
     """A fast, fallible memory of today's draws. It may forget; it never grants."""
+
+    async def admit(self, campaign_id: int, phone: str, day: date, flood: FloodRule) -> Admission:
+        """Count the message against `flood` and recall today's draw, in one round trip.
+
+        Store unreachable: allowed, nothing remembered (the database still refuses repeats).
+        """
+        ...
 
     async def recall(
         self, campaign_id: int, phone: str, day: date
