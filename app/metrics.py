@@ -77,7 +77,8 @@ class Metrics:
         self.apologies = Counter(
             "luckydraw_apologies",
             "Inbound messages answered with the apology instead of an answer, by channel and"
-            " reason (deadline: the webhook's deadline passed; error: a failure)",
+            " reason (deadline: the webhook's deadline passed before its draw was sent;"
+            " unconfirmed: after, so the draw may have committed; error: a failure)",
             ["channel", "reason"],
             registry=r,
         )

@@ -115,6 +115,11 @@ TEMPLATES: dict[str, dict[Language, str]] = {
         EN: "Sorry, something went wrong on our side. Please try again in a minute.",
         ZH: "抱歉，系統出現問題，請稍後再試。",
     },
+    "error.unconfirmed": {
+        EN: "Sorry, we could not confirm your draw in time. Text DRAW again in a minute to "
+        "see your result.",
+        ZH: "抱歉，未能及時確認你的抽獎。請一分鐘後再傳送 DRAW 查看結果。",
+    },
     # --- sent by the outbox, unasked (core/services/reminders.py, outbox.py) ---
     "outbox.reminder.sms": {
         EN: "{campaign}: your daily draw is waiting! Reply DRAW {keyword} to play. "

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from core.deadline import remaining
+from core.deadline import remaining, sending
 from core.model import DrawOutcome, DrawRecord, DrawRequest, Language, RedeemStatus, Redemption
 from core.phone import mask
 from core.ports import CodeCollision
@@ -35,20 +35,22 @@ class PgDrawStore:
             raise TimeoutError("no time left to record the draw")
         commit_by = datetime.now(UTC) + timedelta(seconds=timeout - COMMIT_MARGIN_SECONDS)
         try:
-            row = await self._pool.fetchrow(
-                _DRAW,
-                request.campaign_id,
-                request.phone,
-                request.local_day,
-                request.channel.value,
-                request.request_id,
-                request.picked_prize_id,
-                request.code,
-                request.expires_at,
-                request.now,
-                commit_by,
-                timeout=timeout,
-            )
+            async with self._pool.acquire() as connection:
+                sending()
+                row = await connection.fetchrow(
+                    _DRAW,
+                    request.campaign_id,
+                    request.phone,
+                    request.local_day,
+                    request.channel.value,
+                    request.request_id,
+                    request.picked_prize_id,
+                    request.code,
+                    request.expires_at,
+                    request.now,
+                    commit_by,
+                    timeout=timeout,
+                )
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == "coupon_code_key":
                 raise CodeCollision(request.code) from exc

@@ -18,7 +18,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from twilio.request_validator import RequestValidator, add_port, remove_port
 
-from core.deadline import deadline
+from core.deadline import Deadline, deadline
 from core.errors import InvalidPhone
 from core.model import Language
 from core.phone import mask, parse_phone
@@ -112,16 +112,20 @@ async def inbound(request: web.Request) -> web.Response:
     opt_out_type = (form.get("OptOutType") or "").upper()
     command = parse(body)
     started = time.perf_counter()
+    scope: Deadline | None = None
     try:
-        async with deadline(hook.deadline_seconds):
+        async with deadline(hook.deadline_seconds) as scope:
             reply = await _answer(hook, phone, sid, body, command, opt_out_type)
     except TimeoutError:
-        # Nothing past the deadline commits (core.deadline), so "try again" is true.
-        log.warning(
-            "sms_inbound_deadline", phone=mask(phone), sid=sid, seconds=hook.deadline_seconds
-        )
-        hook.apologised("deadline")
-        return _twiml(render("error.temporary", Language.EN))
+        # Never sent: nothing happened, "try again" is true. Sent: the database commits
+        # nothing that reaches it after the deadline, but a draw that committed just before
+        # may have lost its answer on the way back; the next DRAW restates it.
+        unconfirmed = scope is not None and scope.sent
+        reason = "unconfirmed" if unconfirmed else "deadline"
+        log.warning("sms_inbound_deadline", phone=mask(phone), sid=sid, reason=reason)
+        hook.apologised(reason)
+        key = "error.unconfirmed" if unconfirmed else "error.temporary"
+        return _twiml(render(key, Language.EN))
     except _Unanswered:
         hook.apologised("error")
         return _twiml(render("error.temporary", Language.EN))

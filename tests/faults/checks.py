@@ -43,8 +43,8 @@ async def broken_invariants(pool: asyncpg.Pool, outcomes: list[Outcome]) -> list
     )
     for row in draws:
         outcome = by_sid.get(row["request_id"].removeprefix("sms:"))
-        if outcome is None or outcome.kind == "failed":
-            continue  # not ours, or no answer arrived: nobody was told anything
+        if outcome is None or outcome.kind in ("failed", "unconfirmed"):
+            continue  # not ours, or not answered (unseen_wins checks the next DRAW shows it)
         if outcome.kind not in ("won", "lost") or outcome.code != row["code"]:
             broken.append(f"a recorded draw was answered {outcome.kind}: {outcome.reply!r}")
     broken += [f"unexpected answer {o.status} {o.reply!r}"
@@ -54,7 +54,7 @@ async def broken_invariants(pool: asyncpg.Pool, outcomes: list[Outcome]) -> list
 
 async def unseen_wins(pool: asyncpg.Pool, base_url: str, outcomes: list[Outcome]) -> list[str]:
     """Customers whose DRAW got no draw answer text DRAW again: a recorded win must show."""
-    unanswered = [o for o in outcomes if o.kind in ("apology", "failed")]
+    unanswered = [o for o in outcomes if o.kind in ("apology", "unconfirmed", "failed")]
     missing: list[str] = []
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
         for first in unanswered:

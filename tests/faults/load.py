@@ -44,7 +44,7 @@ class Outcome:
 
     @property
     def kind(self) -> str:
-        """won, lost, already, apology, failed (no answer), or other."""
+        """won, lost, already, apology, unconfirmed, failed (no answer), or other."""
         if self.error is not None or self.status != 200 or self.reply is None:
             return "failed"
         if self.reply.startswith("You won "):
@@ -54,7 +54,9 @@ class Outcome:
         if self.reply.startswith("You already drew today"):
             return "already"
         if self.reply.startswith("Sorry, something went wrong"):
-            return "apology"
+            return "apology"  # nothing happened: try again
+        if self.reply.startswith("Sorry, we could not confirm your draw"):
+            return "unconfirmed"  # may have happened: DRAW again shows it
         return "other"
 
     @property

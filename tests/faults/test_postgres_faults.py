@@ -5,6 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
+from core.deadline import deadline
+from core.errors import AlreadyDrewToday
+from core.model import Channel
 from tests.faults.checks import broken_invariants, unseen_wins
 from tests.faults.conftest import campaign, fault_settings, report, running_app
 from tests.faults.load import DrawLoad
@@ -34,9 +39,34 @@ async def test_a_silent_postgres_gets_apologies_that_are_true_and_no_late_commit
         outcomes = await load.stop()
         await asyncio.sleep(1.0)  # anything delivered late has had time to commit
         kinds = load.kinds()
-        assert kinds.get("apology", 0) > 0, kinds  # the fault happened
+        assert kinds.get("apology", 0) + kinds.get("unconfirmed", 0) > 0, kinds  # it happened
         assert kinds.get("won", 0) + kinds.get("lost", 0) > 0, kinds
         assert await broken_invariants(app.services.pool, outcomes) == []
         assert await unseen_wins(app.services.pool, app.base_url, outcomes) == []
         report("postgres black-holed 3 s", kinds, load.recovery_seconds(released))
+    await proxy.close()
+
+
+async def test_a_draw_that_reaches_postgres_after_its_deadline_commits_nothing(
+    postgres: PrivatePostgres, database_url: str, redis: PrivateRedis
+) -> None:
+    """The statement waits in a black hole past the webhook's deadline, then arrives."""
+    proxy = BlackHoleProxy(postgres.port)
+    await proxy.start()
+    through_proxy = database_url.replace(f":{postgres.port}/", f":{proxy.port}/")
+    async with running_app(fault_settings(through_proxy, redis.url)) as app:
+        await app.services.campaigns.create(campaign())
+        await app.services.draws.draw("+85291239999", Channel.SMS)  # campaign now cached
+        proxy.black_hole()
+        with pytest.raises(TimeoutError):
+            async with deadline(1.0):
+                await app.services.draws.draw("+85291230000", Channel.SMS, request_id="sms:late")
+        proxy.release()
+        await asyncio.sleep(1.0)  # delivered now, late: PostgreSQL runs it, then refuses
+        assert await app.services.pool.fetchval("SELECT count(*) FROM draw") == 1
+        try:  # and the customer's next DRAW is a real one
+            result = await app.services.draws.draw("+85291230000", Channel.SMS)
+        except AlreadyDrewToday:
+            pytest.fail("the draw delivered after its deadline was committed")
+        assert result.outcome
     await proxy.close()
