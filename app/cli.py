@@ -150,21 +150,21 @@ def campaign_stats(
 @campaign_cli.command("pause")
 def campaign_pause(campaign_id: int) -> None:
     """Stop draws for now."""
-    c = _run(lambda s: s.campaigns.pause(campaign_id))
+    c = _run(lambda s: s.campaigns.pause(campaign_id, actor="cli"))
     typer.echo(f"campaign {c.id} is {c.status.value}")
 
 
 @campaign_cli.command("resume")
 def campaign_resume(campaign_id: int) -> None:
     """Allow draws again."""
-    c = _run(lambda s: s.campaigns.resume(campaign_id))
+    c = _run(lambda s: s.campaigns.resume(campaign_id, actor="cli"))
     typer.echo(f"campaign {c.id} is {c.status.value}")
 
 
 @campaign_cli.command("end")
 def campaign_end(campaign_id: int) -> None:
     """End a campaign for good; its coupons stay valid until they expire."""
-    c = _run(lambda s: s.campaigns.end(campaign_id))
+    c = _run(lambda s: s.campaigns.end(campaign_id, actor="cli"))
     typer.echo(f"campaign {c.id} is {c.status.value}")
 
 
