@@ -4,7 +4,8 @@
     ├── InvalidInput                 bad data from a caller; names the field
     │   ├── InvalidPhone
     │   ├── InvalidCampaign
-    │   │   └── InvalidTransition   e.g. resuming an ended campaign
+    │   │   ├── InvalidTransition   e.g. resuming an ended campaign
+    │   │   └── EditRefused         an edit the campaign's state forbids (quota below issued)
     │   └── KeywordTaken
     ├── NotFound
     │   ├── CampaignNotFound
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.model import Language
+from core.model import DrawResult, Language
 
 
 class LuckyDrawError(Exception):
@@ -56,6 +57,13 @@ class InvalidTransition(InvalidCampaign):
     """The campaign's status does not allow this action (the request is fine, the state not)."""
 
     code = "invalid_transition"
+
+
+class EditRefused(InvalidCampaign):
+    """The edit is well-formed but what has happened forbids it: the campaign started (its
+    keyword, time zone and start are fixed), or coupons were issued beyond the new quota."""
+
+    code = "edit_refused"
 
 
 class KeywordTaken(InvalidInput):
@@ -108,6 +116,7 @@ class AlreadyDrewToday(LuckyDrawError):
         next_draw_at: datetime,
         timezone: str = "UTC",
         language: Language | None = None,
+        today: DrawResult | None = None,
     ) -> None:
         super().__init__(f"already drew today in {campaign_name!r}; next draw from {next_draw_at}")
         self.campaign_name = campaign_name
@@ -115,6 +124,9 @@ class AlreadyDrewToday(LuckyDrawError):
         self.timezone = timezone  # the campaign's, to tell the customer in local time
         # The language of the day's draw, so a repeat is answered without a database lookup.
         self.language = language
+        # The day's recorded draw: a repeat restates it, so no win is ever left unseen (an
+        # answer that never arrived, an apology after a late commit).
+        self.today = today
 
 
 class RateLimited(LuckyDrawError):
