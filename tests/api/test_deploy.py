@@ -31,6 +31,7 @@ from tests.api.conftest import AUTH, empty_database
 from tests.helpers import sure_win
 
 ROOT = Path(__file__).resolve().parents[2]
+LUCKYDRAW = str(Path(sys.executable).parent / "luckydraw")  # the development install's
 # pip's words for "the package index cannot be reached": then the image cannot be built here.
 OFFLINE = re.compile(
     r"NewConnectionError|Temporary failure in name resolution|Network is unreachable"
