@@ -81,6 +81,7 @@ async def build_services(
             database_url,
             max_size=settings.pool_max_size,
             command_timeout=settings.db_command_timeout,
+            statement_cache_size=settings.db_statement_cache_size,
         )
         stack.push_async_callback(pool.close)
         if apply_migrations:
@@ -89,11 +90,13 @@ async def build_services(
                 log.info("migrated", applied=applied)
         client = create_redis(redis_url)
         stack.push_async_callback(client.aclose)
-        redis = SafeRedis(client, prefix=settings.redis_prefix)
+        metrics = Metrics()
+        redis = SafeRedis(
+            client, prefix=settings.redis_prefix, on_fallback=metrics.redis_fallbacks.inc
+        )
         campaign_store = CachedCampaignStore(pool, redis)
         limiter = RedisRateLimiter(redis)
         staff_store = PgStaffStore(pool)
-        metrics = Metrics(redis_fallbacks=lambda: redis.fallbacks)
         telemetry = AppTelemetry(metrics)
         gate = RedisDrawGate(redis)
         customers = CustomerService(PgCustomerStore(pool), clock, gate)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +13,7 @@ import typer
 import yaml
 
 from app.bootstrap import Services, build_services
+from app.cli_tables import as_json, campaign_stats_table
 from app.logs import configure_logging
 from app.outbox_cli import outbox_commands
 from app.settings import ConfigurationError, Settings
@@ -24,7 +23,7 @@ from core.phone import parse_phone
 from db.migrate import migrate as apply_migrations
 
 T = TypeVar("T")
-cli = typer.Typer(no_args_is_help=True, add_completion=False, help="Lucky Draw service.")
+cli = typer.Typer(no_args_is_help=True, help="Lucky Draw service.")
 campaign_cli = typer.Typer(no_args_is_help=True, help="Create and watch campaigns.")
 staff_cli = typer.Typer(no_args_is_help=True, help="Shop staff who may redeem coupons.")
 cli.add_typer(campaign_cli, name="campaign")
@@ -62,10 +61,6 @@ def _refusals() -> Iterator[None]:
 
 
 cli.add_typer(outbox_commands(_run), name="outbox")
-
-
-def _echo_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, default=str, ensure_ascii=False))
 
 
 def load_campaign_file(path: Path) -> Any:
@@ -144,10 +139,13 @@ def campaign_list() -> None:
 
 
 @campaign_cli.command("stats")
-def campaign_stats(campaign_id: int) -> None:
+def campaign_stats(
+    campaign_id: int,
+    json: Annotated[bool, typer.Option("--json", help="JSON, not a table.")] = False,
+) -> None:
     """Draws, wins and per-prize counts for one campaign."""
     stats = _run(lambda s: s.campaigns.stats(campaign_id))
-    _echo_json(dataclasses.asdict(stats))
+    typer.echo(as_json(stats) if json else campaign_stats_table(stats))
 
 
 @campaign_cli.command("pause")

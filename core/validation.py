@@ -10,18 +10,23 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InvalidCampaign
-from core.model import CampaignSpec, Language, PrizeSpec
+from core.model import CampaignSpec, Language, OpenHours, Pacing, PrizeSpec
 
 KEYWORD = re.compile(r"^[A-Z0-9]{2,16}$")
 # Keywords that are commands can never be campaign keywords.
 RESERVED_KEYWORDS = frozenset(
     {"DRAW", "COUPONS", "HELP", "INFO", "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END",
-     "QUIT", "START", "UNSTOP", "YES", "REDEEM", "LANG"}
+     "QUIT", "START", "UNSTOP", "YES", "REDEEM", "LANG", "RULES"}
 )  # fmt: skip
 CAMPAIGN_FIELDS = frozenset(
-    {"name", "keyword", "timezone", "starts_at", "ends_at", "reminder_time", "language", "prizes"}
+    {"name", "keyword", "timezone", "starts_at", "ends_at", "reminder_time", "language", "prizes",
+     "organizer", "organizer_contact", "open_hours", "max_wins_per_customer"}
+)  # fmt: skip
+PRIZE_FIELDS = frozenset(
+    {"name", "probability", "total_quota", "daily_quota", "valid_days", "pacing"}
 )
-PRIZE_FIELDS = frozenset({"name", "probability", "total_quota", "daily_quota", "valid_days"})
+OPEN_HOURS = re.compile(r"^([0-9]{2}):([0-9]{2})-([0-9]{2}):([0-9]{2})$")
+MAX_WINS = 10_000
 MAX_PRIZES = 50
 MAX_QUOTA = 100_000_000
 MIN_YEAR, MAX_YEAR = 2000, 2999
@@ -52,6 +57,12 @@ def campaign_from_mapping(data: Any) -> CampaignSpec:
     language = _language(data.get("language", "en"))
     reminder = _reminder_time(data.get("reminder_time"))
     prizes = _prizes(data.get("prizes"))
+    organizer = _optional_text(data, "organizer", 120)
+    contact = _optional_text(data, "organizer_contact", 120)
+    open_hours = _open_hours(data.get("open_hours"))
+    max_wins = data.get("max_wins_per_customer")
+    if max_wins is not None:
+        max_wins = _count(data, "max_wins_per_customer", "", maximum=MAX_WINS)
     return CampaignSpec(
         name=name,
         keyword=keyword,
@@ -61,6 +72,30 @@ def campaign_from_mapping(data: Any) -> CampaignSpec:
         prizes=prizes,
         reminder_time=reminder,
         language=language,
+        organizer=organizer,
+        organizer_contact=contact,
+        open_hours=open_hours,
+        max_wins_per_customer=max_wins,
+    )
+
+
+def _optional_text(data: Mapping[str, Any], field: str, max_len: int) -> str | None:
+    return None if data.get(field) is None else _text(data, field, max_len)
+
+
+def _open_hours(value: Any) -> OpenHours:
+    """`HH:MM-HH:MM`, local, within one day (24:00 ends at midnight); None: the whole day."""
+    if value is None:
+        return OpenHours()
+    match = OPEN_HOURS.match(value) if isinstance(value, str) else None
+    if match:
+        h1, m1, h2, m2 = map(int, match.groups())
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if h1 < 24 and m1 < 60 and m2 < 60 and start < end <= 24 * 60:
+            return OpenHours(start, end)
+    raise InvalidCampaign(
+        "open_hours must be local HH:MM-HH:MM within one day, e.g. 09:00-21:00",
+        field="open_hours",
     )
 
 
@@ -152,7 +187,14 @@ def _prize(item: Any, prefix: str) -> PrizeSpec:
         total_quota=total,
         daily_quota=daily,
         valid_days=_count(item, "valid_days", prefix, maximum=3650),
+        pacing=_pacing(item.get("pacing", "none"), prefix),
     )
+
+
+def _pacing(value: Any, prefix: str) -> Pacing:
+    if value in list(Pacing):
+        return Pacing(value)
+    raise InvalidCampaign("pacing must be none or even", field=prefix + "pacing")
 
 
 def _count(item: Mapping[str, Any], field: str, prefix: str, maximum: int = MAX_QUOTA) -> int:

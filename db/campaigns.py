@@ -18,6 +18,8 @@ from core.model import (
     CampaignStatus,
     Coupon,
     Language,
+    OpenHours,
+    Pacing,
     Prize,
     PrizeStats,
 )
@@ -27,7 +29,7 @@ _SELECT = """
 SELECT c.*, coalesce(jsonb_agg(jsonb_build_object(
            'id', p.id, 'name', p.name, 'probability', p.probability,
            'total_quota', p.total_quota, 'daily_quota', p.daily_quota,
-           'valid_days', p.valid_days) ORDER BY p.position)
+           'valid_days', p.valid_days, 'pacing', p.pacing) ORDER BY p.position)
          FILTER (WHERE p.id IS NOT NULL), '[]') AS prizes
   FROM campaign c LEFT JOIN prize p ON p.campaign_id = c.id
 """
@@ -55,8 +57,11 @@ class PgCampaignStore:
                 )
             campaign_id = await conn.fetchval(
                 """INSERT INTO campaign (name, keyword, timezone, starts_at, ends_at,
-                                         reminder_time, language, created_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id""",
+                                         reminder_time, language, created_at, organizer,
+                                         organizer_contact, open_from, open_until,
+                                         max_wins_per_customer)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                   RETURNING id""",
                 spec.name,
                 spec.keyword,
                 spec.timezone,
@@ -65,14 +70,19 @@ class PgCampaignStore:
                 spec.reminder_time,
                 spec.language.value,
                 now,
+                spec.organizer,
+                spec.organizer_contact,
+                spec.open_hours.start,
+                spec.open_hours.end,
+                spec.max_wins_per_customer,
             )
             await conn.executemany(
                 """INSERT INTO prize (campaign_id, position, name, probability, total_quota,
-                                      daily_quota, valid_days)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+                                      daily_quota, valid_days, pacing)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
                 [
                     (campaign_id, i, p.name, p.probability, p.total_quota, p.daily_quota,
-                     p.valid_days)
+                     p.valid_days, p.pacing.value)
                     for i, p in enumerate(spec.prizes)
                 ],
             )  # fmt: skip
@@ -186,7 +196,8 @@ class CachedCampaignStore(PgCampaignStore):
         self._ttl = ttl_seconds
         self._local_seconds = local_seconds
         self._local: tuple[float, Sequence[Campaign]] | None = None
-        self._key = redis.key("campaigns", "active")
+        # Versioned with the JSON's shape: instances of an older release keep their own copy.
+        self._key = redis.key("campaigns", "active", 2)
 
     async def _active(self, now: datetime) -> Sequence[Campaign]:
         if self._local is not None and monotonic() < self._local[0]:
@@ -234,8 +245,16 @@ def _campaign(row: asyncpg.Record) -> Campaign:
         status=CampaignStatus(row["status"]),
         language=Language(row["language"]),
         reminder_time=row["reminder_time"],
-        prizes=tuple(Prize(**p) for p in prizes),
+        organizer=row["organizer"],
+        organizer_contact=row["organizer_contact"],
+        open_hours=OpenHours(row["open_from"], row["open_until"]),
+        max_wins_per_customer=row["max_wins_per_customer"],
+        prizes=tuple(_prize(p) for p in prizes),
     )
+
+
+def _prize(p: dict[str, Any]) -> Prize:
+    return Prize(**{**p, "pacing": Pacing(p["pacing"])})
 
 
 def _campaign_to_json(c: Campaign) -> dict[str, Any]:
@@ -249,10 +268,15 @@ def _campaign_to_json(c: Campaign) -> dict[str, Any]:
         "status": c.status.value,
         "language": c.language.value,
         "reminder_time": c.reminder_time.isoformat() if c.reminder_time else None,
+        "organizer": c.organizer,
+        "organizer_contact": c.organizer_contact,
+        "open_from": c.open_hours.start,
+        "open_until": c.open_hours.end,
+        "max_wins_per_customer": c.max_wins_per_customer,
         "prizes": [
             {"id": p.id, "name": p.name, "probability": p.probability,
              "total_quota": p.total_quota, "daily_quota": p.daily_quota,
-             "valid_days": p.valid_days}
+             "valid_days": p.valid_days, "pacing": p.pacing.value}
             for p in c.prizes
         ],
     }  # fmt: skip
@@ -269,5 +293,9 @@ def _campaign_from_json(d: dict[str, Any]) -> Campaign:
         status=CampaignStatus(d["status"]),
         language=Language(d["language"]),
         reminder_time=time.fromisoformat(d["reminder_time"]) if d["reminder_time"] else None,
-        prizes=tuple(Prize(**p) for p in d["prizes"]),
+        organizer=d["organizer"],
+        organizer_contact=d["organizer_contact"],
+        open_hours=OpenHours(d["open_from"], d["open_until"]),
+        max_wins_per_customer=d["max_wins_per_customer"],
+        prizes=tuple(_prize(p) for p in d["prizes"]),
     )

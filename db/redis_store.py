@@ -41,12 +41,19 @@ def create_redis(url: str, *, timeout: float = 0.25, max_connections: int = 64) 
 class SafeRedis:
     """Runs Redis calls, answering a fallback instead of raising when Redis is away."""
 
-    def __init__(self, client: aioredis.Redis, prefix: str = "ld:", pause_seconds: float = 1.0):
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        prefix: str = "ld:",
+        pause_seconds: float = 1.0,
+        on_fallback: Callable[[], None] = lambda: None,  # counts them (a metric)
+    ):
         self.client = client
         self.prefix = prefix
         self._pause = pause_seconds
         self._down_until = 0.0
-        self.fallbacks = 0  # exported as a metric
+        self._on_fallback = on_fallback
+        self.fallbacks = 0
 
     def key(self, *parts: object) -> str:
         return self.prefix + ":".join(map(str, parts))
@@ -57,15 +64,19 @@ class SafeRedis:
 
     async def run(self, call: Callable[[aioredis.Redis], Awaitable[T]], fallback: T) -> T:
         if not self.available:
-            self.fallbacks += 1
+            self._fell_back()
             return fallback
         try:
             return await call(self.client)
         except (RedisError, OSError, TimeoutError) as exc:
             self._down_until = time.monotonic() + self._pause
-            self.fallbacks += 1
+            self._fell_back()
             log.warning("redis_unavailable", error=repr(exc))
             return fallback
+
+    def _fell_back(self) -> None:
+        self.fallbacks += 1
+        self._on_fallback()
 
     def reset(self) -> None:
         """Close the circuit: try Redis again on the next call."""

@@ -18,7 +18,7 @@ from core.model import (
     CustomerHistory,
     Redemption,
 )
-from core.validation import MAX_PRIZES, MAX_QUOTA
+from core.validation import MAX_PRIZES, MAX_QUOTA, MAX_WINS
 
 BIGINT = 2**63 - 1
 Phone = Annotated[
@@ -42,6 +42,8 @@ RequestId = Annotated[
 ]
 Keyword = Annotated[str, Field(pattern=r"^[A-Za-z0-9]{2,16}$", examples=["WINTER"])]
 LanguageCode = Literal["en", "zh-Hant"]
+Pacing = Literal["none", "even"]
+Outcome = Literal["won", "no_prize", "sold_out", "not_released", "win_capped"]
 
 
 class Input(BaseModel):
@@ -67,6 +69,10 @@ class PrizeIn(Input):
     total_quota: int = Field(ge=1, le=MAX_QUOTA, examples=[1000])
     daily_quota: int = Field(ge=1, le=MAX_QUOTA, examples=[50])
     valid_days: int = Field(ge=1, le=3650, examples=[30])
+    pacing: Pacing = Field(
+        default="none",
+        description="even: the daily quota is released over the open hours ('winning moments')",
+    )
 
 
 class CampaignIn(Input):
@@ -81,6 +87,15 @@ class CampaignIn(Input):
         default=None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["10:00"]
     )
     language: LanguageCode = "en"
+    organizer: str | None = Field(default=None, min_length=1, max_length=120)
+    organizer_contact: str | None = Field(default=None, min_length=1, max_length=120)
+    open_hours: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$",
+        description="Local HH:MM-HH:MM within one day; pacing releases prizes over them",
+        examples=["09:00-21:00"],
+    )
+    max_wins_per_customer: int | None = Field(default=None, ge=1, le=MAX_WINS)
     prizes: list[PrizeIn] = Field(min_length=1, max_length=MAX_PRIZES)
 
 
@@ -91,6 +106,7 @@ class PrizeOut(Output):
     total_quota: int
     daily_quota: int
     valid_days: int
+    pacing: Pacing
 
 
 class CampaignOut(BaseModel):
@@ -103,6 +119,10 @@ class CampaignOut(BaseModel):
     reminder_time: str | None
     language: LanguageCode
     status: Literal["active", "paused", "ended"]
+    organizer: str | None
+    organizer_contact: str | None
+    open_hours: str
+    max_wins_per_customer: int | None
     prizes: list[PrizeOut]
 
     @classmethod
@@ -117,6 +137,10 @@ class CampaignOut(BaseModel):
             reminder_time=c.reminder_time.strftime("%H:%M") if c.reminder_time else None,
             language=c.language.value,
             status=c.status.value,
+            organizer=c.organizer,
+            organizer_contact=c.organizer_contact,
+            open_hours=str(c.open_hours),
+            max_wins_per_customer=c.max_wins_per_customer,
             prizes=[PrizeOut.of(p) for p in c.prizes],
         )
 
@@ -169,7 +193,7 @@ class DrawSummaryOut(Output):
     campaign_name: str
     local_day: date
     channel: str
-    outcome: Literal["won", "no_prize", "sold_out"]
+    outcome: Outcome
     drawn_at: datetime
     prize_name: str | None
     code: str | None
@@ -227,7 +251,7 @@ class DrawOut(Output):
     campaign_id: int
     campaign_name: str
     keyword: str
-    outcome: Literal["won", "no_prize", "sold_out"]
+    outcome: Outcome
     won: bool
     prize_name: str | None
     code: str | None
