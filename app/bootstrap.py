@@ -23,6 +23,7 @@ from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService, StaffService
 from core.services.redemptions import RedemptionService
 from db import embedded
+from db.audit import PgAuditStore
 from db.campaigns import CachedCampaignStore
 from db.draws import PgDrawStore, PgRedemptionStore
 from db.migrate import migrate
@@ -115,7 +116,7 @@ async def build_services(
             pool=pool,
             redis=redis,
             clock=clock,
-            campaigns=CampaignService(campaign_store, clock),
+            campaigns=CampaignService(campaign_store, clock, PgAuditStore(pool)),
             draws=DrawService(
                 campaign_store,
                 PgDrawStore(pool),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Any
 
 
 class Language(enum.StrEnum):
@@ -119,6 +120,37 @@ class Campaign:
 
     def is_open(self, now: datetime) -> bool:
         return self.status is CampaignStatus.ACTIVE and self.starts_at <= now < self.ends_at
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field an operator changed, with plain (JSON) values; None is "not set"."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+class AuditAction(enum.StrEnum):
+    CREATE = "create"
+    EDIT = "edit"
+    PAUSE = "pause"
+    RESUME = "resume"
+    END = "end"
+    REVEAL_PHONE = "reveal_phone"  # an operator asked to see a customer's full number
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """What an operator did, when, through which door (`actor`: "api", "console", "cli")."""
+
+    at: datetime
+    actor: str
+    action: AuditAction
+    campaign_id: int | None = None
+    subject: str | None = None  # what the action was about beyond the campaign, e.g. a phone
+    changes: tuple[FieldChange, ...] = ()
+    id: int | None = None  # given by the store
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +271,7 @@ class PrizeStats:
     issued: int
     issued_today: int
     redeemed: int
+    released_today: int = 0  # units of today winnable so far (all of them unless paced)
 
 
 @dataclass(frozen=True, slots=True)

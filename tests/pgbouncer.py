@@ -7,6 +7,7 @@ measures what it costs. Trust authentication: the test server's own users, local
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -15,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 CONFIG = """\
 [databases]
@@ -45,14 +46,17 @@ def running_pgbouncer(database_url: str, *, pool_size: int = 20) -> Iterator[str
     if binary is None:
         raise RuntimeError("pgbouncer is not installed (apt-get install -y pgbouncer)")
     parts = urlsplit(database_url)
+    query = parse_qs(parts.query)  # the embedded server's URL names a socket directory here
+    host = query.get("host", [parts.hostname or "127.0.0.1"])[0]
+    port = query.get("port", [str(parts.port or 5432)])[0]
     listen = _free_port()
     with tempfile.TemporaryDirectory(prefix="ld-pgbouncer-") as directory:
         config, users = Path(directory, "pgbouncer.ini"), Path(directory, "users.txt")
         users.write_text(f'"{parts.username or "postgres"}" ""\n')
         config.write_text(
             CONFIG.format(
-                host=parts.hostname or "127.0.0.1",
-                port=parts.port or 5432,
+                host=host,
+                port=port,
                 listen=listen,
                 users=users,
                 pool_size=pool_size,
@@ -60,17 +64,24 @@ def running_pgbouncer(database_url: str, *, pool_size: int = 20) -> Iterator[str
         )
         command = [binary, str(config)]
         if os.geteuid() == 0:  # PgBouncer refuses to run as root
-            os.chmod(directory, 0o755)  # noqa: S103 (its postgres user reads the config)
-            command[1:1] = ["-u", "postgres"]
+            os.chmod(directory, 0o755)  # noqa: S103 (its unprivileged user reads the config)
+            command[1:1] = ["-u", _unprivileged_user(host)]
         log = Path(directory, "pgbouncer.log")
         with log.open("wb") as output:
             process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
         try:
             _wait_listening(listen, process, log)
-            yield urlunsplit(parts._replace(netloc=_netloc(parts.username, listen)))
+            yield urlunsplit(parts._replace(netloc=_netloc(parts.username, listen), query=""))
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+def _unprivileged_user(host: str) -> str:
+    """Who may reach the server: a socket directory's owner, anyone for TCP."""
+    if host.startswith("/"):
+        return pwd.getpwuid(Path(host).stat().st_uid).pw_name
+    return "nobody"
 
 
 def _netloc(user: str | None, port: int) -> str:

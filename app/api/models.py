@@ -8,7 +8,7 @@ time zone known, dates in order) are core's, so the API, the CLI and campaign fi
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -99,6 +99,49 @@ class CampaignIn(Input):
     prizes: list[PrizeIn] = Field(min_length=1, max_length=MAX_PRIZES)
 
 
+class PrizePatchIn(Input):
+    """With `id`: changes that prize (fields left out stay). Without: a new prize (all fields)."""
+
+    id: int | None = Field(default=None, ge=1, le=BIGINT)
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+    probability: float | None = Field(default=None, ge=0, le=1)
+    total_quota: int | None = Field(default=None, ge=1, le=MAX_QUOTA)
+    daily_quota: int | None = Field(default=None, ge=1, le=MAX_QUOTA)
+    valid_days: int | None = Field(default=None, ge=1, le=3650)
+    pacing: Pacing | None = None
+
+
+class CampaignPatchIn(Input):
+    """The fields to change (PRODUCT.md, "Editing a campaign"); `prizes` is the new list."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    keyword: Keyword | None = None
+    timezone: str | None = Field(default=None, min_length=1, max_length=64)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    reminder_time: str | None = Field(
+        default=None,
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="null: no reminders",
+    )
+    language: LanguageCode | None = None
+    organizer: str | None = Field(default=None, min_length=1, max_length=120)
+    organizer_contact: str | None = Field(default=None, min_length=1, max_length=120)
+    open_hours: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$",
+        description="null: the whole day",
+    )
+    max_wins_per_customer: int | None = Field(default=None, ge=1, le=MAX_WINS)
+    prizes: list[PrizePatchIn] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_PRIZES,
+        description="The prizes after the edit, in order; a prize left out is removed "
+        "(refused when it issued coupons)",
+    )
+
+
 class PrizeOut(Output):
     id: int
     name: str
@@ -145,12 +188,30 @@ class CampaignOut(BaseModel):
         )
 
 
+class FieldChangeOut(Output):
+    field: str
+    before: Any
+    after: Any
+
+
+class AuditEntryOut(Output):
+    id: int
+    at: datetime
+    actor: str
+    action: Literal["create", "edit", "pause", "resume", "end", "reveal_phone"]
+    subject: str | None
+    changes: list[FieldChangeOut]
+
+
 class PrizeStatsOut(Output):
     name: str
     total_quota: int
     daily_quota: int
     issued: int
     issued_today: int
+    released_today: int = Field(
+        description="Units of today's quota winnable so far: all of them unless the prize is paced"
+    )
     redeemed: int
 
 

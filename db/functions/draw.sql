@@ -90,6 +90,8 @@ BEGIN
 
     -- NO KEY UPDATE: draws and coupons referencing the prize (KEY SHARE) need not wait.
     SELECT * INTO v_prize FROM prize WHERE id = p_prize FOR NO KEY UPDATE;
+    -- Taken out of its campaign by an edit (which deleted its unclaimed slots too).
+    IF v_prize.removed_at IS NOT NULL THEN RETURN 'sold_out'; END IF;
     -- A maker we waited for may have left slots.
     DELETE FROM prize_slot WHERE id = (
         SELECT id FROM prize_slot
