@@ -105,7 +105,7 @@ class DrawService:
             if request_id and first_request == request_id:
                 return result
             raise AlreadyDrewToday(
-                campaign.name, result.next_draw_at, campaign.timezone, result.language
+                campaign.name, result.next_draw_at, campaign.timezone, result.language, result
             )
         record, result = await self._record(campaign, phone, channel, request_id, now, day)
         if record.replayed:
@@ -115,7 +115,7 @@ class DrawService:
         await self._gate.remember(phone, day, first_request, result, result.next_draw_at)
         if record.already:
             raise AlreadyDrewToday(
-                campaign.name, result.next_draw_at, campaign.timezone, result.language
+                campaign.name, result.next_draw_at, campaign.timezone, result.language, result
             )
         return result
 
