@@ -52,7 +52,7 @@ def add_webhook_route(
             update = Update.model_validate(orjson.loads(await request.read()), context={"bot": bot})
         except (ValueError, ValidationError):  # orjson.JSONDecodeError is a ValueError
             return web.json_response({"error": "not a Telegram update"}, status=400)
-        key = f"telegram:{update.update_id}"
+        key = f"telegram:{bot.id}:{update.update_id}"  # update ids are unique per bot only
         replays = is_draw_command(update)  # its request id makes a redelivery a replay
         if not replays and not await dedupe.claim(key, SEEN_SECONDS):
             log.info("telegram_update_redelivered", update_id=update.update_id)

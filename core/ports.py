@@ -95,7 +95,8 @@ class AuditStore(Protocol):
 
 class DrawStore(Protocol):
     async def record_draw(self, request: DrawRequest) -> DrawRecord:
-        """One atomic round trip; raises CodeCollision when the code exists already."""
+        """One atomic round trip; raises CodeCollision when the code exists already, and
+        RequestConflict when the request id belongs to another customer's or campaign's draw."""
         ...
 
 
@@ -191,7 +192,10 @@ class RedemptionStore(Protocol):
     async def redeem(
         self, code: str, staff_phone: str, now: datetime, request_id: str | None
     ) -> Redemption:
-        """Redeem at most once, before expiry, recording the attempt: one transaction."""
+        """Redeem at most once, before expiry, recording the attempt: one transaction.
+
+        A reused request id replays only for the same staff phone and code; otherwise the
+        attempt is recorded and RequestConflict raised."""
         ...
 
     async def record_refusal(

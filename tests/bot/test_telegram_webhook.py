@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
-from aiohttp.test_utils import TestClient
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
 
 from app.bootstrap import Services
-from tests.bot.conftest import PHONE, TelegramUser
+from app.server import create_app
+from bot.client import open_bot
+from tests.bot.conftest import PHONE, TelegramUser, telegram_settings
+from tests.fakes.bot_api import FakeBotAPI
 from tests.helpers import sure_loss, sure_win
 
 
@@ -172,3 +178,39 @@ async def test_groups_are_ignored(ann: TelegramUser) -> None:
     status, _ = await ann.deliver({"message": message})
     assert status == 200
     assert ann.api.calls == []
+
+
+@pytest.mark.parametrize("secret", ["", "has space", "x" * 257, "sécret"])
+async def test_webhook_mode_refuses_to_start_with_an_empty_or_malformed_secret(
+    tg_services: Services, secret: str
+) -> None:
+    """An empty secret would match an update sent with no secret header at all."""
+    settings = tg_services.settings.model_copy(
+        update={"telegram_webhook_secret": SecretStr(secret)}
+    )
+    with pytest.raises(ValueError, match="TELEGRAM_WEBHOOK_SECRET: 1-256 characters"):
+        create_app(dataclasses.replace(tg_services, settings=settings))
+
+
+async def test_the_same_update_id_from_another_bot_on_the_database_is_its_own_draw(
+    ann: TelegramUser, tg_services: Services, services: Services
+) -> None:
+    """Update ids are unique per bot only: a second bot's update 9000 is not ann's."""
+    await services.campaigns.create(sure_win())
+    await ann.linked()
+    draw = {"text": "/draw", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
+    await ann.deliver({"update_id": 9_000, "message": ann.message(**draw)})
+    ann_code = await services.pool.fetchval("SELECT code FROM coupon")
+    other_token = "987654321:AAE-other-bot"
+    async with FakeBotAPI(other_token) as other_api, open_bot(other_token, other_api.base) as bot:
+        settings = telegram_settings(
+            tg_services.settings, other_api.base, telegram_bot_token=SecretStr(other_token)
+        )
+        other = dataclasses.replace(tg_services, settings=settings, telegram_bot=bot)
+        async with TestClient(TestServer(create_app(other))) as other_client:
+            bo = await TelegramUser(other_client, other_api, 5_550_003).linked("+85291234568")
+            status, _ = await bo.deliver({"update_id": 9_000, "message": bo.message(**draw)})
+    assert status == 200
+    assert "Your code:" in bo.last
+    assert ann_code not in bo.last
+    assert await services.pool.fetchval("SELECT count(*) FROM coupon") == 2
