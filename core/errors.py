@@ -16,6 +16,7 @@
     ├── CampaignClosed               paused, ended, or not started
     ├── AlreadyDrewToday
     ├── RateLimited
+    ├── RequestConflict              a request id reused for a different request
     ├── NotStaff
     └── RedemptionRefused            unknown, already redeemed, expired, locked out
 
@@ -136,6 +137,16 @@ class RateLimited(LuckyDrawError):
         super().__init__(f"too many requests; retry in {retry_after_seconds} s")
         self.retry_after_seconds = retry_after_seconds
         self.first = first  # the first refusal in this window: later ones may go unanswered
+
+
+class RequestConflict(LuckyDrawError):
+    """The request id was already used by another customer, campaign, staff member or code.
+
+    A retry replays its first answer only when it asks the same thing; anything else under a
+    reused id is refused rather than answered with someone else's result.
+    """
+
+    code = "request_conflict"
 
 
 class NotStaff(LuckyDrawError):

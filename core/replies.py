@@ -19,6 +19,7 @@ from core.errors import (
     LuckyDrawError,
     NoActiveCampaign,
     RateLimited,
+    RequestConflict,
 )
 from core.model import Coupon, DrawOutcome, DrawResult, Language, RedeemStatus, Redemption
 
@@ -365,6 +366,8 @@ class Wording:
                 return self.text("draw.no_campaign", language)
             case RateLimited():
                 return self.text("rate_limited", language)
+            case RequestConflict():  # e.g. a restarted Telegram update id: a new try is fine
+                return self.text("error.temporary", language)
             case _:
                 return self.text("hint", language)
 

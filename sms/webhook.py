@@ -6,6 +6,7 @@ Both are signed by Twilio; the signature is checked against the public URL Twili
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import time
 from collections.abc import Callable
@@ -159,7 +160,13 @@ async def _answer(
         await _record_advanced_opt_out(hook.customers, phone, opt_out_type)
         reply = None
     else:
-        reply = await _converse(hook, phone, command, sid)
+        try:
+            reply = await _converse(hook, phone, command, sid)
+        except _Unanswered:
+            # A retry gets a real answer: now, or once this claim ends at the deadline.
+            with contextlib.suppress(Exception):
+                await hook.store.release_inbound(sid)
+            raise
     await hook.store.finish_inbound(sid, reply or "", hook.clock())
     return reply
 
