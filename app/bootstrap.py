@@ -15,6 +15,7 @@ import structlog
 from app.metrics import Metrics
 from app.outbox_wiring import Outbox, build_outbox
 from app.settings import Settings
+from app.startup import require_local_servers
 from app.telemetry import AppTelemetry
 from core.model import Channel
 from core.ports import Clock, RandomSource, Sender, SmsStore, SystemRandomSource
@@ -152,6 +153,7 @@ async def build_services(
 @contextmanager
 def embedded_servers(settings: Settings) -> Iterator[Settings]:
     """`settings` with embedded servers (never in production) for the URLs left unset."""
+    require_local_servers(settings.database_url, settings.redis_url)
     with ExitStack() as stack:
         urls = {}
         if settings.database_url is None:

@@ -102,7 +102,13 @@ async def test_a_messaging_service_sender_needs_number_and_a_national_number_is_
         " its numbers"
     )
     done = await luckydraw_twilio(
-        fake, tmp_path, monkeypatch, "set-webhook", "--number", "(415) 555-0100", TWILIO_FROM=service
+        fake,
+        tmp_path,
+        monkeypatch,
+        "set-webhook",
+        "--number",
+        "(415) 555-0100",
+        TWILIO_FROM=service,
     )
     assert done.returncode == 0, done.stderr
     assert fake.numbers[sid]["sms_url"] == INBOUND
