@@ -1,4 +1,4 @@
-"""The `serve` process: build services, migrate, seed the demo campaign, serve until a signal."""
+"""The `serve` process: core, channels, app and scheduler; migrate, seed, serve until a signal."""
 
 from __future__ import annotations
 
@@ -7,22 +7,25 @@ import multiprocessing
 import signal
 import threading
 from contextlib import AsyncExitStack
-from typing import Any
 
 import structlog
 import uvloop
 from aiohttp import web
 
-from app.bootstrap import Services, build_services, embedded_servers
+from app.bootstrap import Core, open_core
+from app.channels import open_channels
+from app.devservers import embedded_servers
 from app.logs import configure_logging
+from app.outbox_wiring import build_outbox_jobs
 from app.scheduler import running_scheduler
 from app.server import create_app
 from app.settings import Settings
+from core.model import CampaignSpec
 
 log = structlog.get_logger(__name__)
 
 
-def run_server(settings: Settings, *, seed: Any = None, workers: int = 1) -> None:
+def run_server(settings: Settings, *, seed: CampaignSpec | None = None, workers: int = 1) -> None:
     """Serve in this process, or in `workers` processes sharing the port (SO_REUSEPORT)."""
     configure_logging(settings.log_format, settings.log_level)
     if workers <= 1:
@@ -55,22 +58,26 @@ def _worker(settings: Settings, scheduler: bool) -> None:
     uvloop.run(_serve(settings.model_copy(update={"scheduler": scheduler}), None, migrate=False))
 
 
-async def _prepare(settings: Settings, seed: Any) -> None:
+async def _prepare(settings: Settings, seed: CampaignSpec | None) -> None:
     """Migrate and seed once, before any worker starts."""
-    async with build_services(settings, apply_migrations=True) as services:
-        await _seed(services, seed)
+    async with open_core(settings, apply_migrations=True) as core:
+        await _seed(core, seed)
 
 
-async def _seed(services: Services, seed: Any) -> None:
-    if seed is not None and not await services.campaigns.list():
-        campaign = await services.campaigns.create(seed)
+async def _seed(core: Core, seed: CampaignSpec | None) -> None:
+    if seed is not None and not await core.campaigns.list():
+        campaign = await core.campaigns.create(seed)
         log.info("seeded_campaign", id=campaign.id, keyword=campaign.keyword)
 
 
-async def _serve(settings: Settings, seed: Any, *, migrate: bool = True) -> None:
-    async with build_services(settings, apply_migrations=migrate) as services:
-        await _seed(services, seed)
-        runner = web.AppRunner(create_app(services), access_log=None)
+async def _serve(settings: Settings, seed: CampaignSpec | None, *, migrate: bool = True) -> None:
+    async with (
+        open_core(settings, apply_migrations=migrate) as core,
+        open_channels(settings, core) as channels,
+    ):
+        await _seed(core, seed)
+        app = create_app(settings, core, telegram_bot=channels.telegram_bot)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port, reuse_port=True)
         await site.start()
@@ -82,7 +89,8 @@ async def _serve(settings: Settings, seed: Any, *, migrate: bool = True) -> None
         try:
             async with AsyncExitStack() as jobs:
                 if settings.scheduler:
-                    await jobs.enter_async_context(running_scheduler(services.outbox))
+                    outbox = build_outbox_jobs(settings, core, channels.senders)
+                    await jobs.enter_async_context(running_scheduler(outbox))
                 await stop.wait()
         finally:
             await runner.cleanup()

@@ -5,14 +5,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
-from typing import Any
 
 from core import draw as rules
 from core.errors import CampaignNotFound, InvalidTransition, KeywordTaken
 from core.model import Campaign, CampaignSpec, CampaignStats, CampaignStatus, Coupon
 from core.phone import mask
 from core.ports import CampaignStore, Clock
-from core.validation import campaign_from_mapping
+from core.validation import validated
 
 # Which status each operator action may start from.
 _TRANSITIONS = {
@@ -27,10 +26,9 @@ class CampaignService:
         self._store = store
         self._clock = clock
 
-    async def create(self, data: Any) -> Campaign:
-        """Validate a campaign in PRODUCT.md's format and store it; raises InvalidCampaign."""
-        spec = data if isinstance(data, CampaignSpec) else campaign_from_mapping(data)
-        return await self._store.create(spec, self._clock())
+    async def create(self, spec: CampaignSpec) -> Campaign:
+        """Store a campaign that passes core.validation's rules; raises InvalidCampaign."""
+        return await self._store.create(validated(spec), self._clock())
 
     async def get(self, campaign_id: int) -> Campaign:
         campaign = await self._store.get(campaign_id)

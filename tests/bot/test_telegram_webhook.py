@@ -7,15 +7,15 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from tests.bot.conftest import PHONE, TelegramUser
-from tests.helpers import sure_loss, sure_win
+from tests.helpers import spec, sure_loss, sure_win
 
 
 async def test_a_wrong_or_missing_secret_gets_403_and_writes_nothing(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    await services.campaigns.create(sure_win())
+    await services.campaigns.create(spec(sure_win()))
     assert await ann.share_contact(PHONE.lstrip("+"), secret="wrong") == 403
     assert await ann.send("/draw", secret="s3cret-webhook-toke") == 403
     assert await ann.send("/draw", secret=None) == 403
@@ -35,9 +35,9 @@ async def test_a_body_that_is_not_an_update_gets_400(
 
 
 async def test_the_same_update_delivered_twice_draws_and_answers_once(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    await services.campaigns.create(sure_win())
+    await services.campaigns.create(spec(sure_win()))
     await ann.linked()
     command = {"text": "/draw", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
     status, update = await ann.deliver({"message": ann.message(**command)})
@@ -50,9 +50,9 @@ async def test_the_same_update_delivered_twice_draws_and_answers_once(
 
 
 async def test_the_same_update_delivered_twice_at_once_draws_once(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    await services.campaigns.create(sure_win())
+    await services.campaigns.create(spec(sure_win()))
     await ann.linked()
     update = {"update_id": 777_001, "message": ann.message(text="/draw")}
     statuses = await asyncio.gather(*(ann.deliver(dict(update)) for _ in range(5)))
@@ -62,10 +62,10 @@ async def test_the_same_update_delivered_twice_at_once_draws_once(
 
 
 async def test_a_reply_that_failed_is_redelivered_with_the_same_draw(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
     """The draw is durable before the answer; Telegram's retry replays it, never redraws."""
-    await services.campaigns.create(sure_win())
+    await services.campaigns.create(spec(sure_win()))
     await ann.linked()
     ann.api.fail_next("sendMessage", status=500)
     status, update = await ann.deliver({"message": ann.message(text="/draw")})
@@ -78,9 +78,9 @@ async def test_a_reply_that_failed_is_redelivered_with_the_same_draw(
 
 
 async def test_a_429_on_the_reply_is_waited_out_and_the_reply_arrives(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     await ann.linked()
     ann.api.fail_next("sendMessage", status=429, retry_after=1)
     assert await ann.send("/draw") == 200
@@ -89,9 +89,9 @@ async def test_a_429_on_the_reply_is_waited_out_and_the_reply_arrives(
 
 
 async def test_a_user_who_blocked_the_bot_is_marked_and_the_update_is_not_retried(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     await ann.linked()
     ann.api.blocked_chats.add(ann.id)
     assert await ann.send("/draw") == 200
@@ -106,7 +106,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_the_update_is_not_retrie
 
 
 async def test_blocking_and_unblocking_the_bot_is_noted_from_telegrams_notice(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
     await ann.linked()
 
@@ -133,7 +133,7 @@ async def test_blocking_and_unblocking_the_bot_is_noted_from_telegrams_notice(
 
 
 async def test_a_flood_gets_one_slow_down_answer_then_silence(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
     await ann.linked()
     for _ in range(25):
