@@ -34,6 +34,7 @@ from core.services.draws import DrawService, SpamGuard
 from core.services.outbox import OutboxService
 from core.services.people import CustomerService, StaffService
 from core.services.redemptions import RedemptionService
+from db.audit import PgAuditStore
 from db.campaigns import CachedCampaignStore
 from db.draws import PgDrawStore, PgRedemptionStore
 from db.migrate import migrate
@@ -90,6 +91,7 @@ async def open_core(
             settings.database_url,
             max_size=settings.pool_max_size,
             command_timeout=settings.db_command_timeout,
+            statement_cache_size=settings.db_statement_cache_size,
         )
         stack.push_async_callback(pool.close)
         if apply_migrations:
@@ -98,21 +100,24 @@ async def open_core(
                 log.info("migrated", applied=applied)
         client = create_redis(settings.redis_url)
         stack.push_async_callback(client.aclose)
-        redis = SafeRedis(client, prefix=settings.redis_prefix)
-        yield _core(settings, pool, redis, clock, random or SystemRandomSource())
+        metrics = Metrics()
+        redis = SafeRedis(
+            client, prefix=settings.redis_prefix, on_fallback=metrics.redis_fallbacks.inc
+        )
+        yield _core(settings, pool, redis, metrics, clock, random or SystemRandomSource())
 
 
 def _core(
     settings: Settings,
     pool: asyncpg.Pool,
     redis: SafeRedis,
+    metrics: Metrics,
     clock: Clock,
     random: RandomSource,
 ) -> Core:
     campaign_store = CachedCampaignStore(pool, redis)
     limiter = RedisRateLimiter(redis)
     staff_store = PgStaffStore(pool)
-    metrics = Metrics(redis_fallbacks=lambda: redis.fallbacks)
     telemetry = AppTelemetry(metrics)
     gate = RedisDrawGate(redis)
     return Core(
@@ -123,7 +128,7 @@ def _core(
         metrics=metrics,
         telemetry=telemetry,
         campaign_store=campaign_store,
-        campaigns=CampaignService(campaign_store, clock),
+        campaigns=CampaignService(campaign_store, clock, PgAuditStore(pool)),
         draws=DrawService(campaign_store, PgDrawStore(pool), gate, clock, random, telemetry),
         spam=SpamGuard(limiter),
         redemptions=RedemptionService(

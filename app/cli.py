@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -15,18 +13,19 @@ import typer
 import yaml
 
 from app.bootstrap import Core, open_core
+from app.cli_tables import as_json, campaign_stats_table
 from app.logs import configure_logging
 from app.outbox_cli import Access, outbox_commands
 from app.settings import Settings
 from core.errors import InvalidCampaign, LuckyDrawError
-from core.model import CampaignSpec, Channel
+from core.model import Channel
 from core.phone import parse_phone
 from core.validation import campaign_from_mapping
 from db.migrate import migrate as apply_migrations
 from db.migrate import pending
 
 T = TypeVar("T")
-cli = typer.Typer(no_args_is_help=True, add_completion=False, help="Lucky Draw service.")
+cli = typer.Typer(no_args_is_help=True, help="Lucky Draw service.")
 campaign_cli = typer.Typer(no_args_is_help=True, help="Create and watch campaigns.")
 staff_cli = typer.Typer(no_args_is_help=True, help="Shop staff who may redeem coupons.")
 cli.add_typer(campaign_cli, name="campaign")
@@ -85,14 +84,10 @@ def _refusals() -> Iterator[None]:
 cli.add_typer(outbox_commands(_run), name="outbox")
 
 
-def _echo_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, default=str, ensure_ascii=False))
-
-
-def load_campaign_file(path: Path) -> CampaignSpec:
-    """A campaign from YAML or JSON (JSON is YAML); a syntax error is an invalid campaign."""
+def load_campaign_file(path: Path) -> Any:
+    """YAML or JSON (JSON is YAML); a syntax error is an invalid campaign, not a crash."""
     try:
-        return campaign_from_mapping(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidCampaign(f"cannot read {path}: {exc}") from None
     except yaml.YAMLError as exc:
@@ -151,8 +146,8 @@ def serve(
 def campaign_create(file: Path) -> None:
     """Create a campaign from a YAML or JSON file (format in PRODUCT.md)."""
     with _refusals():
-        data = load_campaign_file(file)
-    campaign = _run(lambda core: core.campaigns.create(data), access="write")
+        spec = campaign_from_mapping(load_campaign_file(file))
+    campaign = _run(lambda core: core.campaigns.create(spec), access="write")
     typer.echo(f"created campaign {campaign.id}: {campaign.name} (keyword {campaign.keyword})")
 
 
@@ -167,30 +162,33 @@ def campaign_list() -> None:
 
 
 @campaign_cli.command("stats")
-def campaign_stats(campaign_id: int) -> None:
+def campaign_stats(
+    campaign_id: int,
+    json: Annotated[bool, typer.Option("--json", help="JSON, not a table.")] = False,
+) -> None:
     """Draws, wins and per-prize counts for one campaign."""
     stats = _run(lambda core: core.campaigns.stats(campaign_id), access="read")
-    _echo_json(dataclasses.asdict(stats))
+    typer.echo(as_json(stats) if json else campaign_stats_table(stats))
 
 
 @campaign_cli.command("pause")
 def campaign_pause(campaign_id: int) -> None:
     """Stop draws for now."""
-    c = _run(lambda core: core.campaigns.pause(campaign_id), access="write")
+    c = _run(lambda core: core.campaigns.pause(campaign_id, actor="cli"), access="write")
     typer.echo(f"campaign {c.id} is {c.status.value}")
 
 
 @campaign_cli.command("resume")
 def campaign_resume(campaign_id: int) -> None:
     """Allow draws again."""
-    c = _run(lambda core: core.campaigns.resume(campaign_id), access="write")
+    c = _run(lambda core: core.campaigns.resume(campaign_id, actor="cli"), access="write")
     typer.echo(f"campaign {c.id} is {c.status.value}")
 
 
 @campaign_cli.command("end")
 def campaign_end(campaign_id: int) -> None:
     """End a campaign for good; its coupons stay valid until they expire."""
-    c = _run(lambda core: core.campaigns.end(campaign_id), access="write")
+    c = _run(lambda core: core.campaigns.end(campaign_id, actor="cli"), access="write")
     typer.echo(f"campaign {c.id} is {c.status.value}")
 
 

@@ -3,13 +3,18 @@
 A registry of our own (not prometheus-client's global one) lets several apps live in one
 process, as they do in tests. HTTP requests are labelled by route template, never by raw
 path, so /api/customers/{phone} is one series however many phones are looked up.
+
+Under `serve --workers N` every worker writes its values to files in a per-run directory
+(prometheus-client's multiprocess mode, switched on by PROMETHEUS_MULTIPROC_DIR before the
+workers start), and a scrape of any worker reads them all: the whole process group.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -21,30 +26,23 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import CounterMetricFamily, Metric
-from prometheus_client.registry import Collector
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from app.openapi import Handler
 
 UNMATCHED = "unmatched"  # the route label of requests no route matched (404s)
 
 
-class _ReadCounter(Collector):
-    """A counter kept elsewhere (e.g. SafeRedis.fallbacks), read at scrape time."""
-
-    def __init__(self, name: str, documentation: str, read: Callable[[], int]) -> None:
-        self._name = name
-        self._documentation = documentation
-        self._read = read
-
-    def collect(self) -> Iterator[Metric]:
-        yield CounterMetricFamily(self._name, self._documentation, value=self._read())
-
-
 class Metrics:
-    def __init__(self, *, redis_fallbacks: Callable[[], int]) -> None:
+    def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
+        # prometheus-client picks its value storage from this variable at import; follow it.
+        multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        self.scraped = self.registry
+        if multiprocess_dir:
+            self.scraped = CollectorRegistry()
+            MultiProcessCollector(self.scraped, path=multiprocess_dir)  # type: ignore[no-untyped-call]
         self.requests = Counter(
             "luckydraw_http_requests", "HTTP requests", ["method", "route", "status"], registry=r
         )
@@ -77,14 +75,15 @@ class Metrics:
             registry=r,
         )
         self.outbox_depth = Gauge(
-            "luckydraw_outbox_depth", "Messages waiting in the outbox (read at scrape)", registry=r
+            "luckydraw_outbox_depth",
+            "Messages waiting in the outbox (read at scrape)",
+            registry=r,
+            multiprocess_mode="mostrecent",  # every worker reads the same table
         )
-        r.register(
-            _ReadCounter(
-                "luckydraw_redis_fallbacks",
-                "Redis calls answered by their fallback because Redis was unreachable",
-                redis_fallbacks,
-            )
+        self.redis_fallbacks = Counter(
+            "luckydraw_redis_fallbacks",
+            "Redis calls answered by their fallback because Redis was unreachable",
+            registry=r,
         )
 
     def middleware(self) -> Middleware:
@@ -131,7 +130,7 @@ def add_metrics(
     async def scrape(_: web.Request) -> web.Response:
         if outbox_depth is not None:
             metrics.outbox_depth.set(await outbox_depth())
-        body = await asyncio.to_thread(generate_latest, metrics.registry)
+        body = await asyncio.to_thread(generate_latest, metrics.scraped)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     app.router.add_get("/metrics", scrape)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Literal, Protocol, TypeVar
+from typing import Annotated, Literal, Protocol, TypeVar
 
 import typer
 
 from app.bootstrap import Core
-from core.model import OutboxStats
+from app.cli_tables import as_json, outbox_stats_table
 
 T = TypeVar("T")
 Access = Literal["read", "write", "schema"]  # see app.cli._run
@@ -25,9 +25,12 @@ def outbox_commands(run: Runner) -> typer.Typer:
     commands = typer.Typer(no_args_is_help=True, help="The outbox of outgoing messages.")
 
     @commands.command("stats")
-    def stats() -> None:
+    def stats(
+        json: Annotated[bool, typer.Option("--json", help="JSON, not a table.")] = False,
+    ) -> None:
         """Messages by channel, kind and status, and how many are due now."""
-        typer.echo(format_stats(run(lambda core: core.outbox.stats(), access="read")))
+        found = run(lambda core: core.outbox.stats(), access="read")
+        typer.echo(as_json(found) if json else outbox_stats_table(found))
 
     @commands.command("retry-dead")
     def retry_dead() -> None:
@@ -40,16 +43,3 @@ def outbox_commands(run: Runner) -> typer.Typer:
 
 async def _retry_dead(core: Core) -> int:
     return await core.outbox.retry_dead()
-
-
-def format_stats(stats: OutboxStats) -> str:
-    lines = [f"{'channel':<9} {'kind':<14} {'status':<8} {'count':>8}"]
-    lines += [
-        f"{c.channel.value:<9} {c.kind.value:<14} {c.status.value:<8} {c.count:>8}"
-        for c in stats.counts
-    ]
-    if not stats.counts:
-        lines.append("(the outbox is empty)")
-    oldest = f", oldest due since {stats.oldest_due_at.isoformat()}" if stats.oldest_due_at else ""
-    lines.append(f"due now: {stats.due_now}{oldest}")
-    return "\n".join(lines)

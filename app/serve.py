@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
+import os
+import shutil
 import signal
+import tempfile
 import threading
+from collections.abc import Iterator, Mapping
 from contextlib import AsyncExitStack
+from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 import uvloop
@@ -20,18 +27,22 @@ from app.outbox_wiring import build_outbox_jobs
 from app.scheduler import running_scheduler
 from app.server import create_app
 from app.settings import Settings
-from core.model import CampaignSpec
+from core import draw as rules
+from core.validation import campaign_from_mapping
 
 log = structlog.get_logger(__name__)
+_MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+DEMO_DAYS = 90  # how long a seeded campaign without dates runs
 
 
-def run_server(settings: Settings, *, seed: CampaignSpec | None = None, workers: int = 1) -> None:
+def run_server(settings: Settings, *, seed: Any = None, workers: int = 1) -> None:
     """Serve in this process, or in `workers` processes sharing the port (SO_REUSEPORT)."""
     configure_logging(settings.log_format, settings.log_level)
     if workers <= 1:
         uvloop.run(_serve(settings, seed))
         return
-    with embedded_servers(settings) as shared:
+    with embedded_servers(settings) as shared, _metrics_directory():
         uvloop.run(_prepare(shared, seed))
         # Spawned, not forked: each worker builds its own loop, pool and clients.
         context = multiprocessing.get_context("spawn")
@@ -52,25 +63,58 @@ def run_server(settings: Settings, *, seed: CampaignSpec | None = None, workers:
             process.join(timeout=30)
 
 
+@contextlib.contextmanager
+def _metrics_directory() -> Iterator[None]:
+    """A fresh directory per run for the workers' metric files (inherited through the
+    environment by the spawned workers), so /metrics sums the whole group and a restart
+    starts from zero. Under PROMETHEUS_MULTIPROC_DIR when that is set."""
+    path = tempfile.mkdtemp(prefix="luckydraw-metrics-", dir=os.environ.get(_MULTIPROC_DIR))
+    previous = os.environ.get(_MULTIPROC_DIR)
+    os.environ[_MULTIPROC_DIR] = path
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[_MULTIPROC_DIR]
+        else:
+            os.environ[_MULTIPROC_DIR] = previous
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def _worker(settings: Settings, scheduler: bool) -> None:
     configure_logging(settings.log_format, settings.log_level)
     # One scheduler is enough: its ticks are safe to run anywhere, but need not run twice.
     uvloop.run(_serve(settings.model_copy(update={"scheduler": scheduler}), None, migrate=False))
 
 
-async def _prepare(settings: Settings, seed: CampaignSpec | None) -> None:
+async def _prepare(settings: Settings, seed: Any) -> None:
     """Migrate and seed once, before any worker starts."""
     async with open_core(settings, apply_migrations=True) as core:
         await _seed(core, seed)
 
 
-async def _seed(core: Core, seed: CampaignSpec | None) -> None:
+def dated_from_today(seed: Any, now: datetime) -> Any:
+    """A seed that leaves out `starts_at` and `ends_at` runs from today's local midnight for
+    DEMO_DAYS days, so `make run` always gives a playable demo. Anything else is left as it is
+    (and validated as usual)."""
+    if not isinstance(seed, Mapping) or "starts_at" in seed or "ends_at" in seed:
+        return seed
+    try:
+        starts = rules.start_of_day(rules.local_day(now, seed["timezone"]), seed["timezone"])
+    except (KeyError, TypeError, ValueError):
+        return seed  # no or an invalid time zone: validation names it
+    ends = rules.start_of_day(starts.date() + timedelta(days=DEMO_DAYS), seed["timezone"])
+    return {**seed, "starts_at": starts.isoformat(), "ends_at": ends.isoformat()}
+
+
+async def _seed(core: Core, seed: Any) -> None:
     if seed is not None and not await core.campaigns.list():
-        campaign = await core.campaigns.create(seed)
+        spec = campaign_from_mapping(dated_from_today(seed, core.clock()))
+        campaign = await core.campaigns.create(spec)
         log.info("seeded_campaign", id=campaign.id, keyword=campaign.keyword)
 
 
-async def _serve(settings: Settings, seed: CampaignSpec | None, *, migrate: bool = True) -> None:
+async def _serve(settings: Settings, seed: Any, *, migrate: bool = True) -> None:
     async with (
         open_core(settings, apply_migrations=migrate) as core,
         open_channels(settings, core) as channels,

@@ -272,6 +272,24 @@ def _pids_named(name: str) -> list[int]:
     return pids
 
 
+@contextmanager
+def profiled(server: Server, output: Path | None, seconds: float) -> Iterator[None]:
+    """py-spy samples one serving process (the first worker) over the timed run, as
+    collapsed stacks (`--format raw`), for `python -m bench.profile`."""
+    if output is None:
+        yield
+        return
+    pid = server.pids()[-1]
+    command = [str(Path(sys.executable).parent / "py-spy"), "record", "--nonblocking",
+               "--rate", "200", "--format", "raw", "--duration", str(int(seconds)),
+               "--pid", str(pid), "--output", str(output)]  # fmt: skip
+    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        spy.wait(timeout=60)
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -363,7 +381,13 @@ async def warm_up(
 
 
 async def run(
-    mode: str, channel: str, concurrency: int, seconds: float, workers: int, port: int
+    mode: str,
+    channel: str,
+    concurrency: int,
+    seconds: float,
+    workers: int,
+    port: int,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     regulars = 2000
     count = int(min(6000, 600 * concurrency) * seconds)
@@ -384,7 +408,10 @@ async def run(
                 before_cpu, before_draws = meter.sample(), await draws_recorded(database_url)
                 stop = asyncio.Event()
                 rss = asyncio.create_task(watch_rss(server, stop))
-                tally, elapsed = await fire(session, server.base, requests, concurrency, seconds)
+                with profiled(server, profile, seconds):
+                    tally, elapsed = await fire(
+                        session, server.base, requests, concurrency, seconds
+                    )
                 stop.set()
                 peak_rss = await rss
                 after_cpu, after_draws = meter.sample(), await draws_recorded(database_url)
@@ -428,11 +455,20 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=18080)
     parser.add_argument("--save", help="results file name under bench/results/")
+    parser.add_argument("--profile", type=Path, help="py-spy collapsed stacks of a worker")
     args = parser.parse_args()
     if not 1 <= args.concurrency <= 1024 or not 0 < args.seconds <= 120:
         parser.error("concurrency must be 1..1024 and seconds 0..120 (load tests are bounded)")
     result = uvloop.run(
-        run(args.mode, args.channel, args.concurrency, args.seconds, args.workers, args.port)
+        run(
+            args.mode,
+            args.channel,
+            args.concurrency,
+            args.seconds,
+            args.workers,
+            args.port,
+            args.profile,
+        )
     )
     print(json.dumps(result, indent=2))
     if args.save:

@@ -4,7 +4,8 @@
     ├── InvalidInput                 bad data from a caller; names the field
     │   ├── InvalidPhone
     │   ├── InvalidCampaign
-    │   │   └── InvalidTransition   e.g. resuming an ended campaign
+    │   │   ├── InvalidTransition   e.g. resuming an ended campaign
+    │   │   └── EditRefused         an edit the campaign's state forbids (quota below issued)
     │   └── KeywordTaken
     ├── NotFound
     │   ├── CampaignNotFound
@@ -56,6 +57,13 @@ class InvalidTransition(InvalidCampaign):
     """The campaign's status does not allow this action (the request is fine, the state not)."""
 
     code = "invalid_transition"
+
+
+class EditRefused(InvalidCampaign):
+    """The edit is well-formed but what has happened forbids it: the campaign started (its
+    keyword, time zone and start are fixed), or coupons were issued beyond the new quota."""
+
+    code = "edit_refused"
 
 
 class KeywordTaken(InvalidInput):

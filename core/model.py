@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Any
 
 
 class Language(enum.StrEnum):
@@ -29,6 +30,28 @@ class DrawOutcome(enum.StrEnum):
     WON = "won"
     NO_PRIZE = "no_prize"  # the band fell outside every prize
     SOLD_OUT = "sold_out"  # the band picked a prize whose quota was used up: still no prize
+    NOT_RELEASED = "not_released"  # ... a paced prize with nothing released left yet: no prize
+    WIN_CAPPED = "win_capped"  # ... but the customer has reached the campaign's win cap
+
+
+class Pacing(enum.StrEnum):
+    NONE = "none"  # the day's quota is winnable from the start of the day
+    EVEN = "even"  # unit k of n is released at a random instant in the k-th slice of open hours
+
+
+@dataclass(frozen=True, slots=True)
+class OpenHours:
+    """Local minutes of the day, [start, end): pacing releases prizes over them."""
+
+    start: int = 0
+    end: int = 24 * 60
+
+    def __str__(self) -> str:
+        return "-".join(f"{m // 60:02d}:{m % 60:02d}" for m in (self.start, self.end))
+
+    @property
+    def whole_day(self) -> bool:
+        return self.start == 0 and self.end == 24 * 60
 
 
 class RedeemStatus(enum.StrEnum):
@@ -48,6 +71,7 @@ class PrizeSpec:
     total_quota: int
     daily_quota: int
     valid_days: int
+    pacing: Pacing = Pacing.NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +84,10 @@ class CampaignSpec:
     prizes: tuple[PrizeSpec, ...]
     reminder_time: time | None = None
     language: Language = Language.EN
+    organizer: str | None = None
+    organizer_contact: str | None = None
+    open_hours: OpenHours = OpenHours()
+    max_wins_per_customer: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +98,7 @@ class Prize:
     total_quota: int
     daily_quota: int
     valid_days: int
+    pacing: Pacing = Pacing.NONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +113,44 @@ class Campaign:
     language: Language
     prizes: tuple[Prize, ...]
     reminder_time: time | None = None
+    organizer: str | None = None
+    organizer_contact: str | None = None
+    open_hours: OpenHours = OpenHours()
+    max_wins_per_customer: int | None = None
 
     def is_open(self, now: datetime) -> bool:
         return self.status is CampaignStatus.ACTIVE and self.starts_at <= now < self.ends_at
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field an operator changed, with plain (JSON) values; None is "not set"."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+class AuditAction(enum.StrEnum):
+    CREATE = "create"
+    EDIT = "edit"
+    PAUSE = "pause"
+    RESUME = "resume"
+    END = "end"
+    REVEAL_PHONE = "reveal_phone"  # an operator asked to see a customer's full number
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """What an operator did, when, through which door (`actor`: "api", "console", "cli")."""
+
+    at: datetime
+    actor: str
+    action: AuditAction
+    campaign_id: int | None = None
+    subject: str | None = None  # what the action was about beyond the campaign, e.g. a phone
+    changes: tuple[FieldChange, ...] = ()
+    id: int | None = None  # given by the store
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from core.editing import CampaignEdit, Issued
 from core.model import (
+    AuditEntry,
     Campaign,
     CampaignSpec,
     CampaignStats,
@@ -33,6 +36,10 @@ from core.model import (
 )
 
 Clock = Callable[[], datetime]
+# The pure decision an edit makes from the campaign as it is and what its prizes issued.
+EditPlanner = Callable[[Campaign, Mapping[int, Issued]], CampaignEdit]
+# Told after a campaign changed: (before, after, the edit). Issue 13 hooks rules versions here.
+CampaignChanged = Callable[[Campaign, Campaign, CampaignEdit], Awaitable[None]]
 
 
 class CodeCollision(Exception):
@@ -66,8 +73,23 @@ class CampaignStore(Protocol):
     async def by_keyword(self, keyword: str) -> Sequence[Campaign]: ...
     async def set_status(self, campaign_id: int, status: CampaignStatus) -> Campaign | None: ...
     async def stats(self, campaign: Campaign, today: date) -> CampaignStats: ...
+    async def edit(
+        self, campaign_id: int, now: datetime, plan: EditPlanner, audit: AuditEntry
+    ) -> tuple[Campaign, Campaign, CampaignEdit] | None:
+        """Apply `plan` to the campaign as it is now, in one transaction: draws' quota claims
+        are held still so the issued counts it gets are exact, and `audit` is recorded with
+        the plan's changes. (before, after, plan); None when there is no such campaign."""
+        ...
+
     def winners(self, campaign_id: int) -> AsyncGenerator[Coupon, None]:
         """Every coupon of the campaign with its owner's phone, streamed in bounded memory."""
+        ...
+
+
+class AuditStore(Protocol):
+    async def record(self, entry: AuditEntry) -> None: ...
+    async def trail(self, campaign_id: int, limit: int) -> Sequence[AuditEntry]:
+        """The campaign's latest entries, newest first."""
         ...
 
 
@@ -77,8 +99,35 @@ class DrawStore(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class FloodRule:
+    """At most `limit` messages per `window_seconds` on counter `key`; the first message over
+    it also counts once on `warned_key`, so only that one gets an answer."""
+
+    key: str
+    warned_key: str
+    limit: int
+    window_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """What one look before a draw found: the flood count, and today's draw if remembered."""
+
+    retry_after: int | None  # over the limit: seconds to wait; None: go on
+    first_over: bool
+    remembered: tuple[str | None, DrawResult] | None
+
+
 class DrawGate(Protocol):
     """A fast, fallible memory of today's draws. It may forget; it never grants."""
+
+    async def admit(self, campaign_id: int, phone: str, day: date, flood: FloodRule) -> Admission:
+        """Count the message against `flood` and recall today's draw, in one round trip.
+
+        Store unreachable: allowed, nothing remembered (the database still refuses repeats).
+        """
+        ...
 
     async def recall(
         self, campaign_id: int, phone: str, day: date

@@ -20,7 +20,7 @@ from core.errors import (
     NoActiveCampaign,
     RateLimited,
 )
-from core.model import Coupon, DrawResult, Language, RedeemStatus, Redemption
+from core.model import Coupon, DrawOutcome, DrawResult, Language, RedeemStatus, Redemption
 
 EN, ZH = Language.EN, Language.ZH_HANT
 
@@ -37,6 +37,11 @@ TEMPLATES: dict[str, dict[Language, str]] = {
     "draw.lost": {
         EN: "No prize this time in {campaign}. Your next draw opens {next_draw}. Good luck!",
         ZH: "很可惜，今次{campaign}未有中獎。下次抽獎：{next_draw}起，祝你好運！",
+    },
+    "draw.capped": {
+        EN: "You've reached the most wins allowed in {campaign}, so this draw can't win. "
+        "Your next draw opens {next_draw}.",
+        ZH: "你在{campaign}的中獎次數已達上限，今次抽獎不設獎品。下次抽獎：{next_draw}起。",
     },
     "draw.already": {
         EN: "You already drew today in {campaign}. Your next draw opens {next_draw}. "
@@ -292,7 +297,9 @@ class Wording:
                 expires=last_valid_day(result.expires_at, result.timezone, language),
                 next_draw=next_draw,
             )
-        return self.text("draw.lost", language, campaign=result.campaign_name, next_draw=next_draw)
+        # A prize sold out or not yet released is "no prize" too (HELP and the rules say so).
+        key = "draw.capped" if result.outcome is DrawOutcome.WIN_CAPPED else "draw.lost"
+        return self.text(key, language, campaign=result.campaign_name, next_draw=next_draw)
 
     def coupons(self, coupons: Sequence[Coupon], language: Language) -> str:
         if not coupons:

@@ -5,11 +5,15 @@ JSON) and only turns each value into its type; the admin API's models (app/api/m
 publish the limits below in the OpenAPI document and build the spec directly. Either way
 `CampaignService.create` runs `validated(spec)`, so both are held to the same rules.
 
+Edits (core.editing) merge a patch into the campaign's mapping and come through the same two
+functions, so an edited campaign obeys the rules of a new one.
+
 Adding a campaign field (a prize field likewise, with `PrizeSpec` and `_read_prize`):
 1. the field on `core.model.CampaignSpec` and `Campaign` (with a default when optional);
 2. its limits as constants here and its check in `validated`, naming the field;
 3. one line in `campaign_from_mapping` with the reader for its type;
-4. the field on `CampaignIn` and `CampaignOut` (app/api/models.py), using the constants;
+4. the field on `CampaignIn`, `CampaignPatchIn` and `CampaignOut` (app/api/models.py), using
+   the constants; `CampaignIn.to_spec` passes a field of a plain type through unchanged;
 5. its column in a migration and in db/campaigns.py.
 """
 
@@ -20,25 +24,28 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import datetime, time
-from typing import Any, NoReturn
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InvalidCampaign
-from core.model import CampaignSpec, Language, PrizeSpec
+from core.model import CampaignSpec, Language, OpenHours, Pacing, PrizeSpec
 
 NAME_MAX = 120
+ORGANIZER_MAX = 120  # organizer and organizer_contact
 PRIZE_NAME_MAX = 80
 TIMEZONE_MAX = 64
 KEYWORD_PATTERN = r"^[A-Za-z0-9]{2,16}$"  # case-insensitive: stored in capitals
 REMINDER_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"  # local HH:MM
+OPEN_HOURS_PATTERN = r"^([0-9]{2}):([0-9]{2})-([0-9]{2}):([0-9]{2})$"  # local, within one day
 # Keywords that are commands can never be campaign keywords.
 RESERVED_KEYWORDS = frozenset(
     {"DRAW", "COUPONS", "HELP", "INFO", "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END",
-     "QUIT", "START", "UNSTOP", "YES", "REDEEM", "LANG"}
+     "QUIT", "START", "UNSTOP", "YES", "REDEEM", "LANG", "RULES"}
 )  # fmt: skip
 MAX_PRIZES = 50
 MAX_QUOTA = 100_000_000
 MAX_VALID_DAYS = 3650
+MAX_WINS = 10_000
 MIN_YEAR, MAX_YEAR = 2000, 2999
 
 CAMPAIGN_FIELDS = frozenset(f.name for f in dataclasses.fields(CampaignSpec))
@@ -62,12 +69,22 @@ def validated(spec: CampaignSpec) -> CampaignSpec:
         _check_instant(instant, field)
     if spec.starts_at >= spec.ends_at:
         raise InvalidCampaign("starts_at must be before ends_at", field="ends_at")
+    prizes = _prizes(spec.prizes)
+    hours = spec.open_hours
+    if not 0 <= hours.start < hours.end <= 24 * 60:
+        raise _open_hours_refused()
+    if spec.max_wins_per_customer is not None:
+        _check_count(spec.max_wins_per_customer, "max_wins_per_customer", MAX_WINS)
     return dataclasses.replace(
         spec,
         name=name,
         keyword=keyword,
         timezone=timezone,
-        prizes=_prizes(spec.prizes),
+        prizes=prizes,
+        organizer=_optional_text(spec.organizer, "organizer", ORGANIZER_MAX),
+        organizer_contact=_optional_text(
+            spec.organizer_contact, "organizer_contact", ORGANIZER_MAX
+        ),
     )
 
 
@@ -77,6 +94,10 @@ def _text(value: str, field: str, max_len: int) -> str:
     if len(value) > max_len:
         raise InvalidCampaign(f"{field} is over {max_len} characters", field=field)
     return value.strip()
+
+
+def _optional_text(value: str | None, field: str, max_len: int) -> str | None:
+    return None if value is None else _text(value, field, max_len)
 
 
 def _check_instant(value: datetime, field: str) -> None:
@@ -114,12 +135,12 @@ def _prize(prize: PrizeSpec, prefix: str) -> PrizeSpec:
 
 def _check_count(value: int, field: str, maximum: int) -> None:
     if not 1 <= value <= maximum:
-        _count_refused(field, maximum)
+        raise _count_refused(field, maximum)
 
 
-def _count_refused(field: str, maximum: int) -> NoReturn:
+def _count_refused(field: str, maximum: int) -> InvalidCampaign:
     name = field.rsplit(".", 1)[-1]
-    raise InvalidCampaign(f"{name} must be a whole number from 1 to {maximum}", field=field)
+    return InvalidCampaign(f"{name} must be a whole number from 1 to {maximum}", field=field)
 
 
 # ------------------------------------------------------- reading a campaign file
@@ -142,6 +163,10 @@ def campaign_from_mapping(data: Any) -> CampaignSpec:
         reminder_time=_read_reminder_time(data.get("reminder_time")),
         language=_read_language(data.get("language", "en")),
         prizes=_read_prizes(data.get("prizes")),
+        organizer=_read_optional_text(data, "organizer"),
+        organizer_contact=_read_optional_text(data, "organizer_contact"),
+        open_hours=read_open_hours(data.get("open_hours")),
+        max_wins_per_customer=_read_optional_count(data, "max_wins_per_customer", MAX_WINS),
     )
 
 
@@ -156,6 +181,10 @@ def _read_text(data: Mapping[str, Any], field: str, prefix: str = "") -> str:
     if not isinstance(value, str):
         raise InvalidCampaign(f"{prefix}{field} is required text", field=prefix + field)
     return value
+
+
+def _read_optional_text(data: Mapping[str, Any], field: str) -> str | None:
+    return None if data.get(field) is None else _read_text(data, field)
 
 
 def _read_instant(data: Mapping[str, Any], field: str) -> datetime:
@@ -194,6 +223,26 @@ def _read_reminder_time(value: Any) -> time | None:
     raise InvalidCampaign("reminder_time must be local HH:MM", field="reminder_time")
 
 
+def read_open_hours(value: Any) -> OpenHours:
+    """`HH:MM-HH:MM`, local, within one day (24:00 ends at midnight); None: the whole day."""
+    if value is None:
+        return OpenHours()
+    match = re.match(OPEN_HOURS_PATTERN, value) if isinstance(value, str) else None
+    if match:
+        h1, m1, h2, m2 = map(int, match.groups())
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if h1 < 24 and m1 < 60 and m2 < 60 and start < end <= 24 * 60:
+            return OpenHours(start, end)
+    raise _open_hours_refused()
+
+
+def _open_hours_refused() -> InvalidCampaign:
+    return InvalidCampaign(
+        "open_hours must be local HH:MM-HH:MM within one day, e.g. 09:00-21:00",
+        field="open_hours",
+    )
+
+
 def _read_prizes(value: Any) -> tuple[PrizeSpec, ...]:
     if not isinstance(value, list):
         raise InvalidCampaign("prizes must be a non-empty list", field="prizes")
@@ -213,11 +262,22 @@ def _read_prize(item: Any, prefix: str) -> PrizeSpec:
         total_quota=_read_count(item, "total_quota", prefix, MAX_QUOTA),
         daily_quota=_read_count(item, "daily_quota", prefix, MAX_QUOTA),
         valid_days=_read_count(item, "valid_days", prefix, MAX_VALID_DAYS),
+        pacing=_read_pacing(item.get("pacing", "none"), prefix),
     )
+
+
+def _read_pacing(value: Any, prefix: str) -> Pacing:
+    if value in list(Pacing):
+        return Pacing(value)
+    raise InvalidCampaign("pacing must be none or even", field=prefix + "pacing")
+
+
+def _read_optional_count(data: Mapping[str, Any], field: str, maximum: int) -> int | None:
+    return None if data.get(field) is None else _read_count(data, field, "", maximum)
 
 
 def _read_count(item: Mapping[str, Any], field: str, prefix: str, maximum: int) -> int:
     value = item.get(field)
     if isinstance(value, bool) or not isinstance(value, int):
-        _count_refused(prefix + field, maximum)
+        raise _count_refused(prefix + field, maximum)
     return value

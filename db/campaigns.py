@@ -2,35 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
+import dataclasses
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from datetime import date, datetime, time
 from time import monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import orjson
 
+from core.draw import local_day
+from core.editing import CampaignEdit, Issued
 from core.errors import KeywordTaken
 from core.model import (
+    AuditEntry,
     Campaign,
     CampaignSpec,
     CampaignStats,
     CampaignStatus,
     Coupon,
     Language,
+    OpenHours,
+    Pacing,
     Prize,
     PrizeStats,
 )
+from core.ports import EditPlanner
+from db.audit import insert_entry
 from db.redis_store import SafeRedis
 
 _SELECT = """
 SELECT c.*, coalesce(jsonb_agg(jsonb_build_object(
            'id', p.id, 'name', p.name, 'probability', p.probability,
            'total_quota', p.total_quota, 'daily_quota', p.daily_quota,
-           'valid_days', p.valid_days) ORDER BY p.position)
+           'valid_days', p.valid_days, 'pacing', p.pacing) ORDER BY p.position)
          FILTER (WHERE p.id IS NOT NULL), '[]') AS prizes
-  FROM campaign c LEFT JOIN prize p ON p.campaign_id = c.id
+  FROM campaign c LEFT JOIN prize p ON p.campaign_id = c.id AND p.removed_at IS NULL
 """
+
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+    Conn = PoolConnectionProxy[asyncpg.Record]
 
 
 class PgCampaignStore:
@@ -39,24 +52,14 @@ class PgCampaignStore:
 
     async def create(self, spec: CampaignSpec, now: datetime) -> Campaign:
         async with self._pool.acquire() as conn, conn.transaction():
-            # Serialise creators of one keyword so the overlap check below holds.
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", spec.keyword)
-            clash = await conn.fetchval(
-                """SELECT name FROM campaign WHERE keyword = $1 AND status <> 'ended'
-                     AND starts_at < $3 AND ends_at > $2 LIMIT 1""",
-                spec.keyword,
-                spec.starts_at,
-                spec.ends_at,
-            )
-            if clash is not None:
-                raise KeywordTaken(
-                    f"keyword {spec.keyword} is used by {clash!r} in overlapping dates",
-                    field="keyword",
-                )
+            await _check_keyword_free(conn, spec)
             campaign_id = await conn.fetchval(
                 """INSERT INTO campaign (name, keyword, timezone, starts_at, ends_at,
-                                         reminder_time, language, created_at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id""",
+                                         reminder_time, language, created_at, organizer,
+                                         organizer_contact, open_from, open_until,
+                                         max_wins_per_customer)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                   RETURNING id""",
                 spec.name,
                 spec.keyword,
                 spec.timezone,
@@ -65,20 +68,46 @@ class PgCampaignStore:
                 spec.reminder_time,
                 spec.language.value,
                 now,
+                spec.organizer,
+                spec.organizer_contact,
+                spec.open_hours.start,
+                spec.open_hours.end,
+                spec.max_wins_per_customer,
             )
             await conn.executemany(
                 """INSERT INTO prize (campaign_id, position, name, probability, total_quota,
-                                      daily_quota, valid_days)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+                                      daily_quota, valid_days, pacing)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
                 [
                     (campaign_id, i, p.name, p.probability, p.total_quota, p.daily_quota,
-                     p.valid_days)
+                     p.valid_days, p.pacing.value)
                     for i, p in enumerate(spec.prizes)
                 ],
             )  # fmt: skip
             row = await conn.fetchrow(_SELECT + " WHERE c.id = $1 GROUP BY c.id", campaign_id)
         assert row is not None
         return _campaign(row)
+
+    async def edit(
+        self, campaign_id: int, now: datetime, plan: EditPlanner, audit: AuditEntry
+    ) -> tuple[Campaign, Campaign, CampaignEdit] | None:
+        async with self._pool.acquire() as conn, conn.transaction():
+            # NO KEY UPDATE: draws and coupons referencing the campaign (KEY SHARE) go on.
+            if not await conn.fetchval(
+                "SELECT true FROM campaign WHERE id = $1 FOR NO KEY UPDATE", campaign_id
+            ):
+                return None
+            before = await _fetch(conn, campaign_id)
+            issued = await _hold_quotas(conn, before, local_day(now, before.timezone))
+            change = plan(before, issued)
+            if not change.changes:
+                return before, before, change
+            if change.spec.keyword != before.keyword or change.spec.starts_at != before.starts_at:
+                await _check_keyword_free(conn, change.spec, campaign_id)
+            await _write_edit(conn, campaign_id, change, now)
+            await insert_entry(conn, dataclasses.replace(audit, changes=change.changes))
+            after = await _fetch(conn, campaign_id)
+        return before, after, change
 
     async def get(self, campaign_id: int) -> Campaign | None:
         row = await self._pool.fetchrow(_SELECT + " WHERE c.id = $1 GROUP BY c.id", campaign_id)
@@ -126,7 +155,8 @@ class PgCampaignStore:
                           count(c.id) FILTER (WHERE c.issued_day = $2) AS issued_today,
                           count(c.id) FILTER (WHERE c.redeemed_at IS NOT NULL) AS redeemed
                      FROM prize p LEFT JOIN coupon c ON c.prize_id = p.id
-                    WHERE p.campaign_id = $1 GROUP BY p.id ORDER BY p.position""",
+                    WHERE p.campaign_id = $1 AND p.removed_at IS NULL
+                    GROUP BY p.id ORDER BY p.position""",
                 campaign.id,
                 today,
             )
@@ -158,6 +188,125 @@ class PgCampaignStore:
                 yield Coupon(**dict(row))
 
 
+async def _fetch(conn: Conn, campaign_id: int) -> Campaign:
+    row = await conn.fetchrow(_SELECT + " WHERE c.id = $1 GROUP BY c.id", campaign_id)
+    assert row is not None
+    return _campaign(row)
+
+
+async def _check_keyword_free(
+    conn: Conn, spec: CampaignSpec, campaign_id: int | None = None
+) -> None:
+    # Serialise writers of one keyword so the overlap check holds.
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", spec.keyword)
+    clash = await conn.fetchval(
+        """SELECT name FROM campaign WHERE keyword = $1 AND status <> 'ended'
+             AND starts_at < $3 AND ends_at > $2 AND id IS DISTINCT FROM $4 LIMIT 1""",
+        spec.keyword,
+        spec.starts_at,
+        spec.ends_at,
+        campaign_id,
+    )
+    if clash is not None:
+        raise KeywordTaken(
+            f"keyword {spec.keyword} is used by {clash!r} in overlapping dates", field="keyword"
+        )
+
+
+async def _hold_quotas(conn: Conn, campaign: Campaign, today: date) -> Mapping[int, Issued]:
+    """Exact issued counts, held still until the transaction ends.
+
+    Locking the prizes stops slot makers; deleting every unclaimed slot (waiting for draws
+    that are claiming one) leaves nothing to claim. Draws meanwhile find no slot and wait for
+    the prize lock, then make new slots from the quotas as edited.
+    """
+    ids = [p.id for p in campaign.prizes]
+    await conn.execute(
+        "SELECT 1 FROM prize WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE", ids
+    )
+    await conn.execute("DELETE FROM prize_slot WHERE prize_id = ANY($1::bigint[])", ids)
+    # Every slot made is now a coupon: the counters say so again.
+    await conn.execute(
+        """UPDATE prize p SET created = (SELECT count(*) FROM coupon c WHERE c.prize_id = p.id)
+            WHERE p.id = ANY($1::bigint[])""",
+        ids,
+    )
+    await conn.execute(
+        """UPDATE prize_day d SET created = (SELECT count(*) FROM coupon c
+                                              WHERE c.prize_id = d.prize_id
+                                                AND c.issued_day = d.day)
+            WHERE d.prize_id = ANY($1::bigint[])""",
+        ids,
+    )
+    rows = await conn.fetch(
+        """SELECT p.id, count(c.id) AS total, count(c.id) FILTER (WHERE c.issued_day = $2) AS today
+             FROM prize p LEFT JOIN coupon c ON c.prize_id = p.id
+            WHERE p.id = ANY($1::bigint[]) GROUP BY p.id""",
+        ids,
+        today,
+    )
+    return {r["id"]: Issued(total=r["total"], today=r["today"]) for r in rows}
+
+
+async def _write_edit(conn: Conn, campaign_id: int, change: CampaignEdit, now: datetime) -> None:
+    spec = change.spec
+    await conn.execute(
+        """UPDATE campaign SET name = $2, keyword = $3, timezone = $4, starts_at = $5,
+                               ends_at = $6, reminder_time = $7, language = $8, organizer = $9,
+                               organizer_contact = $10, open_from = $11, open_until = $12,
+                               max_wins_per_customer = $13
+            WHERE id = $1""",
+        campaign_id,
+        spec.name,
+        spec.keyword,
+        spec.timezone,
+        spec.starts_at,
+        spec.ends_at,
+        spec.reminder_time,
+        spec.language.value,
+        spec.organizer,
+        spec.organizer_contact,
+        spec.open_hours.start,
+        spec.open_hours.end,
+        spec.max_wins_per_customer,
+    )
+    await conn.execute(
+        "UPDATE prize SET removed_at = $2 WHERE id = ANY($1::bigint[])", change.removed, now
+    )
+    for position, (p, prize_id) in enumerate(zip(spec.prizes, change.prize_ids, strict=True)):
+        if prize_id is None:
+            await conn.execute(
+                """INSERT INTO prize (campaign_id, position, name, probability, total_quota,
+                                      daily_quota, valid_days, pacing)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+                campaign_id, position, p.name, p.probability, p.total_quota, p.daily_quota,
+                p.valid_days, p.pacing.value,
+            )  # fmt: skip
+        else:
+            await conn.execute(
+                """UPDATE prize SET position = $2, name = $3, probability = $4,
+                                    total_quota = $5, daily_quota = $6, valid_days = $7,
+                                    pacing = $8
+                    WHERE id = $1""",
+                prize_id, position, p.name, p.probability, p.total_quota, p.daily_quota,
+                p.valid_days, p.pacing.value,
+            )  # fmt: skip
+    # A day's units (prize_day.quota) follow the edited quotas: days that issued nothing start
+    # again from the prize as it is now (pacing and open hours too), the others are re-sized.
+    await conn.execute(
+        """DELETE FROM prize_day d USING prize p
+            WHERE p.id = d.prize_id AND p.campaign_id = $1 AND d.created = 0""",
+        campaign_id,
+    )
+    await conn.execute(
+        """UPDATE prize_day d
+              SET quota = greatest(d.created, least(p.daily_quota,
+                                                    p.total_quota - (p.created - d.created)))
+             FROM prize p WHERE p.id = d.prize_id AND p.campaign_id = $1""",
+        campaign_id,
+    )
+
+
 _WINNER_BATCH = 500
 _WINNERS = """
 SELECT c.code, p.name AS prize_name, cp.name AS campaign_name, c.issued_at, c.expires_at,
@@ -186,7 +335,8 @@ class CachedCampaignStore(PgCampaignStore):
         self._ttl = ttl_seconds
         self._local_seconds = local_seconds
         self._local: tuple[float, Sequence[Campaign]] | None = None
-        self._key = redis.key("campaigns", "active")
+        # Versioned with the JSON's shape: instances of an older release keep their own copy.
+        self._key = redis.key("campaigns", "active", 2)
 
     async def _active(self, now: datetime) -> Sequence[Campaign]:
         if self._local is not None and monotonic() < self._local[0]:
@@ -215,6 +365,13 @@ class CachedCampaignStore(PgCampaignStore):
         await self.invalidate()
         return campaign
 
+    async def edit(
+        self, campaign_id: int, now: datetime, plan: EditPlanner, audit: AuditEntry
+    ) -> tuple[Campaign, Campaign, CampaignEdit] | None:
+        edited = await super().edit(campaign_id, now, plan, audit)
+        await self.invalidate()
+        return edited
+
     async def invalidate(self) -> None:
         self._local = None
         await self._redis.run(lambda r: r.delete(self._key), 0)
@@ -234,8 +391,16 @@ def _campaign(row: asyncpg.Record) -> Campaign:
         status=CampaignStatus(row["status"]),
         language=Language(row["language"]),
         reminder_time=row["reminder_time"],
-        prizes=tuple(Prize(**p) for p in prizes),
+        organizer=row["organizer"],
+        organizer_contact=row["organizer_contact"],
+        open_hours=OpenHours(row["open_from"], row["open_until"]),
+        max_wins_per_customer=row["max_wins_per_customer"],
+        prizes=tuple(_prize(p) for p in prizes),
     )
+
+
+def _prize(p: dict[str, Any]) -> Prize:
+    return Prize(**{**p, "pacing": Pacing(p["pacing"])})
 
 
 def _campaign_to_json(c: Campaign) -> dict[str, Any]:
@@ -249,10 +414,15 @@ def _campaign_to_json(c: Campaign) -> dict[str, Any]:
         "status": c.status.value,
         "language": c.language.value,
         "reminder_time": c.reminder_time.isoformat() if c.reminder_time else None,
+        "organizer": c.organizer,
+        "organizer_contact": c.organizer_contact,
+        "open_from": c.open_hours.start,
+        "open_until": c.open_hours.end,
+        "max_wins_per_customer": c.max_wins_per_customer,
         "prizes": [
             {"id": p.id, "name": p.name, "probability": p.probability,
              "total_quota": p.total_quota, "daily_quota": p.daily_quota,
-             "valid_days": p.valid_days}
+             "valid_days": p.valid_days, "pacing": p.pacing.value}
             for p in c.prizes
         ],
     }  # fmt: skip
@@ -269,5 +439,9 @@ def _campaign_from_json(d: dict[str, Any]) -> Campaign:
         status=CampaignStatus(d["status"]),
         language=Language(d["language"]),
         reminder_time=time.fromisoformat(d["reminder_time"]) if d["reminder_time"] else None,
-        prizes=tuple(Prize(**p) for p in d["prizes"]),
+        organizer=d["organizer"],
+        organizer_contact=d["organizer_contact"],
+        open_hours=OpenHours(d["open_from"], d["open_until"]),
+        max_wins_per_customer=d["max_wins_per_customer"],
+        prizes=tuple(_prize(p) for p in d["prizes"]),
     )

@@ -138,10 +138,12 @@ class PgCustomerStore:
         )
 
 
-# Outcome as ld_draw reports it: a coupon means won; a picked prize without one, sold out.
+# Outcome as ld_draw replays it: a coupon means won; a picked prize without one, capped or
+# sold out (a paced prize not yet released reads as sold out: nothing was left to win then).
 _DRAW_HISTORY = """
 SELECT d.campaign_id, cp.name AS campaign_name, d.local_day, d.channel, d.created_at AS drawn_at,
        CASE WHEN c.id IS NOT NULL THEN 'won'
+            WHEN d.win_capped THEN 'win_capped'
             WHEN d.picked_prize_id IS NOT NULL THEN 'sold_out'
             ELSE 'no_prize' END AS outcome,
        p.name AS prize_name, c.code

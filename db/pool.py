@@ -12,15 +12,21 @@ import asyncpg
 
 
 async def create_pool(
-    dsn: str, *, min_size: int = 2, max_size: int = 20, command_timeout: float = 5.0
+    dsn: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 20,
+    command_timeout: float = 5.0,
+    statement_cache_size: int = 100,
 ) -> asyncpg.Pool:
+    """`statement_cache_size=0` behind PgBouncer < 1.21 in transaction pooling mode: its
+    server connections change between transactions, so named prepared statements vanish."""
     pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
         command_timeout=command_timeout,
-        # Unnamed statements: safe behind pgbouncer in transaction mode.
-        statement_cache_size=0 if "pgbouncer=true" in dsn else 100,
+        statement_cache_size=statement_cache_size,
         reset=_keep_session,
     )
     assert pool is not None

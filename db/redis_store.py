@@ -19,6 +19,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from core.model import DrawOutcome, DrawResult, Language
+from core.ports import Admission, FloodRule
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -41,12 +42,19 @@ def create_redis(url: str, *, timeout: float = 0.25, max_connections: int = 64) 
 class SafeRedis:
     """Runs Redis calls, answering a fallback instead of raising when Redis is away."""
 
-    def __init__(self, client: aioredis.Redis, prefix: str = "ld:", pause_seconds: float = 1.0):
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        prefix: str = "ld:",
+        pause_seconds: float = 1.0,
+        on_fallback: Callable[[], None] = lambda: None,  # counts them (a metric)
+    ):
         self.client = client
         self.prefix = prefix
         self._pause = pause_seconds
         self._down_until = 0.0
-        self.fallbacks = 0  # exported as a metric
+        self._on_fallback = on_fallback
+        self.fallbacks = 0
 
     def key(self, *parts: object) -> str:
         return self.prefix + ":".join(map(str, parts))
@@ -57,15 +65,19 @@ class SafeRedis:
 
     async def run(self, call: Callable[[aioredis.Redis], Awaitable[T]], fallback: T) -> T:
         if not self.available:
-            self.fallbacks += 1
+            self._fell_back()
             return fallback
         try:
             return await call(self.client)
         except (RedisError, OSError, TimeoutError) as exc:
             self._down_until = time.monotonic() + self._pause
-            self.fallbacks += 1
+            self._fell_back()
             log.warning("redis_unavailable", error=repr(exc))
             return fallback
+
+    def _fell_back(self) -> None:
+        self.fallbacks += 1
+        self._on_fallback()
 
     def reset(self) -> None:
         """Close the circuit: try Redis again on the next call."""
@@ -78,6 +90,29 @@ class SafeRedis:
             return False
 
 
+# A customer's message before a draw, in one round trip: count it against the flood limit
+# (and, the first time over it, on the warned counter) and read today's remembered draw.
+# KEYS: flood counter, warned counter, the phone's draw hash (one Cluster slot: {phone}).
+# ARGV: window seconds, limit, the hash field (campaign:day).
+_ADMIT = """
+local hits = redis.call('INCR', KEYS[1])
+if hits == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+if hits > tonumber(ARGV[2]) then
+  local ttl = math.max(redis.call('TTL', KEYS[1]), 1)
+  local warned = redis.call('INCR', KEYS[2])
+  if warned == 1 then redis.call('EXPIRE', KEYS[2], ttl) end
+  return {ttl, warned, false}
+end
+return {0, 0, redis.call('HGET', KEYS[3], ARGV[3])}
+"""
+# EXPIREAT: gone at local midnight whatever the server's zone. Another campaign's midnight
+# may cut an entry short: the gate forgets, never grants.
+_REMEMBER = """
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return redis.call('EXPIREAT', KEYS[1], ARGV[3])
+"""
+
+
 class RedisDrawGate:
     """ "Already drew today": each day's draw result per phone, kept until local midnight.
 
@@ -87,33 +122,52 @@ class RedisDrawGate:
 
     def __init__(self, redis: SafeRedis) -> None:
         self._redis = redis
+        self._admit = redis.client.register_script(_ADMIT)
+        self._remember = redis.client.register_script(_REMEMBER)
 
     def _key(self, phone: str) -> str:
-        return self._redis.key("drew", phone)
+        return self._redis.key("drew", f"{{{phone}}}")  # the hash tag SpamGuard.rule uses
+
+    async def admit(self, campaign_id: int, phone: str, day: date, flood: FloodRule) -> Admission:
+        keys = [
+            self._redis.key("rate", flood.key),
+            self._redis.key("rate", flood.warned_key),
+            self._key(phone),
+        ]
+        args: list[str | int] = [flood.window_seconds, flood.limit, f"{campaign_id}:{day}"]
+
+        async def look(r: aioredis.Redis) -> tuple[int, int, bytes | None]:
+            ttl, warned, raw = await self._admit(keys=keys, args=args, client=r)
+            return int(ttl), int(warned), raw
+
+        allowed: tuple[int, int, bytes | None] = (0, 0, None)  # Redis away: go on, recall none
+        ttl, warned, raw = await self._redis.run(look, allowed)
+        if ttl:
+            return Admission(retry_after=int(ttl), first_over=warned == 1, remembered=None)
+        return Admission(retry_after=None, first_over=False, remembered=_recalled(raw))
 
     async def recall(
         self, campaign_id: int, phone: str, day: date
     ) -> tuple[str | None, DrawResult] | None:
         field = f"{campaign_id}:{day.isoformat()}"
-        raw = await self._redis.run(lambda r: r.hget(self._key(phone), field), None)
-        if raw is None:
-            return None
-        data = orjson.loads(raw)
-        return data["request_id"], _result_from_json(data["result"])
+        raw: bytes | str | None = await self._redis.run(
+            lambda r: r.hget(self._key(phone), field), None
+        )
+        return _recalled(raw)
 
     async def remember(
         self, phone: str, day: date, request_id: str | None, result: DrawResult, until: datetime
     ) -> None:
         payload = orjson.dumps({"request_id": request_id, "result": _result_to_json(result)})
-        key, field = self._key(phone), f"{result.campaign_id}:{day.isoformat()}"
+        keys = [self._key(phone)]
+        args: list[bytes | str | int] = [
+            f"{result.campaign_id}:{day.isoformat()}",
+            payload,
+            int(until.timestamp()),
+        ]
 
         async def store(r: aioredis.Redis) -> None:
-            async with r.pipeline(transaction=False) as pipe:
-                pipe.hset(key, field, payload)
-                # EXPIREAT: gone at local midnight whatever the server's zone. Another
-                # campaign's midnight may cut an entry short: the gate forgets, never grants.
-                pipe.expireat(key, int(until.timestamp()))
-                await pipe.execute()
+            await self._remember(keys=keys, args=args, client=r)
 
         await self._redis.run(store, None)
 
@@ -157,6 +211,13 @@ class RedisRateLimiter:
 
     async def reset(self, key: str) -> None:
         await self._redis.run(lambda r: r.delete(self._redis.key("rate", key)), 0)
+
+
+def _recalled(raw: bytes | str | None) -> tuple[str | None, DrawResult] | None:
+    if raw is None:
+        return None
+    data = orjson.loads(raw)
+    return data["request_id"], _result_from_json(data["result"])
 
 
 def _result_to_json(result: DrawResult) -> dict[str, object]:

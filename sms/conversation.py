@@ -49,20 +49,22 @@ class Conversation:
     ) -> str | None:
         """The answer to an already parsed command (the webhook parses to pick its path)."""
         try:
-            await self._spam.check(phone)
+            if command.action is not Action.DRAW:  # a draw counts it in its one look at Redis
+                await self._spam.check(phone)
+            return await self._answer(command, phone, request_id)
         except RateLimited as exc:
             if not exc.first:
                 return None
             return render("rate_limited", await self._language(phone, await self._home()))
-        try:
-            return await self._answer(command, phone, request_id)
         except LuckyDrawError as exc:
             return await self._refusal(exc, command, phone)
 
     async def _answer(self, command: Command, phone: str, request_id: str | None) -> str:
         match command.action:
             case Action.DRAW:
-                result = await self._draws.draw(phone, self.channel, command.argument, request_id)
+                result = await self._draws.draw(
+                    phone, self.channel, command.argument, request_id, spam=self._spam
+                )
                 return SMS.draw(result)
             case Action.REDEEM:
                 assert command.argument is not None

@@ -6,14 +6,16 @@ Both are signed by Twilio; the signature is checked against the public URL Twili
 
 from __future__ import annotations
 
+import hmac
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
 
 import structlog
 from aiohttp import web
-from multidict import MultiDict, MultiDictProxy
-from twilio.request_validator import RequestValidator
-from twilio.twiml.messaging_response import MessagingResponse
+from multidict import MultiDictProxy
+from twilio.request_validator import RequestValidator, add_port, remove_port
 
 from core.errors import InvalidPhone
 from core.model import Language
@@ -53,6 +55,37 @@ class SmsWebhook:
     auth_token: str | None  # unset: SMS is not configured and the routes answer 503
     public_base_url: str
     default_region: str
+    signature: TwilioSignature | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        check = TwilioSignature(self.auth_token, self.public_base_url) if self.auth_token else None
+        object.__setattr__(self, "signature", check)
+
+
+class TwilioSignature:
+    """X-Twilio-Signature, checked with one HMAC for the known public URL.
+
+    The SDK's `validate` parses the URL and computes two HMACs on every request (the URL
+    with and without its default port, as Twilio has signed both ways). Here the public
+    base URL is known at start: the URL as configured is tried first, the other form only
+    when that fails, so a genuine request costs one HMAC.
+    """
+
+    def __init__(self, auth_token: str, public_base_url: str) -> None:
+        self._validator = RequestValidator(auth_token)
+        base = urlsplit(public_base_url.rstrip("/"))
+        configured = base.geturl()
+        other = remove_port(base) if base.port else add_port(base)
+        self._bases = (configured, other) if other != configured else (configured,)
+
+    def valid(self, path_and_query: str, form: MultiDictProxy[str], signature: str) -> bool:
+        given = signature.encode()
+        return any(
+            hmac.compare_digest(
+                self._validator.compute_signature(base + path_and_query, form).encode(), given
+            )
+            for base in self._bases
+        )
 
 
 SMS_WEBHOOK = web.AppKey("sms_webhook", SmsWebhook)
@@ -78,14 +111,16 @@ async def inbound(request: web.Request) -> web.Response:
         reply = await _answer(hook, phone, sid, body, command, opt_out_type)
     except _Unanswered:
         return _twiml(render("error.temporary", Language.EN))
-    log.info(
-        "sms_inbound",
-        phone=mask(phone),
-        sid=sid,
-        command=command.action.value,
-        opt_out_type=opt_out_type or None,
-        ms=round((time.perf_counter() - started) * 1000, 1),
-    )
+    if command.action is not Action.DRAW or opt_out_type:
+        # A draw has its own line (the "draw" event, with its outcome): one line a request.
+        log.info(
+            "sms_inbound",
+            phone=mask(phone),
+            sid=sid,
+            command=command.action.value,
+            opt_out_type=opt_out_type or None,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
     return _twiml(reply)
 
 
@@ -147,16 +182,17 @@ async def delivery_status(request: web.Request) -> web.Response:
 
 async def _signed_form(request: web.Request, hook: SmsWebhook) -> MultiDictProxy[str]:
     """The form Twilio posted, or the HTTP error that says why it is not acceptable."""
-    if not hook.auth_token:
+    if hook.signature is None:
         raise web.HTTPServiceUnavailable(text="SMS is not configured (TWILIO_AUTH_TOKEN unset)")
     try:
         posted = await request.post()  # over client_max_size: 413 from aiohttp
     except (ValueError, UnicodeDecodeError):
         raise web.HTTPBadRequest(text="malformed form body") from None
-    form = MultiDictProxy(MultiDict((k, v) for k, v in posted.items() if isinstance(v, str)))
+    if not all(isinstance(v, str) for v in posted.values()):
+        raise web.HTTPBadRequest(text="Twilio posts no files")
+    form: MultiDictProxy[str] = posted  # type: ignore[assignment]  # all str, checked above
     signature = request.headers.get("X-Twilio-Signature", "")
-    url = hook.public_base_url.rstrip("/") + str(request.rel_url)
-    if not signature or not RequestValidator(hook.auth_token).validate(url, form, signature):
+    if not signature or not hook.signature.valid(request.path_qs, form, signature):
         raise web.HTTPForbidden(text="invalid Twilio signature")
     return form
 
@@ -191,8 +227,11 @@ def _error_code(raw: str | None) -> int | None:
     return int(raw)
 
 
+_TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
+_TWIML_MESSAGE = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>{}</Message></Response>'
+
+
 def _twiml(reply: str | None) -> web.Response:
-    response = MessagingResponse()
-    if reply:
-        response.message(reply)
-    return web.Response(text=str(response), content_type="text/xml")
+    """TwiML as the SDK's MessagingResponse writes it, without building an XML tree."""
+    body = _TWIML_MESSAGE.format(escape(reply)) if reply else _TWIML_EMPTY
+    return web.Response(text=body, content_type="text/xml")

@@ -9,8 +9,10 @@ from contextlib import aclosing
 from aiohttp import web
 
 from app.api.models import (
+    AuditEntryOut,
     CampaignIn,
     CampaignOut,
+    CampaignPatchIn,
     CampaignPath,
     StatsOut,
     WinnersQuery,
@@ -50,6 +52,31 @@ async def list_campaigns(request: web.Request) -> web.Response:
 async def get_campaign(request: web.Request) -> web.Response:
     campaign_id = parse_path(request, CampaignPath).campaign_id
     return json_response(CampaignOut.of(await request.app[CAMPAIGNS].get(campaign_id)))
+
+
+async def edit_campaign(request: web.Request) -> web.Response:
+    """Change a campaign, by the rules of PRODUCT.md's "Editing a campaign".
+
+    Always editable: names, reminder time, language, `ends_at` (not before now), odds (from
+    the next draw on) and validity (new coupons only). Quotas are raised any time and lowered
+    down to what was issued (today's, for a daily quota): below that is 409. `keyword`,
+    `timezone` and `starts_at` are fixed once the campaign has started (409). Each change is
+    kept in the audit trail.
+    """
+    campaign_id = parse_path(request, CampaignPath).campaign_id
+    body = await parse_body(request, CampaignPatchIn, CAMPAIGN_MAX_BYTES)
+    # exclude_unset: a field left out (a prize's too) stays as it is; an explicit null clears.
+    patch = body.model_dump(mode="json", exclude_unset=True)
+    campaign = await request.app[CAMPAIGNS].edit(campaign_id, patch, actor="api")
+    return json_response(CampaignOut.of(campaign))
+
+
+async def campaign_audit(request: web.Request) -> web.Response:
+    """Operator actions and edits of the campaign (when, who, fields before and after),
+    newest first."""
+    campaign_id = parse_path(request, CampaignPath).campaign_id
+    entries = await request.app[CAMPAIGNS].audit_trail(campaign_id)
+    return json_response(AuditEntryOut.of(e) for e in entries)
 
 
 async def pause_campaign(request: web.Request) -> web.Response:
@@ -144,6 +171,25 @@ def declare(spec: ApiSpec) -> None:
         path_params=CampaignPath,
         responses=one,
         summary="Get a campaign",
+        tags=tags,
+    )
+    spec.route(
+        "PATCH",
+        ITEM,
+        edit_campaign,
+        path_params=CampaignPath,
+        body=CampaignPatchIn,
+        responses={200: CampaignOut, 404: ErrorOut, 409: ErrorOut},
+        summary="Edit a campaign",
+        tags=tags,
+    )
+    spec.route(
+        "GET",
+        f"{ITEM}/audit",
+        campaign_audit,
+        path_params=CampaignPath,
+        responses={200: list[AuditEntryOut], 404: ErrorOut},
+        summary="Audit trail of a campaign",
         tags=tags,
     )
     for action, handler in (

@@ -17,6 +17,7 @@ from app.openapi import ApiError, Handler, error_middleware
 from core.errors import (
     AlreadyDrewToday,
     CampaignClosed,
+    EditRefused,
     InvalidInput,
     InvalidTransition,
     KeywordNeeded,
@@ -33,6 +34,7 @@ from core.model import RedeemStatus
 _STATUS: tuple[tuple[type[LuckyDrawError], int], ...] = (
     (KeywordTaken, 409),
     (InvalidTransition, 409),
+    (EditRefused, 409),
     (InvalidInput, 400),
     (NotFound, 404),
     (KeywordNeeded, 400),

@@ -10,7 +10,7 @@ so the API, the CLI and campaign files agree.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -28,6 +28,7 @@ from core.validation import (
     MAX_PRIZES,
     MAX_QUOTA,
     MAX_VALID_DAYS,
+    MAX_WINS,
     NAME_MAX,
     PRIZE_NAME_MAX,
     REMINDER_PATTERN,
@@ -56,6 +57,8 @@ RequestId = Annotated[
 ]
 Keyword = Annotated[str, Field(pattern=KEYWORD_PATTERN, examples=["WINTER"])]
 LanguageCode = Literal["en", "zh-Hant"]
+Pacing = Literal["none", "even"]
+Outcome = Literal["won", "no_prize", "sold_out", "not_released", "win_capped"]
 
 
 class Input(BaseModel):
@@ -81,6 +84,10 @@ class PrizeIn(Input):
     total_quota: int = Field(ge=1, le=MAX_QUOTA, examples=[1000])
     daily_quota: int = Field(ge=1, le=MAX_QUOTA, examples=[50])
     valid_days: int = Field(ge=1, le=MAX_VALID_DAYS, examples=[30])
+    pacing: Pacing = Field(
+        default="none",
+        description="even: the daily quota is released over the open hours ('winning moments')",
+    )
 
 
 class CampaignIn(Input):
@@ -93,6 +100,15 @@ class CampaignIn(Input):
     ends_at: AwareDatetime = Field(examples=["2026-12-31T23:59:59+08:00"])
     reminder_time: str | None = Field(default=None, pattern=REMINDER_PATTERN, examples=["10:00"])
     language: LanguageCode = "en"
+    organizer: str | None = Field(default=None, min_length=1, max_length=120)
+    organizer_contact: str | None = Field(default=None, min_length=1, max_length=120)
+    open_hours: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$",
+        description="Local HH:MM-HH:MM within one day; pacing releases prizes over them",
+        examples=["09:00-21:00"],
+    )
+    max_wins_per_customer: int | None = Field(default=None, ge=1, le=MAX_WINS)
     prizes: list[PrizeIn] = Field(min_length=1, max_length=MAX_PRIZES)
 
     def to_spec(self) -> CampaignSpec:
@@ -105,6 +121,49 @@ class CampaignIn(Input):
         )
 
 
+class PrizePatchIn(Input):
+    """With `id`: changes that prize (fields left out stay). Without: a new prize (all fields)."""
+
+    id: int | None = Field(default=None, ge=1, le=BIGINT)
+    name: str | None = Field(default=None, min_length=1, max_length=PRIZE_NAME_MAX)
+    probability: float | None = Field(default=None, ge=0, le=1)
+    total_quota: int | None = Field(default=None, ge=1, le=MAX_QUOTA)
+    daily_quota: int | None = Field(default=None, ge=1, le=MAX_QUOTA)
+    valid_days: int | None = Field(default=None, ge=1, le=MAX_VALID_DAYS)
+    pacing: Pacing | None = None
+
+
+class CampaignPatchIn(Input):
+    """The fields to change (PRODUCT.md, "Editing a campaign"); `prizes` is the new list."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=NAME_MAX)
+    keyword: Keyword | None = None
+    timezone: str | None = Field(default=None, min_length=1, max_length=TIMEZONE_MAX)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    reminder_time: str | None = Field(
+        default=None,
+        pattern=REMINDER_PATTERN,
+        description="null: no reminders",
+    )
+    language: LanguageCode | None = None
+    organizer: str | None = Field(default=None, min_length=1, max_length=120)
+    organizer_contact: str | None = Field(default=None, min_length=1, max_length=120)
+    open_hours: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$",
+        description="null: the whole day",
+    )
+    max_wins_per_customer: int | None = Field(default=None, ge=1, le=MAX_WINS)
+    prizes: list[PrizePatchIn] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_PRIZES,
+        description="The prizes after the edit, in order; a prize left out is removed "
+        "(refused when it issued coupons)",
+    )
+
+
 class PrizeOut(Output):
     id: int
     name: str
@@ -112,6 +171,7 @@ class PrizeOut(Output):
     total_quota: int
     daily_quota: int
     valid_days: int
+    pacing: Pacing
 
 
 class CampaignOut(BaseModel):
@@ -124,6 +184,10 @@ class CampaignOut(BaseModel):
     reminder_time: str | None
     language: LanguageCode
     status: Literal["active", "paused", "ended"]
+    organizer: str | None
+    organizer_contact: str | None
+    open_hours: str
+    max_wins_per_customer: int | None
     prizes: list[PrizeOut]
 
     @classmethod
@@ -138,8 +202,27 @@ class CampaignOut(BaseModel):
             reminder_time=c.reminder_time.strftime("%H:%M") if c.reminder_time else None,
             language=c.language.value,
             status=c.status.value,
+            organizer=c.organizer,
+            organizer_contact=c.organizer_contact,
+            open_hours=str(c.open_hours),
+            max_wins_per_customer=c.max_wins_per_customer,
             prizes=[PrizeOut.of(p) for p in c.prizes],
         )
+
+
+class FieldChangeOut(Output):
+    field: str
+    before: Any
+    after: Any
+
+
+class AuditEntryOut(Output):
+    id: int
+    at: datetime
+    actor: str
+    action: Literal["create", "edit", "pause", "resume", "end", "reveal_phone"]
+    subject: str | None
+    changes: list[FieldChangeOut]
 
 
 class PrizeStatsOut(Output):
@@ -190,7 +273,7 @@ class DrawSummaryOut(Output):
     campaign_name: str
     local_day: date
     channel: str
-    outcome: Literal["won", "no_prize", "sold_out"]
+    outcome: Outcome
     drawn_at: datetime
     prize_name: str | None
     code: str | None
@@ -248,7 +331,7 @@ class DrawOut(Output):
     campaign_id: int
     campaign_name: str
     keyword: str
-    outcome: Literal["won", "no_prize", "sold_out"]
+    outcome: Outcome
     won: bool
     prize_name: str | None
     code: str | None

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
+from typing import Any
 
 from core import draw as rules
+from core.editing import CampaignEdit, Issued, plan_edit
 from core.errors import CampaignNotFound, InvalidTransition, KeywordTaken
-from core.model import Campaign, CampaignSpec, CampaignStats, CampaignStatus, Coupon
+from core.model import (
+    AuditAction,
+    AuditEntry,
+    Campaign,
+    CampaignSpec,
+    CampaignStats,
+    CampaignStatus,
+    Coupon,
+    FieldChange,
+)
 from core.phone import mask
-from core.ports import CampaignStore, Clock
+from core.ports import AuditStore, CampaignChanged, CampaignStore, Clock
 from core.validation import validated
 
 # Which status each operator action may start from.
@@ -22,9 +33,17 @@ _TRANSITIONS = {
 
 
 class CampaignService:
-    def __init__(self, store: CampaignStore, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: CampaignStore,
+        clock: Clock,
+        audit: AuditStore,
+        after_change: Sequence[CampaignChanged] = (),
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._audit = audit
+        self._after_change = after_change
 
     async def create(self, spec: CampaignSpec) -> Campaign:
         """Store a campaign that passes core.validation's rules; raises InvalidCampaign."""
@@ -52,14 +71,41 @@ class CampaignService:
             return min(open_now, key=lambda c: c.id)
         return max(await self._store.list(), key=lambda c: c.starts_at, default=None)
 
-    async def pause(self, campaign_id: int) -> Campaign:
-        return await self._move(campaign_id, "pause")
+    async def pause(self, campaign_id: int, actor: str = "api") -> Campaign:
+        return await self._move(campaign_id, "pause", actor)
 
-    async def resume(self, campaign_id: int) -> Campaign:
-        return await self._move(campaign_id, "resume")
+    async def resume(self, campaign_id: int, actor: str = "api") -> Campaign:
+        return await self._move(campaign_id, "resume", actor)
 
-    async def end(self, campaign_id: int) -> Campaign:
-        return await self._move(campaign_id, "end")
+    async def end(self, campaign_id: int, actor: str = "api") -> Campaign:
+        return await self._move(campaign_id, "end", actor)
+
+    async def edit(self, campaign_id: int, patch: Mapping[str, Any], actor: str) -> Campaign:
+        """Change a campaign by PRODUCT.md's editing rules (core.editing); raises
+        InvalidCampaign (EditRefused when what has happened forbids it) naming the field.
+
+        The change and its audit entry are one transaction; an edit that changes nothing
+        records nothing. Hooks in `after_change` hear of every change once it is stored.
+        """
+        now = self._clock()
+        entry = AuditEntry(at=now, actor=actor, action=AuditAction.EDIT, campaign_id=campaign_id)
+
+        def plan(current: Campaign, issued: Mapping[int, Issued]) -> CampaignEdit:
+            return plan_edit(current, patch, issued, now)
+
+        edited = await self._store.edit(campaign_id, now, plan, entry)
+        if edited is None:
+            raise CampaignNotFound(f"no campaign {campaign_id}")
+        before, after, change = edited
+        if change.changes:
+            for hook in self._after_change:
+                await hook(before, after, change)
+        return after
+
+    async def audit_trail(self, campaign_id: int, limit: int = 100) -> Sequence[AuditEntry]:
+        """The campaign's operator actions and edits, newest first."""
+        await self.get(campaign_id)
+        return await self._audit.trail(campaign_id, limit)
 
     async def stats(self, campaign_id: int) -> CampaignStats:
         campaign = await self.get(campaign_id)
@@ -85,7 +131,7 @@ class CampaignService:
                 else:
                     yield dataclasses.replace(coupon, phone=mask(coupon.phone))
 
-    async def _move(self, campaign_id: int, action: str) -> Campaign:
+    async def _move(self, campaign_id: int, action: str, actor: str) -> Campaign:
         allowed, target = _TRANSITIONS[action]
         campaign = await self.get(campaign_id)
         if campaign.status not in allowed:
@@ -95,6 +141,15 @@ class CampaignService:
         moved = await self._store.set_status(campaign_id, target)
         if moved is None:
             raise CampaignNotFound(f"no campaign {campaign_id}")
+        await self._audit.record(
+            AuditEntry(
+                at=self._clock(),
+                actor=actor,
+                action=AuditAction(action),
+                campaign_id=campaign_id,
+                changes=(FieldChange("status", campaign.status.value, moved.status.value),),
+            )
+        )
         return moved
 
 

@@ -22,6 +22,7 @@ from core.ports import (
     CodeCollision,
     DrawGate,
     DrawStore,
+    FloodRule,
     NoTelemetry,
     RandomSource,
     RateLimiter,
@@ -55,13 +56,16 @@ class DrawService:
         keyword: str | None = None,
         request_id: str | None = None,
         campaign_id: int | None = None,
+        spam: SpamGuard | None = None,
     ) -> DrawResult:
         """Draw once for `phone` (E.164) today; a retried `request_id` gets its first answer.
 
         The campaign is `campaign_id` when given (admin API), else chosen by `keyword`.
+        With `spam` (a customer's message), the message counts against its flood limit in
+        the same round trip that recalls today's draw: RateLimited when over it.
         """
         try:
-            result = await self._draw(phone, channel, keyword, request_id, campaign_id)
+            result = await self._draw(phone, channel, keyword, request_id, campaign_id, spam)
         except LuckyDrawError as exc:
             self._telemetry.drew(phone, channel, exc.code, None)
             raise
@@ -76,14 +80,26 @@ class DrawService:
         keyword: str | None,
         request_id: str | None,
         campaign_id: int | None,
+        spam: SpamGuard | None,
     ) -> DrawResult:
         now = self._clock()
-        if campaign_id is not None:
-            campaign = await self._open_campaign(campaign_id, now)
-        else:
-            campaign = await self.choose_campaign(keyword, now)
+        try:
+            if campaign_id is not None:
+                campaign = await self._open_campaign(campaign_id, now)
+            else:
+                campaign = await self.choose_campaign(keyword, now)
+        except LuckyDrawError:
+            if spam is not None:  # a refused DRAW is still a message: it counts too
+                await spam.check(phone)
+            raise
         day = rules.local_day(now, campaign.timezone)
-        remembered = await self._gate.recall(campaign.id, phone, day)
+        if spam is None:
+            remembered = await self._gate.recall(campaign.id, phone, day)
+        else:
+            admission = await self._gate.admit(campaign.id, phone, day, spam.rule(phone))
+            if admission.retry_after is not None:
+                raise RateLimited(admission.retry_after, first=admission.first_over)
+            remembered = admission.remembered
         if remembered is not None:
             first_request, result = remembered
             if request_id and first_request == request_id:
@@ -197,8 +213,19 @@ class SpamGuard:
         self._per_window = per_window
         self._window = window_seconds
 
-    async def check(self, phone: str) -> None:
-        retry_after = await self._limiter.hit(f"inbound:{phone}", self._per_window, self._window)
+    def rule(self, sender: str) -> FloodRule:
+        """The sender's counters; `{sender}` is a Redis Cluster hash tag: one slot per sender,
+        shared with its draw gate entry, so one script may touch them all."""
+        return FloodRule(
+            key=f"inbound:{{{sender}}}",
+            warned_key=f"inbound-warned:{{{sender}}}",
+            limit=self._per_window,
+            window_seconds=self._window,
+        )
+
+    async def check(self, sender: str) -> None:
+        rule = self.rule(sender)
+        retry_after = await self._limiter.hit(rule.key, rule.limit, rule.window_seconds)
         if retry_after is not None:
-            warned = await self._limiter.hit(f"inbound-warned:{phone}", 1, retry_after)
+            warned = await self._limiter.hit(rule.warned_key, 1, retry_after)
             raise RateLimited(retry_after, first=warned is None)

@@ -1,5 +1,6 @@
 -- Re-applied whenever this file changes (db/migrate.py): edit the definitions here, in place.
 -- A change of arguments or result columns needs a DROP FUNCTION IF EXISTS of the old one first.
+DROP FUNCTION IF EXISTS ld_claim_slot(bigint, date);
 
 -- A draw in one round trip: everything is decided beforehand (band, code, expiry, day);
 -- this records it atomically, or answers with what was recorded first.
@@ -11,6 +12,7 @@ RETURNS TABLE (status text, kind text, first_request text, prize_name text, code
                expires_at timestamptz, language text)
 LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN c.id IS NOT NULL THEN 'won'
+                WHEN d.win_capped THEN 'win_capped'
                 WHEN d.picked_prize_id IS NOT NULL THEN 'sold_out'
                 ELSE 'no_prize' END,
            p_draw_where, d.request_id, p.name, c.code, c.expires_at, cu.language
@@ -26,38 +28,73 @@ $$;
 -- Slots made per refill: large enough that refills (which lock the prize row) are rare.
 CREATE OR REPLACE FUNCTION ld_slot_batch() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 512';
 
--- Claim one unit of a prize's quota for a local day: true when this draw wins it.
--- Slots are made in batches, never more than the daily and the total quota allow, by one
+-- When a paced prize's units of a local day are released: over the campaign's open hours
+-- that day, within its dates (a campaign starting at 15:00 releases its first day from 15:00).
+-- Local wall times go through the campaign's zone, so a DST day is 23 or 25 hours long.
+CREATE OR REPLACE FUNCTION ld_release_window(p_campaign bigint, p_day date,
+                                             OUT opens timestamptz, OUT closes timestamptz)
+LANGUAGE sql STABLE AS $$
+    SELECT greatest((p_day + make_interval(mins => c.open_from)) AT TIME ZONE c.timezone,
+                    c.starts_at),
+           least((p_day + make_interval(mins => c.open_until)) AT TIME ZONE c.timezone,
+                 c.ends_at)
+      FROM campaign c WHERE c.id = p_campaign
+$$;
+
+-- A uniform value in [0, 1) from PostgreSQL's strong random source (a v4 UUID's first 32
+-- bits are random): the instants of "winning moments" cannot be guessed.
+CREATE OR REPLACE FUNCTION ld_strong_uniform() RETURNS double precision
+LANGUAGE sql VOLATILE AS $$
+    SELECT ('x' || substr(gen_random_uuid()::text, 1, 8))::bit(32)::bigint / 4294967296.0
+$$;
+
+-- Claim one released unit of a prize's quota for a local day: 'won', 'sold_out', or
+-- 'not_released' (a paced prize whose next unit's instant has not come yet).
+-- Slots are made in batches, never more than the day's units and the total quota allow, by one
 -- maker at a time (the prize row lock); claims themselves never wait for each other.
-CREATE OR REPLACE FUNCTION ld_claim_slot(p_prize bigint, p_day date) RETURNS boolean
+-- A paced prize makes its whole day at once: unit k of the day's n gets a random instant in
+-- the k-th equal slice of the release window, so instants rise with k, and while any made slot
+-- is unreleased, no unit that is not made yet can be released either.
+CREATE OR REPLACE FUNCTION ld_claim_slot(p_prize bigint, p_day date, p_now timestamptz)
+RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_prize       prize%ROWTYPE;
-    v_day_created int;
-    v_given_back  int;
-    v_make        int;
+    v_prize      prize%ROWTYPE;
+    v_day        prize_day%ROWTYPE;
+    v_given_back int;
+    v_make       int;
+    v_opens      timestamptz;
+    v_closes     timestamptz;
 BEGIN
     DELETE FROM prize_slot WHERE id = (
-        SELECT id FROM prize_slot WHERE prize_id = p_prize AND day = p_day
+        SELECT id FROM prize_slot
+         WHERE prize_id = p_prize AND day = p_day AND released_at <= p_now
          LIMIT 1 FOR UPDATE SKIP LOCKED);
-    IF FOUND THEN RETURN true; END IF;
+    IF FOUND THEN RETURN 'won'; END IF;
 
-    -- Sold out without taking any lock: the common answer once a quota is used up.
+    -- Refusals without taking any lock: the common answers once released units are gone.
+    PERFORM 1 FROM prize_slot WHERE prize_id = p_prize AND day = p_day AND released_at > p_now;
+    IF FOUND THEN RETURN 'not_released'; END IF;
     SELECT * INTO v_prize FROM prize WHERE id = p_prize;
-    SELECT created INTO v_day_created FROM prize_day WHERE prize_id = p_prize AND day = p_day;
-    IF coalesce(v_day_created, 0) >= v_prize.daily_quota THEN RETURN false; END IF;
+    SELECT * INTO v_day FROM prize_day WHERE prize_id = p_prize AND day = p_day;
+    IF FOUND AND v_day.created >= v_day.quota THEN RETURN 'sold_out'; END IF;
     IF v_prize.created >= v_prize.total_quota
        AND NOT EXISTS (SELECT 1 FROM prize_slot WHERE prize_id = p_prize AND day < p_day) THEN
-        RETURN false;
+        RETURN 'sold_out';
     END IF;
 
     -- NO KEY UPDATE: draws and coupons referencing the prize (KEY SHARE) need not wait.
     SELECT * INTO v_prize FROM prize WHERE id = p_prize FOR NO KEY UPDATE;
+    -- Taken out of its campaign by an edit (which deleted its unclaimed slots too).
+    IF v_prize.removed_at IS NOT NULL THEN RETURN 'sold_out'; END IF;
     -- A maker we waited for may have left slots.
     DELETE FROM prize_slot WHERE id = (
-        SELECT id FROM prize_slot WHERE prize_id = p_prize AND day = p_day
+        SELECT id FROM prize_slot
+         WHERE prize_id = p_prize AND day = p_day AND released_at <= p_now
          LIMIT 1 FOR UPDATE SKIP LOCKED);
-    IF FOUND THEN RETURN true; END IF;
+    IF FOUND THEN RETURN 'won'; END IF;
+    PERFORM 1 FROM prize_slot WHERE prize_id = p_prize AND day = p_day AND released_at > p_now;
+    IF FOUND THEN RETURN 'not_released'; END IF;
 
     -- Slots of past days that nobody won go back to the total.
     WITH given_back AS (
@@ -67,17 +104,40 @@ BEGIN
         RETURNING 1)
     SELECT count(*) INTO v_given_back FROM given_back;
 
+    SELECT w.opens, w.closes INTO v_opens, v_closes
+      FROM ld_release_window(v_prize.campaign_id, p_day) w;
+    -- The day's units: its daily quota, as far as the total allows; none for a paced prize on
+    -- a day with no open hours inside the campaign's dates.
     INSERT INTO prize_day (prize_id, day, quota, created)
-    VALUES (p_prize, p_day, v_prize.daily_quota, 0) ON CONFLICT DO NOTHING;
-    SELECT created INTO v_day_created FROM prize_day WHERE prize_id = p_prize AND day = p_day;
-    v_make := least(ld_slot_batch(), v_prize.daily_quota - v_day_created,
+    VALUES (p_prize, p_day,
+            CASE WHEN v_prize.pacing = 'even' AND v_opens >= v_closes THEN 0
+                 ELSE least(v_prize.daily_quota,
+                            v_prize.total_quota - (v_prize.created - v_given_back)) END,
+            0)
+    ON CONFLICT DO NOTHING;
+    SELECT * INTO v_day FROM prize_day WHERE prize_id = p_prize AND day = p_day;
+    v_make := least(CASE v_prize.pacing WHEN 'none' THEN ld_slot_batch() ELSE 100000 END,
+                    v_day.quota - v_day.created,
                     v_prize.total_quota - (v_prize.created - v_given_back));
     UPDATE prize SET created = created - v_given_back + greatest(v_make, 0) WHERE id = p_prize;
-    IF v_make <= 0 THEN RETURN false; END IF;
+    IF v_make <= 0 THEN RETURN 'sold_out'; END IF;
     UPDATE prize_day SET created = created + v_make WHERE prize_id = p_prize AND day = p_day;
-    -- This draw keeps the first new slot: make the rest.
-    INSERT INTO prize_slot (prize_id, day) SELECT p_prize, p_day FROM generate_series(2, v_make);
-    RETURN true;
+
+    IF v_prize.pacing = 'none' THEN
+        -- This draw keeps the first new slot: make the rest.
+        INSERT INTO prize_slot (prize_id, day)
+        SELECT p_prize, p_day FROM generate_series(2, v_make);
+        RETURN 'won';
+    END IF;
+    INSERT INTO prize_slot (prize_id, day, released_at)
+    SELECT p_prize, p_day,
+           v_opens + (v_closes - v_opens) * ((k - 1 + ld_strong_uniform()) / v_day.quota)
+      FROM generate_series(v_day.created + 1, v_day.created + v_make) k;
+    DELETE FROM prize_slot WHERE id = (
+        SELECT id FROM prize_slot
+         WHERE prize_id = p_prize AND day = p_day AND released_at <= p_now
+         LIMIT 1 FOR UPDATE SKIP LOCKED);
+    RETURN CASE WHEN FOUND THEN 'won' ELSE 'not_released' END;
 END
 $$;
 
@@ -92,13 +152,16 @@ DECLARE
     v_language   text;
     v_draw       bigint;
     v_prize_name text;
+    v_cap        int;
+    v_capped     boolean := false;
+    v_claim      text;
 BEGIN
     IF p_request IS NOT NULL THEN
         RETURN QUERY SELECT * FROM ld_recorded_draw('replayed', p_request, NULL, NULL, NULL);
         IF FOUND THEN RETURN; END IF;
     END IF;
 
-    PERFORM 1 FROM campaign cp
+    SELECT cp.max_wins_per_customer INTO v_cap FROM campaign cp
      WHERE cp.id = p_campaign AND cp.status = 'active'
        AND p_now >= cp.starts_at AND p_now < cp.ends_at;
     IF NOT FOUND THEN
@@ -126,11 +189,19 @@ BEGIN
        AND (last_channel IS DISTINCT FROM p_channel
             OR (p_channel = 'sms' AND sms_inbound_at IS NULL));
 
+    -- The win cap: a customer's draws count their wins in turn (the customer row's lock),
+    -- so concurrent draws on any channel or day never pass it together.
+    IF v_cap IS NOT NULL AND p_prize IS NOT NULL THEN
+        PERFORM 1 FROM customer WHERE id = v_customer FOR NO KEY UPDATE;
+        SELECT count(*) >= v_cap INTO v_capped
+          FROM coupon WHERE customer_id = v_customer AND campaign_id = p_campaign;
+    END IF;
+
     -- Both unique keys at once: (campaign, customer, day) and the request id. A conflict with
     -- a draw still in flight waits for it, then reads what it recorded.
     INSERT INTO draw (campaign_id, customer_id, local_day, channel, request_id,
-                      picked_prize_id, created_at)
-    VALUES (p_campaign, v_customer, p_day, p_channel, p_request, p_prize, p_now)
+                      picked_prize_id, win_capped, created_at)
+    VALUES (p_campaign, v_customer, p_day, p_channel, p_request, p_prize, v_capped, p_now)
     ON CONFLICT DO NOTHING
     RETURNING id INTO v_draw;
     IF v_draw IS NULL THEN
@@ -148,15 +219,20 @@ BEGIN
         RETURN;
     END IF;
 
-    -- One unit of the day's quota, or none: a lost race is "no prize".
-    IF ld_claim_slot(p_prize, p_day) THEN
-        SELECT pz.name INTO v_prize_name FROM prize pz WHERE pz.id = p_prize;
-    END IF;
-    IF v_prize_name IS NULL THEN
-        RETURN QUERY SELECT 'sold_out', 'new', p_request, NULL::text, NULL::text,
+    IF v_capped THEN
+        RETURN QUERY SELECT 'win_capped', 'new', p_request, NULL::text, NULL::text,
                             NULL::timestamptz, v_language;
         RETURN;
     END IF;
+
+    -- One released unit of the day's quota, or none: a lost race is "no prize".
+    v_claim := ld_claim_slot(p_prize, p_day, p_now);
+    IF v_claim <> 'won' THEN
+        RETURN QUERY SELECT v_claim, 'new', p_request, NULL::text, NULL::text,
+                            NULL::timestamptz, v_language;
+        RETURN;
+    END IF;
+    SELECT pz.name INTO v_prize_name FROM prize pz WHERE pz.id = p_prize;
 
     -- A duplicate code raises unique_violation on coupon_code_key: the caller draws a new one.
     INSERT INTO coupon (code, draw_id, campaign_id, prize_id, customer_id, issued_at, issued_day,

@@ -22,7 +22,7 @@ ROUTES = [
 
 
 def test_every_declared_route_is_listed_here() -> None:
-    assert len(ROUTES) == 15
+    assert len(ROUTES) == 17
     assert ("GET", "/api/campaigns/1/winners") in ROUTES
     assert ("DELETE", "/api/staff/%2B85291234567") in ROUTES
 
@@ -78,6 +78,7 @@ async def test_the_openapi_document_is_public_and_valid(api: Client) -> None:
         "/api/campaigns/{campaign_id}/end",
         "/api/campaigns/{campaign_id}/stats",
         "/api/campaigns/{campaign_id}/winners",
+        "/api/campaigns/{campaign_id}/audit",
         "/api/customers",
         "/api/customers/{phone}",
         "/api/draws",

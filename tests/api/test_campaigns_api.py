@@ -25,6 +25,27 @@ async def test_creating_a_campaign_answers_201_with_its_id_and_everything_sent(a
     assert await call(api, "GET", "/api/campaigns", 200) == [body]
 
 
+async def test_fair_play_fields_are_stored_and_answered(api: Client) -> None:
+    fair = campaign_data(
+        organizer="Example Bakery Ltd",
+        organizer_contact="hello@example.com",
+        open_hours="09:00-21:00",
+        max_wins_per_customer=3,
+        prizes=[_prize(pacing="even")["prizes"][0]],
+    )
+    body = await call(api, "POST", "/api/campaigns", 201, fair)
+    assert (body["organizer"], body["organizer_contact"]) == (
+        "Example Bakery Ltd",
+        "hello@example.com",
+    )
+    assert (body["open_hours"], body["max_wins_per_customer"]) == ("09:00-21:00", 3)
+    assert body["prizes"][0]["pacing"] == "even"
+    plain = await call(api, "POST", "/api/campaigns", 201, campaign_data(keyword="PLAIN"))
+    assert (plain["open_hours"], plain["max_wins_per_customer"]) == ("00:00-24:00", None)
+    assert plain["organizer"] is None
+    assert {p["pacing"] for p in plain["prizes"]} == {"none"}
+
+
 async def test_a_lower_case_keyword_is_stored_upper_case(api: Client) -> None:
     body = await call(api, "POST", "/api/campaigns", 201, campaign_data(keyword="spring26"))
     assert body["keyword"] == "SPRING26"
@@ -69,6 +90,13 @@ INVALID_CAMPAIGNS = [
     (_prize(colour="red"), "prizes.0.colour"),
     (_prize(probability=0.9), "prizes"),  # probabilities sum above 1
     (campaign_data(colour="red"), "colour"),
+    (campaign_data(keyword="RULES"), "keyword"),  # a command word
+    (campaign_data(open_hours="21:00-09:00"), "open_hours"),  # not within one day
+    (campaign_data(open_hours="09:00-24:30"), "open_hours"),
+    (campaign_data(open_hours="9-21"), "open_hours"),
+    (campaign_data(max_wins_per_customer=0), "max_wins_per_customer"),
+    (campaign_data(organizer=""), "organizer"),
+    (_prize(pacing="fast"), "prizes.0.pacing"),
 ]
 
 

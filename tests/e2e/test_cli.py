@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -17,9 +18,10 @@ import yaml
 
 from app.bootstrap import Core
 from app.settings import Settings
+from core.model import Channel
 from db.migrate import functions, migrate, pending
 from db.pool import create_pool, on_database
-from tests.helpers import campaign_data, sure_win
+from tests.helpers import campaign_data, spec, sure_win
 
 
 def cli_env(settings: Settings) -> dict[str, str]:
@@ -56,8 +58,40 @@ async def test_campaign_create_from_yaml_then_list_and_stats(
     assert "WINTER" in listed.stdout
     assert "active" in listed.stdout
     campaign_id = await services.pool.fetchval("SELECT id FROM campaign")
-    stats = await asyncio.to_thread(luckydraw, settings, "campaign", "stats", str(campaign_id))
+    stats = await asyncio.to_thread(
+        luckydraw, settings, "campaign", "stats", str(campaign_id), "--json"
+    )
     assert json.loads(stats.stdout)["draws"] == 0
+
+
+async def test_campaign_stats_is_a_readable_table_of_prizes(
+    services: Core, settings: Settings
+) -> None:
+    campaign = await services.campaigns.create(spec(sure_win()))
+    await services.draws.draw("+85291234567", Channel.SMS)
+
+    stats = await asyncio.to_thread(luckydraw, settings, "campaign", "stats", str(campaign.id))
+
+    assert stats.returncode == 0, stats.stderr
+    lines = stats.stdout.splitlines()
+    # "today" is the CLI's real day; the draw happened on the tests' clock
+    assert lines[0] == f"campaign {campaign.id}: 1 draws (0 today), 1 wins"
+    assert re.fullmatch(
+        r"prize +issued today +daily quota +issued +total quota +redeemed", lines[1]
+    )
+    row = next(line for line in lines if "Free Coffee" in line)
+    assert re.findall(r"[\d,]+", row) == ["0", "1,000", "1", "1,000", "0"]
+
+
+def test_shell_completion_is_available() -> None:
+    script = subprocess.run(
+        [str(Path(sys.executable).parent / "luckydraw"), "--show-completion", "bash"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
+    assert "_LUCKYDRAW_COMPLETE=complete_bash" in script
 
 
 async def test_a_json_campaign_file_works_too(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
+import re
 
 from aiohttp.test_utils import TestClient, TestServer
 
 from app.bootstrap import Core
-from app.outbox_cli import format_stats
 from app.outbox_wiring import build_outbox_jobs
 from app.scheduler import running_scheduler
 from app.server import create_app
@@ -67,8 +68,13 @@ async def test_operators_list_the_outbox_and_revive_dead_messages_from_the_cli(
     fake_twilio.fail_next(503)
     await dispatcher(services, senders, retry=RetryPolicy(max_attempts=1)).tick()
 
-    stats = format_stats(await services.outbox.stats())  # `luckydraw outbox stats`
-    assert "sms       reminder       dead            1" in stats
+    stats = await asyncio.to_thread(luckydraw, settings, "outbox", "stats")
+    assert re.search(r"^sms +reminder +dead +1$", stats.stdout, re.M), stats.stdout
+    assert "due now: 0" in stats.stdout
+    as_json = await asyncio.to_thread(luckydraw, settings, "outbox", "stats", "--json")
+    assert json.loads(as_json.stdout)["counts"] == [
+        {"channel": "sms", "kind": "reminder", "status": "dead", "count": 1}
+    ]
     revived = await asyncio.to_thread(luckydraw, settings, "outbox", "retry-dead")
     assert revived.returncode == 0, revived.stderr
     assert revived.stdout.strip() == "1 dead message(s) queued again"

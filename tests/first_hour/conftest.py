@@ -1,0 +1,5 @@
+"""The whole app in a test server, as in tests/api."""
+
+from tests.api.conftest import api
+
+__all__ = ["api"]
