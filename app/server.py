@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
-import asyncpg
 from aiohttp import web
 
 from app.api import add_admin_api
 from app.bootstrap import Core
+from app.health import readiness, state_metrics
 from app.metrics import add_metrics
 from app.openapi import Handler
 from app.settings import Settings
 from app.sms_wiring import add_sms
-from db.migrate import pending
-from db.redis_store import SafeRedis
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -27,9 +24,11 @@ def create_app(
     """Telegram's webhook (or polling) is added when the process opened a bot."""
     app = web.Application(client_max_size=64 * 1024)
     # First: its middleware times everything after it.
-    add_metrics(app, core.metrics, outbox_depth=core.outbox.depth)
+    add_metrics(
+        app, core.metrics, outbox_depth=core.outbox.depth, state=lambda: state_metrics(core)
+    )
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readiness(core.pool, core.redis))
+    app.router.add_get("/readyz", readyz(core))
     add_sms(app, settings, core)
     if telegram_bot is not None:
         from app.telegram_wiring import add_telegram  # aiogram is heavy: only when configured
@@ -43,22 +42,14 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def readiness(pool: asyncpg.Pool, redis: SafeRedis) -> Handler:
-    async def readyz(request: web.Request) -> web.Response:
+def readyz(core: Core) -> Handler:
+    async def ready(request: web.Request) -> web.Response:
         """Ready when PostgreSQL answers with a current schema and Redis answers."""
-        checks: dict[str, str] = {}
-        try:
-            async with asyncio.timeout(2):
-                missing = await pending(pool)
-            checks["postgres"] = "ok"
-            checks["migrations"] = "ok" if not missing else f"pending: {', '.join(missing)}"
-        except Exception as exc:  # whatever the failure, the answer is "not ready"
-            checks["postgres"] = f"unavailable: {type(exc).__name__}"
-        checks["redis"] = "ok" if await redis.ping() else "unavailable"
-        ready = all(v == "ok" for v in checks.values())
+        checks = await readiness(core)
+        ok = all(v == "ok" for v in checks.values())
         return web.json_response(
-            {"status": "ready" if ready else "not ready", "checks": checks},
-            status=200 if ready else 503,
+            {"status": "ready" if ok else "not ready", "checks": checks},
+            status=200 if ok else 503,
         )
 
-    return readyz
+    return ready
