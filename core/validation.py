@@ -123,14 +123,18 @@ def _prizes(prizes: tuple[PrizeSpec, ...]) -> tuple[PrizeSpec, ...]:
 
 
 def _prize(prize: PrizeSpec, prefix: str) -> PrizeSpec:
-    if not math.isfinite(prize.probability) or not 0.0 <= prize.probability <= 1.0:
-        raise InvalidCampaign("probability must be in [0, 1]", field=prefix + "probability")
+    _check_probability(prize.probability, prefix + "probability")
     _check_count(prize.total_quota, prefix + "total_quota", MAX_QUOTA)
     _check_count(prize.daily_quota, prefix + "daily_quota", MAX_QUOTA)
     if prize.daily_quota > prize.total_quota:
         raise InvalidCampaign("daily_quota exceeds total_quota", field=prefix + "daily_quota")
     _check_count(prize.valid_days, prefix + "valid_days", MAX_VALID_DAYS)
     return dataclasses.replace(prize, name=_text(prize.name, prefix + "name", PRIZE_NAME_MAX))
+
+
+def _check_probability(value: float, field: str) -> None:
+    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise InvalidCampaign("probability must be in [0, 1]", field=field)
 
 
 def _check_count(value: int, field: str, maximum: int) -> None:
@@ -256,6 +260,7 @@ def _read_prize(item: Any, prefix: str) -> PrizeSpec:
     probability = item.get("probability")
     if isinstance(probability, bool) or not isinstance(probability, int | float):
         raise InvalidCampaign("probability must be in [0, 1]", field=prefix + "probability")
+    _check_probability(probability, prefix + "probability")  # before the fields it outranks
     return PrizeSpec(
         name=_read_text(item, "name", prefix),
         probability=float(probability),

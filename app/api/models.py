@@ -23,6 +23,7 @@ from core.model import (
     PrizeSpec,
     Redemption,
 )
+from core.model import Pacing as PacingRule
 from core.validation import (
     KEYWORD_PATTERN,
     MAX_PRIZES,
@@ -30,9 +31,12 @@ from core.validation import (
     MAX_VALID_DAYS,
     MAX_WINS,
     NAME_MAX,
+    OPEN_HOURS_PATTERN,
+    ORGANIZER_MAX,
     PRIZE_NAME_MAX,
     REMINDER_PATTERN,
     TIMEZONE_MAX,
+    read_open_hours,
 )
 
 BIGINT = 2**63 - 1
@@ -100,11 +104,11 @@ class CampaignIn(Input):
     ends_at: AwareDatetime = Field(examples=["2026-12-31T23:59:59+08:00"])
     reminder_time: str | None = Field(default=None, pattern=REMINDER_PATTERN, examples=["10:00"])
     language: LanguageCode = "en"
-    organizer: str | None = Field(default=None, min_length=1, max_length=120)
-    organizer_contact: str | None = Field(default=None, min_length=1, max_length=120)
+    organizer: str | None = Field(default=None, min_length=1, max_length=ORGANIZER_MAX)
+    organizer_contact: str | None = Field(default=None, min_length=1, max_length=ORGANIZER_MAX)
     open_hours: str | None = Field(
         default=None,
-        pattern=r"^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$",
+        pattern=OPEN_HOURS_PATTERN,
         description="Local HH:MM-HH:MM within one day; pacing releases prizes over them",
         examples=["09:00-21:00"],
     )
@@ -112,12 +116,16 @@ class CampaignIn(Input):
     prizes: list[PrizeIn] = Field(min_length=1, max_length=MAX_PRIZES)
 
     def to_spec(self) -> CampaignSpec:
-        """The typed spec the use case validates; fields without conversion pass as they are."""
+        """The typed spec the use case validates; fields of plain types pass as they are."""
         return CampaignSpec(
-            **self.model_dump(exclude={"prizes", "reminder_time", "language"}),
-            prizes=tuple(PrizeSpec(**p.model_dump()) for p in self.prizes),
+            **self.model_dump(exclude={"prizes", "reminder_time", "language", "open_hours"}),
+            prizes=tuple(
+                PrizeSpec(**p.model_dump(exclude={"pacing"}), pacing=PacingRule(p.pacing))
+                for p in self.prizes
+            ),
             reminder_time=time.fromisoformat(self.reminder_time) if self.reminder_time else None,
             language=Language(self.language),
+            open_hours=read_open_hours(self.open_hours),
         )
 
 
@@ -147,11 +155,11 @@ class CampaignPatchIn(Input):
         description="null: no reminders",
     )
     language: LanguageCode | None = None
-    organizer: str | None = Field(default=None, min_length=1, max_length=120)
-    organizer_contact: str | None = Field(default=None, min_length=1, max_length=120)
+    organizer: str | None = Field(default=None, min_length=1, max_length=ORGANIZER_MAX)
+    organizer_contact: str | None = Field(default=None, min_length=1, max_length=ORGANIZER_MAX)
     open_hours: str | None = Field(
         default=None,
-        pattern=r"^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$",
+        pattern=OPEN_HOURS_PATTERN,
         description="null: the whole day",
     )
     max_wins_per_customer: int | None = Field(default=None, ge=1, le=MAX_WINS)
