@@ -129,7 +129,14 @@ def _core(
         telemetry=telemetry,
         campaign_store=campaign_store,
         campaigns=CampaignService(campaign_store, clock, PgAuditStore(pool)),
-        draws=DrawService(campaign_store, PgDrawStore(pool), gate, clock, random, telemetry),
+        draws=DrawService(
+            campaign_store,
+            PgDrawStore(pool, settings.db_command_timeout),
+            gate,
+            clock,
+            random,
+            telemetry,
+        ),
         spam=SpamGuard(limiter),
         redemptions=RedemptionService(
             staff_store, PgRedemptionStore(pool), limiter, clock, telemetry=telemetry

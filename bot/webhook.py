@@ -42,7 +42,7 @@ def add_webhook_route(
             update = Update.model_validate(await request.json(), context={"bot": bot})
         except (ValueError, ValidationError):
             return web.json_response({"error": "not a Telegram update"}, status=400)
-        key = f"telegram:{update.update_id}"
+        key = f"telegram:{bot.id}:{update.update_id}"  # update ids are unique per bot only
         if not await dedupe.claim(key, SEEN_SECONDS):
             log.info("telegram_update_redelivered", update_id=update.update_id)
             return web.json_response({})

@@ -72,7 +72,7 @@ class CampaignStore(Protocol):
 
     async def by_keyword(self, keyword: str) -> Sequence[Campaign]: ...
     async def set_status(self, campaign_id: int, status: CampaignStatus) -> Campaign | None: ...
-    async def stats(self, campaign: Campaign, today: date) -> CampaignStats: ...
+    async def stats(self, campaign: Campaign, today: date, now: datetime) -> CampaignStats: ...
     async def edit(
         self, campaign_id: int, now: datetime, plan: EditPlanner, audit: AuditEntry
     ) -> tuple[Campaign, Campaign, CampaignEdit] | None:
@@ -95,7 +95,8 @@ class AuditStore(Protocol):
 
 class DrawStore(Protocol):
     async def record_draw(self, request: DrawRequest) -> DrawRecord:
-        """One atomic round trip; raises CodeCollision when the code exists already."""
+        """One atomic round trip; raises CodeCollision when the code exists already, and
+        RequestConflict when the request id belongs to another customer's or campaign's draw."""
         ...
 
 
@@ -191,7 +192,10 @@ class RedemptionStore(Protocol):
     async def redeem(
         self, code: str, staff_phone: str, now: datetime, request_id: str | None
     ) -> Redemption:
-        """Redeem at most once, before expiry, recording the attempt: one transaction."""
+        """Redeem at most once, before expiry, recording the attempt: one transaction.
+
+        A reused request id replays only for the same staff phone and code; otherwise the
+        attempt is recorded and RequestConflict raised."""
         ...
 
     async def record_refusal(
@@ -245,13 +249,19 @@ class SmsStore(Protocol):
     async def begin_inbound(
         self, message_sid: str, phone: str, body: str, now: datetime
     ) -> str | None:
-        """Record a signed inbound message and that `phone` texted us.
+        """Record a signed inbound message and that `phone` texted us, and claim it.
 
-        Answers the stored reply when this message was answered before (a retried webhook).
+        Answers the stored reply when this message was answered before (a retried webhook);
+        while another copy of it is being handled, waits for that copy's reply. None: the
+        caller handles it, then calls `finish_inbound` (or `release_inbound` on failure).
         """
         ...
 
     async def finish_inbound(self, message_sid: str, reply: str, now: datetime) -> None: ...
+
+    async def release_inbound(self, message_sid: str) -> None:
+        """Handling failed: the next copy handles the message again."""
+        ...
 
     async def may_text(self, phone: str) -> bool:
         """Has `phone` texted us, and not opted out since?"""

@@ -14,9 +14,12 @@ from core.services.draws import DrawService
 from core.services.people import CustomerService
 
 
-def request_id(update: Update) -> str:
-    """Telegram redelivers an update with the same id: the draw answers it as the first time."""
-    return f"tg:{update.update_id}"
+def request_id(bot: Bot, update: Update) -> str:
+    """Telegram redelivers an update with the same id: the draw answers it as the first time.
+
+    Update ids are unique per bot only (another bot may share the database), so the bot's id
+    is part of the request id."""
+    return f"tg:{bot.id}:{update.update_id}"
 
 
 def create_router() -> Router:
@@ -31,13 +34,16 @@ def create_router() -> Router:
 async def draw_command(
     message: Message,
     command: CommandObject,
+    bot: Bot,
     customer: Customer,
     draws: DrawService,
     language: Language,
     event_update: Update,
 ) -> None:
     keyword = command.args.split()[0] if command.args else None
-    result = await draws.draw(customer.phone, Channel.TELEGRAM, keyword, request_id(event_update))
+    result = await draws.draw(
+        customer.phone, Channel.TELEGRAM, keyword, request_id(bot, event_update)
+    )
     await message.answer(draw_text(result, language))
 
 
@@ -51,7 +57,7 @@ async def draw_button(
     event_update: Update,
 ) -> None:
     result = await draws.draw(
-        customer.phone, Channel.TELEGRAM, callback_data.keyword, request_id(event_update)
+        customer.phone, Channel.TELEGRAM, callback_data.keyword, request_id(bot, event_update)
     )
     await bot.send_message(query.from_user.id, draw_text(result, language))
     await query.answer()

@@ -109,8 +109,8 @@ class CampaignService:
 
     async def stats(self, campaign_id: int) -> CampaignStats:
         campaign = await self.get(campaign_id)
-        today = rules.local_day(self._clock(), campaign.timezone)
-        return await self._store.stats(campaign, today)
+        now = self._clock()
+        return await self._store.stats(campaign, rules.local_day(now, campaign.timezone), now)
 
     async def winners(
         self, campaign_id: int, *, full: bool = False

@@ -5,10 +5,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from aiohttp.test_utils import TestClient
+import pytest
+from aiogram import Bot
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
 
 from app.bootstrap import Core
-from tests.bot.conftest import PHONE, TelegramUser
+from app.server import create_app
+from app.settings import Settings
+from bot.client import open_bot
+from tests.bot.conftest import PHONE, TelegramUser, telegram_settings
+from tests.fakes.bot_api import FakeBotAPI
 from tests.helpers import spec, sure_loss, sure_win
 
 
@@ -149,3 +156,37 @@ async def test_groups_are_ignored(ann: TelegramUser) -> None:
     status, _ = await ann.deliver({"message": message})
     assert status == 200
     assert ann.api.calls == []
+
+
+@pytest.mark.parametrize("secret", ["", "has space", "x" * 257, "sécret"])
+async def test_webhook_mode_refuses_to_start_with_an_empty_or_malformed_secret(
+    services: Core, tg_settings: Settings, bot: Bot, secret: str
+) -> None:
+    """An empty secret would match an update sent with no secret header at all."""
+    settings = tg_settings.model_copy(update={"telegram_webhook_secret": SecretStr(secret)})
+    with pytest.raises(ValueError, match="TELEGRAM_WEBHOOK_SECRET: 1-256 characters"):
+        create_app(settings, services, telegram_bot=bot)
+
+
+async def test_the_same_update_id_from_another_bot_on_the_database_is_its_own_draw(
+    ann: TelegramUser, tg_settings: Settings, services: Core
+) -> None:
+    """Update ids are unique per bot only: a second bot's update 9000 is not ann's."""
+    await services.campaigns.create(spec(sure_win()))
+    await ann.linked()
+    draw = {"text": "/draw", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
+    await ann.deliver({"update_id": 9_000, "message": ann.message(**draw)})
+    ann_code = await services.pool.fetchval("SELECT code FROM coupon")
+    other_token = "987654321:AAE-other-bot"
+    async with FakeBotAPI(other_token) as other_api, open_bot(other_token, other_api.base) as bot:
+        settings = telegram_settings(
+            tg_settings, other_api.base, telegram_bot_token=SecretStr(other_token)
+        )
+        other = create_app(settings, services, telegram_bot=bot)
+        async with TestClient(TestServer(other)) as other_client:
+            bo = await TelegramUser(other_client, other_api, 5_550_003).linked("+85291234568")
+            status, _ = await bo.deliver({"update_id": 9_000, "message": bo.message(**draw)})
+    assert status == 200
+    assert "Your code:" in bo.last
+    assert ann_code not in bo.last
+    assert await services.pool.fetchval("SELECT count(*) FROM coupon") == 2
