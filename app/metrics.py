@@ -76,6 +76,12 @@ class Metrics:
             ["channel", "status"],
             registry=r,
         )
+        self.worker_restarts = Gauge(
+            "luckydraw_worker_restarts",
+            "Workers of serve --workers N started again after one died, since serve started",
+            registry=r,
+            multiprocess_mode="max",
+        )
         self.apologies = Counter(
             "luckydraw_apologies",
             "Inbound messages answered with the apology instead of an answer, by channel and"

@@ -40,18 +40,38 @@ async def test_a_body_that_is_not_an_update_gets_400(
     assert ann.api.calls == []
 
 
-async def test_the_same_update_delivered_twice_draws_and_answers_once(
-    ann: TelegramUser, services: Services
-) -> None:
-    await services.campaigns.create(sure_win())
+async def test_the_same_update_delivered_twice_answers_once(ann: TelegramUser) -> None:
     await ann.linked()
-    command = {"text": "/draw", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
+    command = {"text": "/help", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
     status, update = await ann.deliver({"message": ann.message(**command)})
     replies = len(ann.sent())
     assert status == 200
     status, _ = await ann.deliver(update)
     assert status == 200
     assert len(ann.sent()) == replies
+
+
+async def test_a_draw_answers_in_the_webhook_response_and_a_redelivery_replays_it(
+    ann: TelegramUser, services: Services, client: TestClient[Any, Any]
+) -> None:
+    """Telegram sends the reply in the response body itself; if that response was lost,
+    its redelivery gets the same answer and never a second draw."""
+    await services.campaigns.create(sure_win())
+    await ann.linked()
+    calls = len(ann.api.calls)
+    update = {"update_id": 777_002, "message": ann.message(text="/draw")}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook-token"}
+    answers = []
+    for _ in range(2):
+        response = await client.post("/telegram/webhook", json=update, headers=headers)
+        assert response.status == 200
+        answers.append(await response.json())
+    code = await services.pool.fetchval("SELECT code FROM coupon")
+    assert answers[0] == answers[1]
+    assert answers[0]["method"] == "sendMessage"
+    assert answers[0]["chat_id"] == ann.id
+    assert f"Your code: {code}" in answers[0]["text"]
+    assert len(ann.api.calls) == calls  # no call of our own to the Bot API
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
 
 
@@ -70,11 +90,13 @@ async def test_the_same_update_delivered_twice_at_once_draws_once(
 async def test_a_reply_that_failed_is_redelivered_with_the_same_draw(
     ann: TelegramUser, services: Services
 ) -> None:
-    """The draw is durable before the answer; Telegram's retry replays it, never redraws."""
+    """The draw is durable before the answer; Telegram's retry replays it, never redraws.
+
+    The Draw button's reply is a Bot API call of ours (the button also needs its answer)."""
     await services.campaigns.create(sure_win())
     await ann.linked()
     ann.api.fail_next("sendMessage", status=500)
-    status, update = await ann.deliver({"message": ann.message(text="/draw")})
+    status, update = await ann.deliver(ann.button_update("draw:WINTER"))
     assert status == 500
     code = await services.pool.fetchval("SELECT code FROM coupon")
     status, _ = await ann.deliver(update)
@@ -89,7 +111,8 @@ async def test_a_429_on_the_reply_is_waited_out_and_the_reply_arrives(
     await services.campaigns.create(sure_loss())
     await ann.linked()
     ann.api.fail_next("sendMessage", status=429, retry_after=1)
-    assert await ann.send("/draw") == 200
+    assert await ann.press("draw:WINTER") == 200
+    assert len(ann.sent()) == 3  # welcome, the refused try, the reply
     assert ann.last.startswith("No prize this time")
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
 
@@ -100,7 +123,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_the_update_is_not_retrie
     await services.campaigns.create(sure_loss())
     await ann.linked()
     ann.api.blocked_chats.add(ann.id)
-    assert await ann.send("/draw") == 200
+    assert await ann.press("draw:WINTER") == 200
     customer = await services.customers.get(PHONE)
     assert customer is not None
     assert customer.telegram_blocked

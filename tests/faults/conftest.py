@@ -9,12 +9,17 @@ import asyncio
 import json
 import os
 import secrets
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
 from aiohttp import web
@@ -129,3 +134,93 @@ async def running_app(settings: Settings) -> AsyncIterator[RunningApp]:
             yield RunningApp(services, f"http://127.0.0.1:{port}")
         finally:
             await runner.cleanup()
+
+
+@dataclass
+class Served:
+    """`luckydraw serve` as a child process, as production runs it."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log: Path
+
+    def workers(self) -> list[int]:
+        """The worker processes of `serve --workers N` (not multiprocessing's helper)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        pids = [int(pid) for pid in children.read_text().split()]
+        return [p for p in pids if b"resource_tracker" not in _cmdline(p)]
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+@asynccontextmanager
+async def serving(
+    database_url: str, redis_url: str, tmp_path: Path, *args: str, **env: str
+) -> AsyncIterator[Served]:
+    """Start `luckydraw serve ARGS` on a free port and wait until /readyz answers 200."""
+    port = free_port()
+    environment = {
+        **{k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "REDIS_PREFIX": f"ldfault:{secrets.token_hex(4)}:",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "DEFAULT_REGION": "HK",
+        "SCHEDULER": "false",
+        "LOG_FORMAT": "json",
+        **env,
+    }
+    log = tmp_path / "serve.log"
+    process = _spawn(["serve", *args], environment, log, tmp_path)
+    served = Served(process, f"http://127.0.0.1:{port}", log)
+    try:
+        await _ready(served)
+        yield served
+    finally:
+        if process.poll() is None:
+            process.kill()
+            await asyncio.to_thread(process.wait)
+
+
+def _spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [str(Path(sys.executable).parent / "luckydraw"), *args],
+            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
+        )  # fmt: skip
+
+
+async def _ready(served: Served, seconds: float = 90.0) -> None:
+    deadline = time.monotonic() + seconds
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+        while time.monotonic() < deadline:
+            if served.process.poll() is not None:
+                raise RuntimeError(f"serve exited {served.process.returncode}:\n{served.output()}")
+            try:
+                async with session.get(served.base_url + "/readyz") as response:
+                    if response.status == 200:
+                        return
+            except (aiohttp.ClientError, TimeoutError):
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"serve not ready in {seconds} s:\n{served.output()}")
+
+
+async def metric(base_url: str, name: str) -> float:
+    """One unlabelled value from /metrics."""
+    async with aiohttp.ClientSession() as session, session.get(base_url + "/metrics") as r:
+        for line in (await r.text()).splitlines():
+            if line.startswith((name + " ", name + "{")):
+                return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} not in /metrics")
