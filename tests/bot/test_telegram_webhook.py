@@ -220,3 +220,26 @@ async def test_the_same_update_id_from_another_bot_on_the_database_is_its_own_dr
     assert "Your code:" in answer["text"]
     assert ann_code not in answer["text"]
     assert await services.pool.fetchval("SELECT count(*) FROM coupon") == 2
+
+
+async def test_an_update_whose_handling_was_cut_off_is_handled_when_redelivered(
+    ann: TelegramUser, client: TestClient[Any, Any]
+) -> None:
+    """A crash or timeout mid-handling must not make Telegram's redelivery a silent 200."""
+    await ann.linked()
+    command = {"text": "/help", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
+    update = {"update_id": 777_003, "message": ann.message(**command)}
+    ann.api.stall("sendMessage")
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.5):  # the test server cancels the handler with it
+            await client.post(
+                "/telegram/webhook",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            )
+    ann.api.resume()
+    before = len(ann.sent())
+    status, _ = await ann.deliver(update)
+    assert status == 200
+    assert len(ann.sent()) == before + 1
+    assert "text DRAW once a day" in ann.last or "/draw once a day" in ann.last
