@@ -294,6 +294,10 @@ class Telemetry(Protocol):
 
     def sent(self, message: OutgoingMessage, status: str) -> None: ...
 
+    def outbox_failed(self, channel: Channel, message_id: int | None, error: Exception) -> None:
+        """A claim or one message's delivery failed unexpectedly (e.g. the database)."""
+        ...
+
 
 class NoTelemetry:
     """Reports go nowhere (services built without an observer, e.g. in pure tests)."""
@@ -305,6 +309,9 @@ class NoTelemetry:
         pass
 
     def sent(self, message: OutgoingMessage, status: str) -> None:
+        pass
+
+    def outbox_failed(self, channel: Channel, message_id: int | None, error: Exception) -> None:
         pass
 
 
