@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from app.bootstrap import Services
 from app.server import create_app
 from bot.client import open_bot
-from tests.bot.conftest import PHONE, TelegramUser, telegram_settings
+from tests.bot.conftest import PHONE, SECRET, TelegramUser, telegram_settings
 from tests.fakes.bot_api import FakeBotAPI
 from tests.helpers import sure_loss, sure_win
 
@@ -208,9 +208,15 @@ async def test_the_same_update_id_from_another_bot_on_the_database_is_its_own_dr
         )
         other = dataclasses.replace(tg_services, settings=settings, telegram_bot=bot)
         async with TestClient(TestServer(create_app(other))) as other_client:
-            bo = await TelegramUser(other_client, other_api, 5_550_003).linked("+85291234568")
-            status, _ = await bo.deliver({"update_id": 9_000, "message": bo.message(**draw)})
-    assert status == 200
-    assert "Your code:" in bo.last
-    assert ann_code not in bo.last
+            bo = TelegramUser(other_client, other_api, 5_550_003)
+            assert await bo.share_contact("85291234568") == 200
+            response = await other_client.post(
+                "/telegram/webhook",
+                json={"update_id": 9_000, "message": bo.message(**draw)},
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            )
+            answer = await response.json()
+    assert response.status == 200
+    assert "Your code:" in answer["text"]
+    assert ann_code not in answer["text"]
     assert await services.pool.fetchval("SELECT count(*) FROM coupon") == 2
