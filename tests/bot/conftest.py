@@ -139,7 +139,7 @@ class TelegramUser:
     async def _call(self, method: str, params: dict[str, Any]) -> None:
         form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
         async with aiohttp.ClientSession() as http:
-            await http.post(f"{self.api.base}/bot{TOKEN}/{method}", data=form)
+            await http.post(f"{self.api.base}/bot{self.api.token}/{method}", data=form)
 
     async def send(self, text: str, **options: Any) -> int:
         content: dict[str, Any] = {"text": text}
