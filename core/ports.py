@@ -206,14 +206,15 @@ class RedemptionStore(Protocol):
 
 
 class Deduplicator(Protocol):
-    """Remembers keys (a webhook's delivery id) so a redelivery is handled once."""
+    """Remembers keys of deliveries handled (a webhook's delivery id), so a redelivery of
+    one that was handled is not handled again."""
 
-    async def claim(self, key: str, ttl_seconds: int) -> bool:
-        """True the first time `key` is seen in the TTL, and whenever its store is away."""
+    async def seen(self, key: str) -> bool:
+        """Was `key` handled within its TTL? False whenever the store is away."""
         ...
 
-    async def release(self, key: str) -> None:
-        """Forget `key`: its handling failed and the redelivery must run again."""
+    async def remember(self, key: str, ttl_seconds: int) -> None:
+        """`key` was handled: only now, so a delivery cut off midway is handled again."""
         ...
 
 
@@ -294,6 +295,10 @@ class Telemetry(Protocol):
 
     def sent(self, message: OutgoingMessage, status: str) -> None: ...
 
+    def outbox_failed(self, channel: Channel, message_id: int | None, error: Exception) -> None:
+        """A claim or one message's delivery failed unexpectedly (e.g. the database)."""
+        ...
+
 
 class NoTelemetry:
     """Reports go nowhere (services built without an observer, e.g. in pure tests)."""
@@ -305,6 +310,9 @@ class NoTelemetry:
         pass
 
     def sent(self, message: OutgoingMessage, status: str) -> None:
+        pass
+
+    def outbox_failed(self, channel: Channel, message_id: int | None, error: Exception) -> None:
         pass
 
 

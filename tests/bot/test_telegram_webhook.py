@@ -14,7 +14,7 @@ from app.bootstrap import Core
 from app.server import create_app
 from app.settings import Settings
 from bot.client import open_bot
-from tests.bot.conftest import PHONE, TelegramUser, telegram_settings
+from tests.bot.conftest import PHONE, SECRET, TelegramUser, telegram_settings
 from tests.fakes.bot_api import FakeBotAPI
 from tests.helpers import spec, sure_loss, sure_win
 
@@ -41,18 +41,38 @@ async def test_a_body_that_is_not_an_update_gets_400(
     assert ann.api.calls == []
 
 
-async def test_the_same_update_delivered_twice_draws_and_answers_once(
-    ann: TelegramUser, services: Core
-) -> None:
-    await services.campaigns.create(spec(sure_win()))
+async def test_the_same_update_delivered_twice_answers_once(ann: TelegramUser) -> None:
     await ann.linked()
-    command = {"text": "/draw", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
+    command = {"text": "/help", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
     status, update = await ann.deliver({"message": ann.message(**command)})
     replies = len(ann.sent())
     assert status == 200
     status, _ = await ann.deliver(update)
     assert status == 200
     assert len(ann.sent()) == replies
+
+
+async def test_a_draw_answers_in_the_webhook_response_and_a_redelivery_replays_it(
+    ann: TelegramUser, services: Core, client: TestClient[Any, Any]
+) -> None:
+    """Telegram sends the reply in the response body itself; if that response was lost,
+    its redelivery gets the same answer and never a second draw."""
+    await services.campaigns.create(spec(sure_win()))
+    await ann.linked()
+    calls = len(ann.api.calls)
+    update = {"update_id": 777_002, "message": ann.message(text="/draw")}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook-token"}
+    answers = []
+    for _ in range(2):
+        response = await client.post("/telegram/webhook", json=update, headers=headers)
+        assert response.status == 200
+        answers.append(await response.json())
+    code = await services.pool.fetchval("SELECT code FROM coupon")
+    assert answers[0] == answers[1]
+    assert answers[0]["method"] == "sendMessage"
+    assert answers[0]["chat_id"] == ann.id
+    assert f"Your code: {code}" in answers[0]["text"]
+    assert len(ann.api.calls) == calls  # no call of our own to the Bot API
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
 
 
@@ -71,11 +91,13 @@ async def test_the_same_update_delivered_twice_at_once_draws_once(
 async def test_a_reply_that_failed_is_redelivered_with_the_same_draw(
     ann: TelegramUser, services: Core
 ) -> None:
-    """The draw is durable before the answer; Telegram's retry replays it, never redraws."""
+    """The draw is durable before the answer; Telegram's retry replays it, never redraws.
+
+    The Draw button's reply is a Bot API call of ours (the button also needs its answer)."""
     await services.campaigns.create(spec(sure_win()))
     await ann.linked()
     ann.api.fail_next("sendMessage", status=500)
-    status, update = await ann.deliver({"message": ann.message(text="/draw")})
+    status, update = await ann.deliver(ann.button_update("draw:WINTER"))
     assert status == 500
     code = await services.pool.fetchval("SELECT code FROM coupon")
     status, _ = await ann.deliver(update)
@@ -90,7 +112,8 @@ async def test_a_429_on_the_reply_is_waited_out_and_the_reply_arrives(
     await services.campaigns.create(spec(sure_loss()))
     await ann.linked()
     ann.api.fail_next("sendMessage", status=429, retry_after=1)
-    assert await ann.send("/draw") == 200
+    assert await ann.press("draw:WINTER") == 200
+    assert len(ann.sent()) == 3  # welcome, the refused try, the reply
     assert ann.last.startswith("No prize this time")
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
 
@@ -101,7 +124,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_the_update_is_not_retrie
     await services.campaigns.create(spec(sure_loss()))
     await ann.linked()
     ann.api.blocked_chats.add(ann.id)
-    assert await ann.send("/draw") == 200
+    assert await ann.press("draw:WINTER") == 200
     customer = await services.customers.get(PHONE)
     assert customer is not None
     assert customer.telegram_blocked
@@ -184,9 +207,38 @@ async def test_the_same_update_id_from_another_bot_on_the_database_is_its_own_dr
         )
         other = create_app(settings, services, telegram_bot=bot)
         async with TestClient(TestServer(other)) as other_client:
-            bo = await TelegramUser(other_client, other_api, 5_550_003).linked("+85291234568")
-            status, _ = await bo.deliver({"update_id": 9_000, "message": bo.message(**draw)})
-    assert status == 200
-    assert "Your code:" in bo.last
-    assert ann_code not in bo.last
+            bo = TelegramUser(other_client, other_api, 5_550_003)
+            assert await bo.share_contact("85291234568") == 200
+            response = await other_client.post(
+                "/telegram/webhook",
+                json={"update_id": 9_000, "message": bo.message(**draw)},
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            )
+            answer = await response.json()
+    assert response.status == 200
+    assert "Your code:" in answer["text"]
+    assert ann_code not in answer["text"]
     assert await services.pool.fetchval("SELECT count(*) FROM coupon") == 2
+
+
+async def test_an_update_whose_handling_was_cut_off_is_handled_when_redelivered(
+    ann: TelegramUser, client: TestClient[Any, Any]
+) -> None:
+    """A crash or timeout mid-handling must not make Telegram's redelivery a silent 200."""
+    await ann.linked()
+    command = {"text": "/help", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
+    update = {"update_id": 777_003, "message": ann.message(**command)}
+    ann.api.stall("sendMessage")
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.5):  # the test server cancels the handler with it
+            await client.post(
+                "/telegram/webhook",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            )
+    ann.api.resume()
+    before = len(ann.sent())
+    status, _ = await ann.deliver(update)
+    assert status == 200
+    assert len(ann.sent()) == before + 1
+    assert "text DRAW once a day" in ann.last or "/draw once a day" in ann.last
