@@ -22,9 +22,11 @@ from typing import Any
 import aiohttp
 import asyncpg
 import pytest
+import structlog
 from aiohttp import web
 
 from app.bootstrap import Services, build_services
+from app.logs import configure_logging
 from app.server import create_app
 from app.settings import Settings
 from db.migrate import migrate
@@ -36,6 +38,16 @@ if not (PG_BIN / "postgres").exists():
     pytest.skip(f"no PostgreSQL server binaries in {PG_BIN}", allow_module_level=True)
 
 TEMPLATE = "ld_faults_template"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def production_logging() -> Iterator[None]:
+    """Log as `serve` does: faults log many tracebacks, and the test default renders each
+    one with rich (seconds apiece on a busy machine, blocking the loop the service runs on)."""
+    saved = structlog.get_config()
+    configure_logging("json", "warning")
+    yield
+    structlog.configure(**saved)
 
 
 @pytest.fixture(scope="session")
