@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
+from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message, Update
 
 from bot.keyboards import DrawButton
 from bot.texts import coupons_text, draw_text, text
 from core.model import Channel, Customer, Language
 from core.services.campaigns import CampaignService
-from core.services.draws import DrawService
+from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService
 
 
@@ -39,12 +40,15 @@ async def draw_command(
     draws: DrawService,
     language: Language,
     event_update: Update,
-) -> None:
+    spam: SpamGuard,
+) -> SendMessage:
+    """The reply goes back in the webhook's response body (bot/webhook.py): no second call.
+    The draw counts the message against the flood limit (bot/identity.py)."""
     keyword = command.args.split()[0] if command.args else None
     result = await draws.draw(
-        customer.phone, Channel.TELEGRAM, keyword, request_id(bot, event_update)
+        customer.phone, Channel.TELEGRAM, keyword, request_id(bot, event_update), spam=spam
     )
-    await message.answer(draw_text(result, language))
+    return message.answer(draw_text(result, language))
 
 
 async def draw_button(
