@@ -7,28 +7,28 @@ import asyncio as _asyncio
 
 import pytest
 
-from app.bootstrap import Services, build_services
+from app.bootstrap import Core, open_core
 from app.settings import Settings
 from core.errors import NotStaff
 from core.model import Channel, RedeemStatus
 from db.embedded import start_private_redis
 from tests.conftest import FakeClock
-from tests.helpers import sure_win
+from tests.helpers import spec, sure_win
 
 STAFF = "+85261234567"
 CUSTOMER = "+85291234567"
 
 
 @pytest.fixture
-async def coupon(services: Services) -> str:
-    await services.campaigns.create(sure_win(valid_days=2))
+async def coupon(services: Core) -> str:
+    await services.campaigns.create(spec(sure_win(valid_days=2)))
     await services.staff.add(STAFF, "Till 1")
     result = await services.draws.draw(CUSTOMER, Channel.SMS)
     assert result.code is not None
     return result.code
 
 
-async def attempts(services: Services) -> list[tuple[str, str]]:
+async def attempts(services: Core) -> list[tuple[str, str]]:
     rows = await services.pool.fetch(
         "SELECT staff_phone, status FROM redemption_attempt ORDER BY id"
     )
@@ -36,7 +36,7 @@ async def attempts(services: Services) -> list[tuple[str, str]]:
 
 
 async def test_rule6_staff_redeem_a_coupon_once_and_learn_the_prize_and_masked_phone(
-    services: Services, coupon: str
+    services: Core, coupon: str
 ) -> None:
     done = await services.redemptions.redeem(coupon, STAFF)
     assert done.status is RedeemStatus.REDEEMED
@@ -49,7 +49,7 @@ async def test_rule6_staff_redeem_a_coupon_once_and_learn_the_prize_and_masked_p
 
 
 async def test_rule6_only_staff_may_redeem_and_the_refusal_is_recorded(
-    services: Services, coupon: str
+    services: Core, coupon: str
 ) -> None:
     with pytest.raises(NotStaff):
         await services.redemptions.redeem(coupon, CUSTOMER)
@@ -61,28 +61,26 @@ async def test_rule6_only_staff_may_redeem_and_the_refusal_is_recorded(
 
 
 async def test_rule6_an_expired_coupon_cannot_be_redeemed(
-    services: Services, coupon: str, clock: FakeClock
+    services: Core, coupon: str, clock: FakeClock
 ) -> None:
     clock.advance(days=3)
     assert (await services.redemptions.redeem(coupon, STAFF)).status is RedeemStatus.EXPIRED
 
 
-async def test_rule6_typed_codes_are_normalised_before_lookup(
-    services: Services, coupon: str
-) -> None:
+async def test_rule6_typed_codes_are_normalised_before_lookup(services: Core, coupon: str) -> None:
     typed = coupon.replace("-", "").lower().replace("0", "o").replace("1", "l")
     assert (await services.redemptions.redeem(typed, STAFF)).status is RedeemStatus.REDEEMED
 
 
 async def test_rule6_unknown_and_malformed_codes_are_told_apart(
-    services: Services, coupon: str
+    services: Core, coupon: str
 ) -> None:
     assert (await services.redemptions.redeem("ZZZZZ-ZZZZZ", STAFF)).status is RedeemStatus.UNKNOWN
     assert (await services.redemptions.redeem("hello", STAFF)).status is RedeemStatus.MALFORMED
 
 
 async def test_rule6_two_concurrent_redemptions_of_one_code_let_exactly_one_succeed(
-    services: Services, coupon: str
+    services: Core, coupon: str
 ) -> None:
     await services.staff.add("+85261234568", "Till 2")
     results = await asyncio.gather(
@@ -93,7 +91,7 @@ async def test_rule6_two_concurrent_redemptions_of_one_code_let_exactly_one_succ
 
 
 async def test_a_retried_redemption_request_gets_its_first_answer(
-    services: Services, coupon: str
+    services: Core, coupon: str
 ) -> None:
     first, second = await asyncio.gather(
         services.redemptions.redeem(coupon, STAFF, request_id="sms:SMr1"),
@@ -104,16 +102,14 @@ async def test_a_retried_redemption_request_gets_its_first_answer(
 
 
 async def test_guessing_codes_locks_a_staff_phone_out_even_with_redis_down(
-    services: Services, settings: Settings, clock: FakeClock, coupon: str
+    services: Core, settings: Settings, clock: FakeClock, coupon: str
 ) -> None:
     for _ in range(5):
         await services.redemptions.redeem("AAAAA-AAAAA", STAFF)
     assert (await services.redemptions.redeem(coupon, STAFF)).status is RedeemStatus.LOCKED_OUT
 
     server = await _asyncio.to_thread(start_private_redis)
-    async with build_services(
-        settings.model_copy(update={"redis_url": server.url}), clock=clock
-    ) as svc:
+    async with open_core(settings.model_copy(update={"redis_url": server.url}), clock=clock) as svc:
         server.stop()  # no counters at all: the recorded attempts hold the line
         assert (await svc.redemptions.redeem(coupon, STAFF)).status is RedeemStatus.LOCKED_OUT
     clock.advance(minutes=16)
