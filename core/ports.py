@@ -42,10 +42,6 @@ EditPlanner = Callable[[Campaign, Mapping[int, Issued]], CampaignEdit]
 CampaignChanged = Callable[[Campaign, Campaign, CampaignEdit], Awaitable[None]]
 
 
-class CodeCollision(Exception):
-    """The store refused a coupon code that already exists; draw again with a new one."""
-
-
 class RandomSource(Protocol):
     def uniform(self) -> float: ...
     def token_bytes(self, n: int) -> bytes: ...
@@ -216,26 +212,6 @@ class Deduplicator(Protocol):
     async def remember(self, key: str, ttl_seconds: int) -> None:
         """`key` was handled: only now, so a delivery cut off midway is handled again."""
         ...
-
-
-class RecipientUnreachable(Exception):
-    """Permanent: the recipient opted out at the provider (Twilio 21610) or blocked the bot.
-
-    The customer is marked and the message is never retried.
-    """
-
-
-class SendFailed(Exception):
-    """Temporary: retry later, after `retry_after` seconds when the provider says so."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class RecipientNotAllowed(RecipientUnreachable):
-    """Refused before reaching the provider: opted out, never texted us, or not an allowed
-    country (the SMS anti-pumping guard). Nothing to mark; never retried."""
 
 
 class Sender(Protocol):

@@ -7,8 +7,6 @@ from aiohttp import web
 from app.api.models import RedemptionIn, RedemptionOut
 from app.api.request import REDEMPTIONS, SMALL_MAX_BYTES, phone
 from app.openapi import ApiSpec, ErrorOut, json_response, parse_body
-from core.errors import RedemptionRefused
-from core.model import RedeemStatus
 
 
 async def redeem(request: web.Request) -> web.Response:
@@ -22,8 +20,6 @@ async def redeem(request: web.Request) -> web.Response:
     staff_phone = phone(request, body.staff_phone, field="staff_phone")
     request_id = f"api:{body.request_id}" if body.request_id else None
     result = await request.app[REDEMPTIONS].redeem(body.code, staff_phone, request_id)
-    if result.status is not RedeemStatus.REDEEMED:
-        raise RedemptionRefused(result.status.value, result.redeemed_at)
     return json_response(RedemptionOut.of(result))
 
 

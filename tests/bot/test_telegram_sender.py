@@ -8,8 +8,8 @@ import pytest
 
 from app.bootstrap import Core
 from bot.sender import TelegramSender
+from core.errors import RecipientUnreachable, SendFailed
 from core.model import Channel, Language, MessageKind, OutgoingMessage
-from core.ports import RecipientUnreachable, SendFailed
 from tests.bot.conftest import PHONE, TelegramUser
 
 

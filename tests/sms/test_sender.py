@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from app.bootstrap import Core
+from core.errors import RecipientNotAllowed, RecipientUnreachable, SendFailed
 from core.model import Channel, MessageKind, OutgoingMessage
-from core.ports import RecipientNotAllowed, RecipientUnreachable, Sender, SendFailed
+from core.ports import Sender
 from sms.sender import ConsoleSender, GuardedSender, TwilioConfig, open_sms_sender
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import spec, sure_loss
