@@ -18,7 +18,7 @@ import pytest
 
 from app.logs import configure_logging
 from app.settings import Settings
-from db.embedded import pid_alive
+from app.devservers import pid_alive
 from tests.api.test_deploy import LUCKYDRAW, _free_port
 
 REPO = Path(__file__).resolve().parents[2]
