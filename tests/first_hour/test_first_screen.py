@@ -16,9 +16,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from app.devservers import pid_alive
 from app.logs import configure_logging
 from app.settings import Settings
-from app.devservers import pid_alive
 from tests.api.test_deploy import LUCKYDRAW, _free_port
 
 REPO = Path(__file__).resolve().parents[2]
