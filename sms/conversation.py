@@ -46,19 +46,39 @@ class Conversation:
         return await self.answer(phone, parse(text), request_id)
 
     async def answer(
-        self, phone: str, command: Command, request_id: str | None = None
+        self,
+        phone: str,
+        command: Command,
+        request_id: str | None = None,
+        *,
+        flood_checked: bool = False,
     ) -> str | None:
-        """The answer to an already parsed command (the webhook parses to pick its path)."""
+        """The answer to an already parsed command (the webhook parses to pick its path).
+
+        `flood_checked`: the caller ran `flood` already, before any work of its own."""
         try:
-            if command.action is not Action.DRAW:  # a draw counts it in its one look at Redis
+            # A draw counts the message in its one look at Redis.
+            if command.action is not Action.DRAW and not flood_checked:
                 await self._spam.check(phone)
             return await self._answer(command, phone, request_id)
         except RateLimited as exc:
-            if not exc.first:
-                return None
-            return render("rate_limited", await self._language(phone, await self._home()))
+            return await self._rate_limited(exc, phone)
         except LuckyDrawError as exc:
             return await self._refusal(exc, command, phone)
+
+    async def flood(self, phone: str) -> tuple[bool, str | None]:
+        """The flood guard alone: (False, None) to go on, or (True, the answer to a flood:
+        one "slow down", then None for silence)."""
+        try:
+            await self._spam.check(phone)
+        except RateLimited as exc:
+            return True, await self._rate_limited(exc, phone)
+        return False, None
+
+    async def _rate_limited(self, exc: RateLimited, phone: str) -> str | None:
+        if not exc.first:
+            return None
+        return render("rate_limited", await self._language(phone, await self._home()))
 
     async def _answer(self, command: Command, phone: str, request_id: str | None) -> str:
         match command.action:
