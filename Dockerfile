@@ -15,9 +15,9 @@ RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin luck
 # Dependencies first (cached until pyproject.toml changes). The install is editable, as
 # everywhere: `core` and `db` are generic names that must not land in site-packages.
 COPY pyproject.toml ./
-RUN for pkg in core db app sms bot; do mkdir -p "$pkg" && touch "$pkg/__init__.py"; done \
+RUN for pkg in core db app sms bot public; do mkdir -p "$pkg" && touch "$pkg/__init__.py"; done \
     && pip install -e . \
-    && rm -rf core db app sms bot
+    && rm -rf core db app sms bot public
 
 # The code, owned by root and read-only for the service user.
 COPY core ./core
@@ -25,6 +25,7 @@ COPY db ./db
 COPY app ./app
 COPY sms ./sms
 COPY bot ./bot
+COPY public ./public
 COPY examples ./examples
 
 USER luckydraw

@@ -18,10 +18,12 @@ from app.settings import Settings
 from app.telemetry import AppTelemetry
 from core.model import Channel
 from core.ports import Clock, RandomSource, Sender, SmsStore, SystemRandomSource
+from core.rules import Entry
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService, StaffService
 from core.services.redemptions import RedemptionService
+from core.services.rules import RulesService
 from db import embedded
 from db.audit import PgAuditStore
 from db.campaigns import CachedCampaignStore
@@ -30,6 +32,7 @@ from db.migrate import migrate
 from db.people import PgCustomerStore, PgStaffStore
 from db.pool import create_pool
 from db.redis_store import RedisDrawGate, RedisRateLimiter, SafeRedis, create_redis
+from db.rules import PgRulesStore
 from db.sms import PgSmsStore
 from sms.sender import TwilioConfig, open_sms_sender
 
@@ -62,6 +65,7 @@ class Services:
     telegram_bot: Bot | None  # TELEGRAM_BOT_TOKEN set: the webhook/polling and sender's bot
     telegram_sender: Sender | None
     outbox: Outbox  # queueing, reminders, dispatcher (ticked by app/scheduler.py)
+    rules: RulesService  # official rules: versions, documents, the public link
 
 
 @asynccontextmanager
@@ -111,12 +115,26 @@ async def build_services(
         senders: dict[Channel, Sender] = {Channel.SMS: sms_sender}
         if telegram_sender is not None:
             senders[Channel.TELEGRAM] = telegram_sender
+        rules = RulesService(
+            PgRulesStore(pool),
+            campaign_store,
+            clock,
+            settings.public_base_url,
+            _rules_entry(settings),
+        )
         yield Services(
             settings=settings,
             pool=pool,
             redis=redis,
             clock=clock,
-            campaigns=CampaignService(campaign_store, clock, PgAuditStore(pool)),
+            campaigns=CampaignService(
+                campaign_store,
+                clock,
+                PgAuditStore(pool),
+                after_change=[rules.after_change],
+                after_create=[rules.publish],
+            ),
+            rules=rules,
             draws=DrawService(
                 campaign_store,
                 PgDrawStore(pool),
@@ -205,3 +223,9 @@ async def _telegram(
         open_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base)
     )
     return bot, TelegramSender(bot, customers)
+
+
+def _rules_entry(settings: Settings) -> Entry:
+    """How the rules say to enter: TWILIO_FROM when it is a number (not a messaging service)."""
+    number = settings.twilio_from if (settings.twilio_from or "").startswith("+") else None
+    return Entry(sms_number=number, telegram=settings.telegram_bot_token is not None)

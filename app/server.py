@@ -9,6 +9,7 @@ from app.bootstrap import Services
 from app.health import readiness, state_metrics
 from app.metrics import add_metrics
 from app.sms_wiring import add_sms
+from public.rules import add_rules_routes
 
 SERVICES = web.AppKey("services", Services)
 
@@ -31,6 +32,7 @@ def create_app(services: Services) -> web.Application:
 
         add_telegram(app, services)
     add_admin_api(app, services)
+    add_rules_routes(app, services.rules)
     return app
 
 

@@ -17,6 +17,7 @@ def sms_conversation(services: Services, channel: Channel = Channel.SMS) -> Conv
         customers=services.customers,
         redemptions=services.redemptions,
         campaigns=services.campaigns,
+        rules=services.rules,
         channel=channel,
     )
 

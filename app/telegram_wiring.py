@@ -26,6 +26,7 @@ def telegram_dispatcher(services: Services) -> Dispatcher:
         customers=services.customers,
         redemptions=services.redemptions,
         campaigns=services.campaigns,
+        rules=services.rules,
         spam=services.spam,
     )
 

@@ -17,6 +17,7 @@ from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService
 from core.services.redemptions import RedemptionService
+from core.services.rules import RulesService
 from sms.commands import Action, Command, parse
 
 SMS = Wording()
@@ -31,6 +32,7 @@ class Conversation:
         customers: CustomerService,
         redemptions: RedemptionService,
         campaigns: CampaignService,
+        rules: RulesService,
         channel: Channel = Channel.SMS,
     ) -> None:
         self._draws = draws
@@ -38,6 +40,7 @@ class Conversation:
         self._customers = customers
         self._redemptions = redemptions
         self._campaigns = campaigns
+        self._rules = rules
         self.channel = channel
 
     async def reply(self, phone: str, text: str, request_id: str | None = None) -> str | None:
@@ -87,6 +90,11 @@ class Conversation:
                 language = await self._language(phone, home)
                 name = home.name if home else render("brand", language)
                 return render("help", language, campaign=name)
+            case Action.RULES:
+                campaign = await self._rules.campaign(command.argument, await self._home())
+                language = await self._language(phone, campaign)
+                link = self._rules.link(campaign.keyword)
+                return render("rules.link", language, campaign=campaign.name, link=link)
             case Action.UNKNOWN:
                 return await self._render("hint", phone)
 

@@ -12,6 +12,7 @@ from core.model import Channel, Customer, Language
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService
 from core.services.people import CustomerService
+from core.services.rules import RulesService
 
 
 def request_id(update: Update) -> str:
@@ -25,6 +26,7 @@ def create_router() -> Router:
     router.callback_query.register(draw_button, DrawButton.filter())
     router.message.register(coupons_command, Command("coupons"))
     router.message.register(help_command, Command("help"))
+    router.message.register(rules_command, Command("rules"))
     return router
 
 
@@ -67,3 +69,17 @@ async def help_command(message: Message, campaigns: CampaignService, language: L
     home = await campaigns.home()
     name = home.name if home else text("brand", language)
     await message.answer(text("help", language, campaign=name))
+
+
+async def rules_command(
+    message: Message,
+    command: CommandObject,
+    campaigns: CampaignService,
+    rules: RulesService,
+    language: Language,
+) -> None:
+    """The link to the official rules of the campaign named, or of the home campaign."""
+    keyword = command.args.split()[0] if command.args else None
+    campaign = await rules.campaign(keyword, await campaigns.home())
+    link = rules.link(campaign.keyword)
+    await message.answer(text("rules.link", language, campaign=campaign.name, link=link))
