@@ -137,7 +137,7 @@ async def build_services(
             rules=rules,
             draws=DrawService(
                 campaign_store,
-                PgDrawStore(pool),
+                PgDrawStore(pool, settings.db_command_timeout),
                 gate,
                 clock,
                 random or SystemRandomSource(),

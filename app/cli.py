@@ -16,7 +16,7 @@ from app.bootstrap import Services, build_services
 from app.cli_tables import as_json, campaign_stats_table
 from app.logs import configure_logging
 from app.outbox_cli import outbox_commands
-from app.settings import Settings
+from app.settings import ConfigurationError, Settings
 from app.twilio_cli import twilio_cli
 from core.errors import InvalidCampaign, LuckyDrawError
 from core.model import Channel
@@ -56,7 +56,7 @@ def _refusals() -> Iterator[None]:
     """A refusal is a one-line message and exit status 2, never a traceback."""
     try:
         yield
-    except LuckyDrawError as exc:
+    except (LuckyDrawError, ConfigurationError) as exc:
         field = getattr(exc, "field", None)
         typer.echo(f"error: {exc}" + (f" (field: {field})" if field else ""), err=True)
         raise typer.Exit(2) from None
@@ -116,6 +116,7 @@ def serve(
     if port is not None:
         settings.port = port
     with _refusals():
+        settings.check_serving()
         seed_data = load_campaign_file(seed) if seed else None
     run_server(settings, seed=seed_data, workers=workers)
 
@@ -209,11 +210,8 @@ def telegram_set_webhook() -> None:
     """Register PUBLIC_BASE_URL/telegram/webhook (with TELEGRAM_WEBHOOK_SECRET) at Telegram."""
     from app.telegram_wiring import set_webhook  # aiogram is heavy: only for this command
 
-    try:
+    with _refusals():
         url = asyncio.run(set_webhook(Settings()))
-    except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
     typer.echo(f"webhook set: {url}")
 
 

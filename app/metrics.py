@@ -76,6 +76,20 @@ class Metrics:
             ["channel", "status"],
             registry=r,
         )
+        self.worker_restarts = Gauge(
+            "luckydraw_worker_restarts",
+            "Workers of serve --workers N started again after one died, since serve started",
+            registry=r,
+            multiprocess_mode="max",
+        )
+        self.apologies = Counter(
+            "luckydraw_apologies",
+            "Inbound messages answered with the apology instead of an answer, by channel and"
+            " reason (deadline: the webhook's deadline passed before its draw was sent;"
+            " unconfirmed: after, so the draw may have committed; error: a failure)",
+            ["channel", "reason"],
+            registry=r,
+        )
         self.outbox_depth = Gauge(
             "luckydraw_outbox_depth",
             "Messages waiting in the outbox (read at scrape)",

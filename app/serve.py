@@ -9,10 +9,10 @@ import os
 import shutil
 import signal
 import tempfile
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 import structlog
@@ -24,6 +24,7 @@ from app.logs import configure_logging
 from app.scheduler import running_scheduler
 from app.server import create_app
 from app.settings import Settings
+from app.supervisor import Supervisor
 from core import draw as rules
 
 log = structlog.get_logger(__name__)
@@ -42,21 +43,20 @@ def run_server(settings: Settings, *, seed: Any = None, workers: int = 1) -> Non
         uvloop.run(_prepare(shared, seed))
         # Spawned, not forked: each worker builds its own loop, pool and clients.
         context = multiprocessing.get_context("spawn")
-        processes = [
-            context.Process(target=_worker, args=(shared, i == 0), name=f"worker-{i}")
-            for i in range(workers)
-        ]
-        for process in processes:
+
+        def start(slot: int, restarts: int) -> BaseProcess:
+            process = context.Process(
+                target=_worker, args=(shared, slot == 0, restarts), name=f"worker-{slot}"
+            )
             process.start()
-        stop = threading.Event()
+            return process
+
+        supervisor = Supervisor(start, workers)
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        while not stop.is_set() and all(p.is_alive() for p in processes):
-            stop.wait(0.5)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join(timeout=30)
+            signal.signal(sig, lambda *_: supervisor.stop.set())
+        code = supervisor.run()
+    if code:
+        raise SystemExit(code)
 
 
 @contextlib.contextmanager
@@ -77,10 +77,11 @@ def _metrics_directory() -> Iterator[None]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _worker(settings: Settings, scheduler: bool) -> None:
+def _worker(settings: Settings, scheduler: bool, restarts: int) -> None:
     configure_logging(settings.log_format, settings.log_level)
     # One scheduler is enough: its ticks are safe to run anywhere, but need not run twice.
-    uvloop.run(_serve(settings.model_copy(update={"scheduler": scheduler}), None, migrate=False))
+    settings = settings.model_copy(update={"scheduler": scheduler})
+    uvloop.run(_serve(settings, None, migrate=False, restarts=restarts))
 
 
 async def _prepare(settings: Settings, seed: Any) -> None:
@@ -109,8 +110,9 @@ async def _seed(services: Services, seed: Any) -> None:
         log.info("seeded_campaign", id=campaign.id, keyword=campaign.keyword)
 
 
-async def _serve(settings: Settings, seed: Any, *, migrate: bool = True) -> None:
+async def _serve(settings: Settings, seed: Any, *, migrate: bool = True, restarts: int = 0) -> None:
     async with build_services(settings, apply_migrations=migrate) as services:
+        services.metrics.worker_restarts.set(restarts)
         await _seed(services, seed)
         runner = web.AppRunner(create_app(services), access_log=None)
         await runner.setup()

@@ -11,7 +11,7 @@ from aiogram import Bot, Dispatcher
 from aiohttp import web
 
 from app.bootstrap import Services
-from app.settings import Settings
+from app.settings import ConfigurationError, Settings
 from bot.client import open_bot
 from bot.dispatcher import ALLOWED_UPDATES, create_dispatcher
 from bot.webhook import PATH, add_webhook_route
@@ -41,11 +41,8 @@ def add_telegram(app: web.Application, services: Services) -> None:
     if settings.telegram_mode == "polling":
         app.cleanup_ctx.append(_polling(dispatcher, bot))
         return
-    secret = settings.telegram_webhook_secret
-    if secret is None:
-        raise ValueError("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET")
     add_webhook_route(
-        app, dispatcher, bot, secret.get_secret_value(), RedisDeduplicator(services.redis)
+        app, dispatcher, bot, settings.webhook_secret(), RedisDeduplicator(services.redis)
     )
 
 
@@ -74,12 +71,11 @@ def _polling(
 
 async def set_webhook(settings: Settings) -> str:
     """Tell Telegram to POST updates to PUBLIC_BASE_URL/telegram/webhook with the secret."""
-    token, secret = settings.telegram_bot_token, settings.telegram_webhook_secret
-    if token is None or secret is None:
-        raise ValueError("set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first")
+    token = settings.telegram_bot_token
+    if token is None:
+        raise ConfigurationError("set TELEGRAM_BOT_TOKEN first")
+    secret = settings.webhook_secret()
     url = settings.public_base_url.rstrip("/") + PATH
     async with open_bot(token.get_secret_value(), settings.telegram_api_base) as bot:
-        await bot.set_webhook(
-            url, secret_token=secret.get_secret_value(), allowed_updates=ALLOWED_UPDATES
-        )
+        await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
     return url

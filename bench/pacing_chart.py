@@ -55,7 +55,7 @@ async def main() -> None:
     results: dict[str, list[float]] = {}
     async with scratch_database() as url:
         pool = await create_pool(url, min_size=1, max_size=4)
-        campaigns, draws = PgCampaignStore(pool), PgDrawStore(pool)
+        campaigns, draws = PgCampaignStore(pool), PgDrawStore(pool, command_timeout=10)
         created = datetime(2026, 12, 1, tzinfo=UTC)
         for keyword, pacing in (("NONE", "none"), ("EVEN", "even")):
             c = await campaigns.create(campaign_from_mapping(campaign(keyword, pacing)), created)

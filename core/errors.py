@@ -16,6 +16,7 @@
     ├── CampaignClosed               paused, ended, or not started
     ├── AlreadyDrewToday
     ├── RateLimited
+    ├── RequestConflict              a request id reused for a different request
     ├── NotStaff
     └── RedemptionRefused            unknown, already redeemed, expired, locked out
 
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.model import Language
+from core.model import DrawResult, Language
 
 
 class LuckyDrawError(Exception):
@@ -116,6 +117,7 @@ class AlreadyDrewToday(LuckyDrawError):
         next_draw_at: datetime,
         timezone: str = "UTC",
         language: Language | None = None,
+        today: DrawResult | None = None,
     ) -> None:
         super().__init__(f"already drew today in {campaign_name!r}; next draw from {next_draw_at}")
         self.campaign_name = campaign_name
@@ -123,6 +125,9 @@ class AlreadyDrewToday(LuckyDrawError):
         self.timezone = timezone  # the campaign's, to tell the customer in local time
         # The language of the day's draw, so a repeat is answered without a database lookup.
         self.language = language
+        # The day's recorded draw: a repeat restates it, so no win is ever left unseen (an
+        # answer that never arrived, an apology after a late commit).
+        self.today = today
 
 
 class RateLimited(LuckyDrawError):
@@ -132,6 +137,16 @@ class RateLimited(LuckyDrawError):
         super().__init__(f"too many requests; retry in {retry_after_seconds} s")
         self.retry_after_seconds = retry_after_seconds
         self.first = first  # the first refusal in this window: later ones may go unanswered
+
+
+class RequestConflict(LuckyDrawError):
+    """The request id was already used by another customer, campaign, staff member or code.
+
+    A retry replays its first answer only when it asks the same thing; anything else under a
+    reused id is refused rather than answered with someone else's result.
+    """
+
+    code = "request_conflict"
 
 
 class NotStaff(LuckyDrawError):

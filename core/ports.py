@@ -111,7 +111,8 @@ class AuditStore(Protocol):
 
 class DrawStore(Protocol):
     async def record_draw(self, request: DrawRequest) -> DrawRecord:
-        """One atomic round trip; raises CodeCollision when the code exists already."""
+        """One atomic round trip; raises CodeCollision when the code exists already, and
+        RequestConflict when the request id belongs to another customer's or campaign's draw."""
         ...
 
 
@@ -207,7 +208,10 @@ class RedemptionStore(Protocol):
     async def redeem(
         self, code: str, staff_phone: str, now: datetime, request_id: str | None
     ) -> Redemption:
-        """Redeem at most once, before expiry, recording the attempt: one transaction."""
+        """Redeem at most once, before expiry, recording the attempt: one transaction.
+
+        A reused request id replays only for the same staff phone and code; otherwise the
+        attempt is recorded and RequestConflict raised."""
         ...
 
     async def record_refusal(
@@ -261,13 +265,19 @@ class SmsStore(Protocol):
     async def begin_inbound(
         self, message_sid: str, phone: str, body: str, now: datetime
     ) -> str | None:
-        """Record a signed inbound message and that `phone` texted us.
+        """Record a signed inbound message and that `phone` texted us, and claim it.
 
-        Answers the stored reply when this message was answered before (a retried webhook).
+        Answers the stored reply when this message was answered before (a retried webhook);
+        while another copy of it is being handled, waits for that copy's reply. None: the
+        caller handles it, then calls `finish_inbound` (or `release_inbound` on failure).
         """
         ...
 
     async def finish_inbound(self, message_sid: str, reply: str, now: datetime) -> None: ...
+
+    async def release_inbound(self, message_sid: str) -> None:
+        """Handling failed: the next copy handles the message again."""
+        ...
 
     async def may_text(self, phone: str) -> bool:
         """Has `phone` texted us, and not opted out since?"""
@@ -300,6 +310,10 @@ class Telemetry(Protocol):
 
     def sent(self, message: OutgoingMessage, status: str) -> None: ...
 
+    def outbox_failed(self, channel: Channel, message_id: int | None, error: Exception) -> None:
+        """A claim or one message's delivery failed unexpectedly (e.g. the database)."""
+        ...
+
 
 class NoTelemetry:
     """Reports go nowhere (services built without an observer, e.g. in pure tests)."""
@@ -311,6 +325,9 @@ class NoTelemetry:
         pass
 
     def sent(self, message: OutgoingMessage, status: str) -> None:
+        pass
+
+    def outbox_failed(self, channel: Channel, message_id: int | None, error: Exception) -> None:
         pass
 
 

@@ -24,7 +24,7 @@ from core.model import OutgoingMessage
 from core.phone import mask, region_of
 from core.ports import RecipientNotAllowed, RecipientUnreachable, Sender, SendFailed, SmsStore
 from core.services.people import CustomerService
-from sms.twilio_http import TWILIO_API, RedirectingTwilioHttpClient
+from sms.twilio_http import TWILIO_API, RedirectingTwilioHttpClient, idempotency_token
 
 log = structlog.get_logger(__name__)
 
@@ -57,6 +57,9 @@ class TwilioSender:
             params["from_"] = self._config.sender
         if self._config.status_callback_url:
             params["status_callback"] = self._config.status_callback_url
+        # Every attempt at one outbox message carries one token, so Twilio can drop a copy
+        # it accepted already (a send whose result we could not record).
+        token = idempotency_token.set(f"outbox-{message.id}")
         try:
             # The SDK ignores its own timeout (twilio-python issue 925): enforce ours.
             async with asyncio.timeout(self._config.timeout_seconds):
@@ -67,6 +70,8 @@ class TwilioSender:
             raise SendFailed(f"Twilio unreachable: {exc!r}") from None
         except TwilioRestException as exc:
             await self._refused(message, exc)
+        finally:
+            idempotency_token.reset(token)
         sid: str | None = created.sid
         return sid
 

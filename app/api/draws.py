@@ -14,7 +14,8 @@ async def draw(request: web.Request) -> web.Response:
     """Draw once for a customer today; 201 with the result (won or not).
 
     A second draw the same campaign-local day is 409 `already_drew`; a retry with the same
-    `request_id` is 200 with the first answer (`replayed: true`). A won code is also sent
+    `request_id` is 200 with the first answer (`replayed: true`); the same `request_id` for
+    another phone or campaign is 409 `request_conflict`. A won code is also sent
     to the customer (SMS or Telegram, through the outbox, outside quiet hours).
     """
     body = await parse_body(request, DrawIn, SMALL_MAX_BYTES)

@@ -27,6 +27,7 @@ from core.errors import (
     NotStaff,
     RateLimited,
     RedemptionRefused,
+    RequestConflict,
 )
 from core.model import RedeemStatus
 
@@ -42,6 +43,7 @@ _STATUS: tuple[tuple[type[LuckyDrawError], int], ...] = (
     (AlreadyDrewToday, 409),
     (RateLimited, 429),
     (NotStaff, 403),
+    (RequestConflict, 409),
 )
 # A refused redemption: (status, field, message) by reason.
 _REFUSALS: dict[str, tuple[int, str | None, str]] = {
@@ -51,7 +53,11 @@ _REFUSALS: dict[str, tuple[int, str | None, str]] = {
     RedeemStatus.EXPIRED: (409, "code", "coupon expired"),
     RedeemStatus.LOCKED_OUT: (429, "staff_phone", "too many failed attempts; try again later"),
 }
-_FIELDS: dict[type[LuckyDrawError], str] = {KeywordNeeded: "keyword", NotStaff: "staff_phone"}
+_FIELDS: dict[type[LuckyDrawError], str] = {
+    KeywordNeeded: "keyword",
+    NotStaff: "staff_phone",
+    RequestConflict: "request_id",
+}
 
 
 def api_error(exc: LuckyDrawError) -> ApiError:

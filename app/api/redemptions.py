@@ -15,7 +15,8 @@ async def redeem(request: web.Request) -> web.Response:
     """Redeem a coupon for `staff_phone`: at most once, before expiry, every attempt recorded.
 
     Refusals say why: 400 malformed code, 403 not staff, 404 unknown code, 409 already
-    redeemed (and when) or expired, 429 locked out after repeated guesses.
+    redeemed (and when) or expired, 429 locked out after repeated guesses; 409
+    `request_conflict` when the `request_id` was used for another staff phone or code.
     """
     body = await parse_body(request, RedemptionIn, SMALL_MAX_BYTES)
     staff_phone = phone(request, body.staff_phone, field="staff_phone")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from core.codes import normalise_code
-from core.errors import NotStaff
+from core.errors import NotStaff, RequestConflict
 from core.model import RedeemStatus, Redemption
 from core.ports import Clock, NoTelemetry, RateLimiter, RedemptionStore, StaffStore, Telemetry
 
@@ -45,6 +45,9 @@ class RedemptionService:
             result = await self._redeem(text, staff_phone, request_id)
         except NotStaff:
             self._telemetry.redeemed(staff_phone, RedeemStatus.NOT_STAFF, None)
+            raise
+        except RequestConflict as exc:
+            self._telemetry.redeemed(staff_phone, exc.code, None)
             raise
         self._telemetry.redeemed(staff_phone, result.status, result.code)
         return result

@@ -5,9 +5,13 @@ DROP FUNCTION IF EXISTS ld_claim_slot(bigint, date);
 -- A draw in one round trip: everything is decided beforehand (band, code, expiry, day);
 -- this records it atomically, or answers with what was recorded first.
 
+DROP FUNCTION IF EXISTS ld_recorded_draw(text, text, bigint, bigint, date);
+
 -- The draw a request id (or a customer's day) already recorded, as ld_draw answers it.
+-- A request id replays only for the same campaign and phone: ids come from callers (admin
+-- API) and from Telegram, whose update ids may restart.
 CREATE OR REPLACE FUNCTION ld_recorded_draw(p_draw_where text, p_key text, p_campaign bigint,
-                                 p_customer bigint, p_day date)
+                                 p_customer bigint, p_day date, p_phone text)
 RETURNS TABLE (status text, kind text, first_request text, prize_name text, code text,
                expires_at timestamptz, language text)
 LANGUAGE sql STABLE AS $$
@@ -20,7 +24,8 @@ LANGUAGE sql STABLE AS $$
       JOIN customer cu ON cu.id = d.customer_id
       LEFT JOIN coupon c ON c.draw_id = d.id
       LEFT JOIN prize p ON p.id = c.prize_id
-     WHERE CASE WHEN p_draw_where = 'replayed' THEN d.request_id = p_key
+     WHERE CASE WHEN p_draw_where = 'replayed'
+                THEN d.request_id = p_key AND d.campaign_id = p_campaign AND cu.phone = p_phone
                 ELSE d.campaign_id = p_campaign AND d.customer_id = p_customer
                      AND d.local_day = p_day END
 $$;
@@ -157,8 +162,15 @@ DECLARE
     v_claim      text;
 BEGIN
     IF p_request IS NOT NULL THEN
-        RETURN QUERY SELECT * FROM ld_recorded_draw('replayed', p_request, NULL, NULL, NULL);
+        RETURN QUERY SELECT * FROM ld_recorded_draw('replayed', p_request, p_campaign, NULL, NULL,
+                                                    p_phone);
         IF FOUND THEN RETURN; END IF;
+        PERFORM 1 FROM draw d WHERE d.request_id = p_request;
+        IF FOUND THEN
+            RETURN QUERY SELECT 'conflict', 'new', NULL::text, NULL::text, NULL::text,
+                                NULL::timestamptz, NULL::text;
+            RETURN;
+        END IF;
     END IF;
 
     SELECT cp.max_wins_per_customer INTO v_cap FROM campaign cp
@@ -206,10 +218,16 @@ BEGIN
     RETURNING id INTO v_draw;
     IF v_draw IS NULL THEN
         IF p_request IS NOT NULL THEN
-            RETURN QUERY SELECT * FROM ld_recorded_draw('replayed', p_request, NULL, NULL, NULL);
+            RETURN QUERY SELECT * FROM ld_recorded_draw('replayed', p_request, p_campaign, NULL,
+                                                        NULL, p_phone);
             IF FOUND THEN RETURN; END IF;
         END IF;
-        RETURN QUERY SELECT * FROM ld_recorded_draw('already', NULL, p_campaign, v_customer, p_day);
+        RETURN QUERY SELECT * FROM ld_recorded_draw('already', NULL, p_campaign, v_customer, p_day,
+                                                    NULL);
+        IF FOUND THEN RETURN; END IF;
+        -- Only the request id clashed, with another customer's draw committed meanwhile.
+        RETURN QUERY SELECT 'conflict', 'new', NULL::text, NULL::text, NULL::text,
+                            NULL::timestamptz, NULL::text;
         RETURN;
     END IF;
 

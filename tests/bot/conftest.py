@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
+import aiohttp
 import pytest
 import structlog
 from aiohttp.test_utils import TestClient, TestServer
@@ -122,11 +124,22 @@ class TelegramUser:
     async def deliver(
         self, update: dict[str, Any], *, secret: str | None = SECRET
     ) -> tuple[int, dict[str, Any]]:
-        """POST one update; answers (status, update) so a test can deliver it again."""
+        """POST one update; answers (status, update) so a test can deliver it again.
+
+        A Bot API method in the response body is called as Telegram would call it."""
         update.setdefault("update_id", next(_update_ids))
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
         response = await self.client.post("/telegram/webhook", json=update, headers=headers)
+        if response.status == 200:
+            reply = dict(await response.json())
+            if "method" in reply:
+                await self._call(reply.pop("method"), reply)
         return response.status, update
+
+    async def _call(self, method: str, params: dict[str, Any]) -> None:
+        form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
+        async with aiohttp.ClientSession() as http:
+            await http.post(f"{self.api.base}/bot{TOKEN}/{method}", data=form)
 
     async def send(self, text: str, **options: Any) -> int:
         content: dict[str, Any] = {"text": text}

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Any
 
-from aiohttp.test_utils import TestClient
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
 
 from app.bootstrap import Services
-from tests.bot.conftest import PHONE, TelegramUser
+from app.server import create_app
+from bot.client import open_bot
+from tests.bot.conftest import PHONE, SECRET, TelegramUser, telegram_settings
+from tests.fakes.bot_api import FakeBotAPI
 from tests.helpers import sure_loss, sure_win
 
 
@@ -34,18 +40,38 @@ async def test_a_body_that_is_not_an_update_gets_400(
     assert ann.api.calls == []
 
 
-async def test_the_same_update_delivered_twice_draws_and_answers_once(
-    ann: TelegramUser, services: Services
-) -> None:
-    await services.campaigns.create(sure_win())
+async def test_the_same_update_delivered_twice_answers_once(ann: TelegramUser) -> None:
     await ann.linked()
-    command = {"text": "/draw", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
+    command = {"text": "/help", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
     status, update = await ann.deliver({"message": ann.message(**command)})
     replies = len(ann.sent())
     assert status == 200
     status, _ = await ann.deliver(update)
     assert status == 200
     assert len(ann.sent()) == replies
+
+
+async def test_a_draw_answers_in_the_webhook_response_and_a_redelivery_replays_it(
+    ann: TelegramUser, services: Services, client: TestClient[Any, Any]
+) -> None:
+    """Telegram sends the reply in the response body itself; if that response was lost,
+    its redelivery gets the same answer and never a second draw."""
+    await services.campaigns.create(sure_win())
+    await ann.linked()
+    calls = len(ann.api.calls)
+    update = {"update_id": 777_002, "message": ann.message(text="/draw")}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook-token"}
+    answers = []
+    for _ in range(2):
+        response = await client.post("/telegram/webhook", json=update, headers=headers)
+        assert response.status == 200
+        answers.append(await response.json())
+    code = await services.pool.fetchval("SELECT code FROM coupon")
+    assert answers[0] == answers[1]
+    assert answers[0]["method"] == "sendMessage"
+    assert answers[0]["chat_id"] == ann.id
+    assert f"Your code: {code}" in answers[0]["text"]
+    assert len(ann.api.calls) == calls  # no call of our own to the Bot API
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
 
 
@@ -64,11 +90,13 @@ async def test_the_same_update_delivered_twice_at_once_draws_once(
 async def test_a_reply_that_failed_is_redelivered_with_the_same_draw(
     ann: TelegramUser, services: Services
 ) -> None:
-    """The draw is durable before the answer; Telegram's retry replays it, never redraws."""
+    """The draw is durable before the answer; Telegram's retry replays it, never redraws.
+
+    The Draw button's reply is a Bot API call of ours (the button also needs its answer)."""
     await services.campaigns.create(sure_win())
     await ann.linked()
     ann.api.fail_next("sendMessage", status=500)
-    status, update = await ann.deliver({"message": ann.message(text="/draw")})
+    status, update = await ann.deliver(ann.button_update("draw:WINTER"))
     assert status == 500
     code = await services.pool.fetchval("SELECT code FROM coupon")
     status, _ = await ann.deliver(update)
@@ -83,7 +111,8 @@ async def test_a_429_on_the_reply_is_waited_out_and_the_reply_arrives(
     await services.campaigns.create(sure_loss())
     await ann.linked()
     ann.api.fail_next("sendMessage", status=429, retry_after=1)
-    assert await ann.send("/draw") == 200
+    assert await ann.press("draw:WINTER") == 200
+    assert len(ann.sent()) == 3  # welcome, the refused try, the reply
     assert ann.last.startswith("No prize this time")
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
 
@@ -94,7 +123,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_the_update_is_not_retrie
     await services.campaigns.create(sure_loss())
     await ann.linked()
     ann.api.blocked_chats.add(ann.id)
-    assert await ann.send("/draw") == 200
+    assert await ann.press("draw:WINTER") == 200
     customer = await services.customers.get(PHONE)
     assert customer is not None
     assert customer.telegram_blocked
@@ -149,3 +178,45 @@ async def test_groups_are_ignored(ann: TelegramUser) -> None:
     status, _ = await ann.deliver({"message": message})
     assert status == 200
     assert ann.api.calls == []
+
+
+@pytest.mark.parametrize("secret", ["", "has space", "x" * 257, "sécret"])
+async def test_webhook_mode_refuses_to_start_with_an_empty_or_malformed_secret(
+    tg_services: Services, secret: str
+) -> None:
+    """An empty secret would match an update sent with no secret header at all."""
+    settings = tg_services.settings.model_copy(
+        update={"telegram_webhook_secret": SecretStr(secret)}
+    )
+    with pytest.raises(ValueError, match="TELEGRAM_WEBHOOK_SECRET: 1-256 characters"):
+        create_app(dataclasses.replace(tg_services, settings=settings))
+
+
+async def test_the_same_update_id_from_another_bot_on_the_database_is_its_own_draw(
+    ann: TelegramUser, tg_services: Services, services: Services
+) -> None:
+    """Update ids are unique per bot only: a second bot's update 9000 is not ann's."""
+    await services.campaigns.create(sure_win())
+    await ann.linked()
+    draw = {"text": "/draw", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
+    await ann.deliver({"update_id": 9_000, "message": ann.message(**draw)})
+    ann_code = await services.pool.fetchval("SELECT code FROM coupon")
+    other_token = "987654321:AAE-other-bot"
+    async with FakeBotAPI(other_token) as other_api, open_bot(other_token, other_api.base) as bot:
+        settings = telegram_settings(
+            tg_services.settings, other_api.base, telegram_bot_token=SecretStr(other_token)
+        )
+        other = dataclasses.replace(tg_services, settings=settings, telegram_bot=bot)
+        async with TestClient(TestServer(create_app(other))) as other_client:
+            bo = TelegramUser(other_client, other_api, 5_550_003)
+            assert await bo.share_contact("85291234568") == 200
+            response = await other_client.post(
+                "/telegram/webhook",
+                json={"update_id": 9_000, "message": bo.message(**draw)},
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            )
+            answer = await response.json()
+    assert response.status == 200
+    assert "Your code:" in answer["text"]
+    assert ann_code not in answer["text"]
+    assert await services.pool.fetchval("SELECT count(*) FROM coupon") == 2

@@ -190,3 +190,27 @@ async def test_a_changed_function_file_is_applied_again_and_only_then(
         monkeypatch.undo()
         await migrate(pool)
         await pool.close()
+
+
+async def test_serve_refuses_a_webhook_without_a_secret_in_one_sentence(
+    settings: Settings,
+) -> None:
+    env = cli_env(settings) | {
+        "TELEGRAM_BOT_TOKEN": "123456789:AAE-test-token",
+        "TELEGRAM_WEBHOOK_SECRET": "",
+        "PORT": "0",
+    }
+    served = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "app.cli", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert served.returncode == 2
+    assert served.stderr.strip() == (
+        "error: TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET: 1-256 characters of "
+        "A-Z a-z 0-9 _ - (for example the output of `openssl rand -hex 32`)."
+    )

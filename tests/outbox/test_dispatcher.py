@@ -162,3 +162,49 @@ async def test_operators_see_the_outbox_by_channel_kind_and_status(
         (Channel.SMS, "reminder", OutboxStatus.SKIPPED, 1),
     }
     assert (stats.due_now, await services.outbox.service.depth()) == (0, 0)
+
+
+REFUSE_SKIPS = """
+CREATE FUNCTION test_refuse_skip() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the database refused this update (test)'; END $$;
+CREATE TRIGGER test_refuse_skip BEFORE UPDATE ON outbox FOR EACH ROW
+    WHEN (NEW.status = 'skipped') EXECUTE FUNCTION test_refuse_skip();
+"""
+
+
+async def test_a_failed_database_call_for_one_message_leaves_the_sends_in_flight_sent_once(
+    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+) -> None:
+    """Twilio accepted the sends in flight: cancelling them would leave them to the lease,
+    which sends them again."""
+    await services.campaigns.create(campaign_data(reminder_time="10:00"))
+    phones = [f"+8529123{i:04d}" for i in range(4)]
+    for phone in phones:
+        await sms_player(services, clock, phone)
+    assert (await reminders(services).tick()).reminders == 4
+    await services.customers.opt_out(phones[0], "test")  # skipped at once, while others send
+    fake_twilio.delay = 0.3
+    await services.pool.execute(REFUSE_SKIPS)
+    try:
+        outcomes = await dispatcher(services, senders).tick()
+    finally:
+        await services.pool.execute(
+            "DROP TRIGGER test_refuse_skip ON outbox; DROP FUNCTION test_refuse_skip()"
+        )
+    assert outcomes == {"sent": 3, "error": 1}
+    clock.advance(seconds=61)  # the failed message's lease ends: it is taken again
+    assert await dispatcher(services, senders).tick() == {"skipped": 1}
+    assert sorted(m.to for m in fake_twilio.messages) == phones[1:]
+
+
+async def test_every_attempt_at_one_sms_carries_the_same_idempotency_token(
+    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+) -> None:
+    await one_sms_reminder(services, clock)
+    fake_twilio.fail_next(500)
+    sending = dispatcher(services, senders)
+    assert await sending.tick() == {"retry": 1}
+    (row,) = await outbox_rows(services)
+    clock.set(row["next_attempt_at"])
+    assert await sending.tick() == {"sent": 1}
+    assert fake_twilio.idempotency_tokens == [f"outbox-{row['id']}"] * 2

@@ -79,3 +79,21 @@ async def test_two_campaigns_in_different_zones_keep_their_own_days(
         ("HONGKONG", "2026-12-11"),
         ("NEWYORK", "2026-12-10"),
     ]
+
+
+async def test_a_draw_replayed_after_local_midnight_leaves_the_new_day_open(
+    services: Services, clock: FakeClock
+) -> None:
+    """Won at 23:59:50, the webhook redelivered at 00:00:20: the replay is yesterday's draw."""
+    await services.campaigns.create(sure_win(total=10, daily=5, **HK))
+    clock.set(datetime(2026, 12, 10, 15, 59, 50, tzinfo=UTC))  # 23:59:50 local, 10 Dec
+    first = await services.draws.draw("+85291230001", Channel.TELEGRAM, request_id="tg:1:77")
+    clock.set(datetime(2026, 12, 10, 16, 0, 20, tzinfo=UTC))  # 00:00:20 local, 11 Dec
+    again = await services.draws.draw("+85291230001", Channel.TELEGRAM, request_id="tg:1:77")
+    assert (again.replayed, again.code) == (True, first.code)
+    clock.set(datetime(2026, 12, 11, 1, 0, tzinfo=UTC))  # 09:00 local, 11 Dec
+    today = await services.draws.draw("+85291230001", Channel.TELEGRAM, request_id="tg:1:78")
+    assert today.won
+    assert not today.replayed
+    assert today.code != first.code
+    assert await services.pool.fetchval("SELECT count(*) FROM draw") == 2

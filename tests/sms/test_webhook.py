@@ -234,3 +234,41 @@ async def test_unsigned_or_malformed_status_callbacks_change_nothing(
     assert (await twilio.post("/sms/status", {**params, "MessageStatus": "lost"})).status == 400
     assert (await twilio.post("/sms/status", {**params, "ErrorCode": "x1"})).status == 400
     assert await rows_written(services) == 0
+
+
+async def test_copies_of_a_non_draw_message_in_flight_at_once_are_handled_once(
+    services: Services, twilio: Twilio
+) -> None:
+    """Twilio retries while the first copy is still being handled: the copies wait for it."""
+    await services.campaigns.create(sure_loss())
+    phones = [f"+8529125{i:04d}" for i in range(20)]
+    sids = [new_sid() for _ in phones]
+    answers = await asyncio.gather(
+        *(
+            twilio.text("STOP", phone, sid=sid)
+            for phone, sid in zip(phones, sids, strict=True)
+            for _ in range(3)
+        )
+    )
+    assert {a.status for a in answers} == {200}
+    for i in range(len(phones)):
+        assert len({a.reply for a in answers[3 * i : 3 * i + 3]}) == 1
+    events = await services.pool.fetch(
+        "SELECT count(*) AS n FROM consent_event GROUP BY customer_id"
+    )
+    assert [e["n"] for e in events] == [1] * len(phones)
+
+
+async def test_a_message_whose_first_copy_died_mid_handling_is_handled_once_its_claim_ends(
+    services: Services, twilio: Twilio
+) -> None:
+    sid = new_sid()
+    await services.pool.execute(
+        """INSERT INTO sms_inbound (message_sid, phone, body, received_at, handling_until)
+           VALUES ($1, $2, 'STOP', now(), now() - interval '1 second')""",
+        sid,
+        CUSTOMER,
+    )
+    answer = await twilio.text("STOP", sid=sid)
+    assert answer.reply.startswith("You're unsubscribed")
+    assert await services.pool.fetchval("SELECT count(*) FROM consent_event") == 1
