@@ -11,7 +11,7 @@ from core.errors import (
     LuckyDrawError,
     RateLimited,
 )
-from core.model import Campaign, Channel, Language, Redemption
+from core.model import Campaign, Channel, Language
 from core.replies import Wording, render
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
@@ -48,19 +48,39 @@ class Conversation:
         return await self.answer(phone, parse(text), request_id)
 
     async def answer(
-        self, phone: str, command: Command, request_id: str | None = None
+        self,
+        phone: str,
+        command: Command,
+        request_id: str | None = None,
+        *,
+        flood_checked: bool = False,
     ) -> str | None:
-        """The answer to an already parsed command (the webhook parses to pick its path)."""
+        """The answer to an already parsed command (the webhook parses to pick its path).
+
+        `flood_checked`: the caller ran `flood` already, before any work of its own."""
         try:
-            if command.action is not Action.DRAW:  # a draw counts it in its one look at Redis
+            # A draw counts the message in its one look at Redis.
+            if command.action is not Action.DRAW and not flood_checked:
                 await self._spam.check(phone)
             return await self._answer(command, phone, request_id)
         except RateLimited as exc:
-            if not exc.first:
-                return None
-            return render("rate_limited", await self._language(phone, await self._home()))
+            return await self._rate_limited(exc, phone)
         except LuckyDrawError as exc:
             return await self._refusal(exc, command, phone)
+
+    async def flood(self, phone: str) -> tuple[bool, str | None]:
+        """The flood guard alone: (False, None) to go on, or (True, the answer to a flood:
+        one "slow down", then None for silence)."""
+        try:
+            await self._spam.check(phone)
+        except RateLimited as exc:
+            return True, await self._rate_limited(exc, phone)
+        return False, None
+
+    async def _rate_limited(self, exc: RateLimited, phone: str) -> str | None:
+        if not exc.first:
+            return None
+        return render("rate_limited", await self._language(phone, await self._home()))
 
     async def _answer(self, command: Command, phone: str, request_id: str | None) -> str:
         match command.action:
@@ -72,7 +92,9 @@ class Conversation:
             case Action.REDEEM:
                 assert command.argument is not None
                 redemption = await self._redemptions.redeem(command.argument, phone, request_id)
-                return await self._redeem_reply(redemption, phone)
+                home = await self._home()
+                language = await self._language(phone, home)
+                return SMS.redemption(redemption, home.timezone if home else "UTC", language)
             case Action.LANG:
                 assert command.language is not None
                 await self._customers.set_language(phone, command.language)
@@ -102,17 +124,13 @@ class Conversation:
         coupons = await self._customers.coupons(phone)
         return SMS.coupons(coupons, await self._language(phone, await self._home()))
 
-    async def _redeem_reply(self, redemption: Redemption, phone: str) -> str:
-        home = await self._home()
-        language = await self._language(phone, home)
-        return SMS.redemption(redemption, home.timezone if home else "UTC", language)
-
     async def _refusal(self, exc: LuckyDrawError, command: Command, phone: str) -> str:
         if isinstance(exc, AlreadyDrewToday) and exc.language is not None:
             # Spam's hot path: everything needed came with the refusal.
             return SMS.refusal(exc, exc.language)
-        language = await self._language(phone, await self._home())
-        return SMS.refusal(exc, language, command.argument)
+        home = await self._home()
+        language = await self._language(phone, home)
+        return SMS.refusal(exc, language, command.argument, home.timezone if home else "UTC")
 
     async def _render(self, key: str, phone: str) -> str:
         return render(key, await self._language(phone, await self._home()))

@@ -22,7 +22,7 @@ from core.model import (
 )
 from core.phone import mask
 from core.ports import AuditStore, CampaignChanged, CampaignCreated, CampaignStore, Clock
-from core.validation import campaign_from_mapping
+from core.validation import validated
 
 # Which status each operator action may start from.
 _TRANSITIONS = {
@@ -47,12 +47,11 @@ class CampaignService:
         self._after_change = after_change
         self._after_create = after_create
 
-    async def create(self, data: Any) -> Campaign:
-        """Validate a campaign in PRODUCT.md's format and store it; raises InvalidCampaign.
+    async def create(self, spec: CampaignSpec) -> Campaign:
+        """Store a campaign that passes core.validation's rules; raises InvalidCampaign.
 
         Hooks in `after_create` hear of it once it is stored (its rules' first version)."""
-        spec = data if isinstance(data, CampaignSpec) else campaign_from_mapping(data)
-        campaign = await self._store.create(spec, self._clock())
+        campaign = await self._store.create(validated(spec), self._clock())
         for hook in self._after_create:
             await hook(campaign)
         return campaign

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from tests.api.conftest import Client, call
 from tests.conftest import FakeClock
-from tests.helpers import campaign_data
+from tests.helpers import campaign_data, spec
 from tests.sms.conftest import Twilio
 
 FAIR = {
@@ -135,9 +135,9 @@ async def test_the_page_loads_nothing_from_another_host(api: Client) -> None:
 
 
 async def test_rules_by_sms_answers_one_segment_with_the_link(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
-    await services.campaigns.create(campaign_data())
+    await services.campaigns.create(spec(campaign_data()))
     reply = (await twilio.text("rules")).reply
     assert reply == (
         "Winter Lucky Draw official rules, prizes and odds: https://luckydraw.example.com/r/WINTER"
