@@ -8,7 +8,7 @@ from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message, Update
 
 from bot.keyboards import DrawButton
-from bot.texts import coupons_text, draw_text, text
+from bot.texts import coupons_text, draw_text, help_text, rules_text
 from core.model import Channel, Customer, Language
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
@@ -76,9 +76,7 @@ async def coupons_command(
 
 
 async def help_command(message: Message, campaigns: CampaignService, language: Language) -> None:
-    home = await campaigns.home()
-    name = home.name if home else text("brand", language)
-    await message.answer(text("help", language, campaign=name))
+    await message.answer(help_text(await campaigns.home(), language))
 
 
 async def rules_command(
@@ -91,5 +89,4 @@ async def rules_command(
     """The link to the official rules of the campaign named, or of the home campaign."""
     keyword = command.args.split()[0] if command.args else None
     campaign = await rules.campaign(keyword, await campaigns.home())
-    link = rules.link(campaign.keyword)
-    await message.answer(text("rules.link", language, campaign=campaign.name, link=link))
+    await message.answer(rules_text(campaign, rules.link(campaign.keyword), language))
