@@ -17,7 +17,7 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from app.outbox_wiring import Outbox
+from app.outbox_wiring import OutboxJobs
 from core.services.proofs import ProofService
 
 log = structlog.get_logger(__name__)
@@ -33,13 +33,13 @@ JOB_DEFAULTS = {
 }
 
 
-async def dispatch(outbox: Outbox) -> None:
+async def dispatch(outbox: OutboxJobs) -> None:
     outcomes = await outbox.dispatcher.tick()
     if outcomes:
         log.info("outbox_dispatched", **outcomes)
 
 
-async def enqueue_due(outbox: Outbox) -> None:
+async def enqueue_due(outbox: OutboxJobs) -> None:
     added = await outbox.reminders.tick()
     if added.reminders or added.expiry_notices:
         log.info("outbox_enqueued", reminders=added.reminders, expiry_notices=added.expiry_notices)
@@ -50,9 +50,9 @@ async def publish_proofs(proofs: ProofService) -> None:
         log.info("proof_published", campaign_id=campaign_id, day=day.isoformat(), root=root)
 
 
-def create_scheduler(outbox: Outbox, proofs: ProofService) -> AsyncIOScheduler:
+def create_scheduler(outbox: OutboxJobs, proofs: ProofService) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
-    jobs: list[tuple[str, Callable[[Outbox], Awaitable[None]], int]] = [
+    jobs: list[tuple[str, Callable[[OutboxJobs], Awaitable[None]], int]] = [
         ("outbox.dispatch", dispatch, DISPATCH_EVERY_SECONDS),
         ("outbox.enqueue_due", enqueue_due, ENQUEUE_EVERY_SECONDS),
     ]
@@ -69,7 +69,7 @@ def create_scheduler(outbox: Outbox, proofs: ProofService) -> AsyncIOScheduler:
 
 @asynccontextmanager
 async def running_scheduler(
-    outbox: Outbox, proofs: ProofService
+    outbox: OutboxJobs, proofs: ProofService
 ) -> AsyncIterator[AsyncIOScheduler]:
     """Start the jobs on the running loop; stop them (without waiting) on the way out."""
     # Every run is logged at INFO, and a paced dispatch tick outlasting its interval (normal)

@@ -11,6 +11,7 @@ from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService
 from core.services.proofs import ProofService
 from core.services.redemptions import RedemptionService
+from core.services.rules import RulesService
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
@@ -21,6 +22,7 @@ def create_dispatcher(
     customers: CustomerService,
     redemptions: RedemptionService,
     campaigns: CampaignService,
+    rules: RulesService,
     proofs: ProofService,
     spam: SpamGuard,
 ) -> Dispatcher:
@@ -31,6 +33,7 @@ def create_dispatcher(
         customers=customers,
         redemptions=redemptions,
         campaigns=campaigns,
+        rules=rules,
         proofs=proofs,
     )
     dispatcher.update.outer_middleware(CustomerMiddleware(customers, spam))

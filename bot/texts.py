@@ -11,4 +11,6 @@ draw_text = TELEGRAM.draw
 coupons_text = TELEGRAM.coupons
 proof_text = TELEGRAM.proof
 redemption_text = TELEGRAM.redemption
+help_text = TELEGRAM.help
+rules_text = TELEGRAM.rules_link
 refusal_text = TELEGRAM.refusal

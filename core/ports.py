@@ -32,6 +32,7 @@ from core.model import (
     OutgoingMessage,
     Recipient,
     Redemption,
+    RulesVersion,
     Staff,
 )
 from core.proof import (
@@ -48,10 +49,7 @@ Clock = Callable[[], datetime]
 EditPlanner = Callable[[Campaign, Mapping[int, Issued]], CampaignEdit]
 # Told after a campaign changed: (before, after, the edit). Issue 13 hooks rules versions here.
 CampaignChanged = Callable[[Campaign, Campaign, CampaignEdit], Awaitable[None]]
-
-
-class CodeCollision(Exception):
-    """The store refused a coupon code that already exists; draw again with a new one."""
+CampaignCreated = Callable[[Campaign], Awaitable[object]]
 
 
 class RandomSource(Protocol):
@@ -91,6 +89,20 @@ class CampaignStore(Protocol):
 
     def winners(self, campaign_id: int) -> AsyncGenerator[Coupon, None]:
         """Every coupon of the campaign with its owner's phone, streamed in bounded memory."""
+        ...
+
+
+class RulesStore(Protocol):
+    async def publish(self, campaign: Campaign, now: datetime) -> RulesVersion:
+        """Keep `campaign` as the next version of its rules."""
+        ...
+
+    async def versions(self, campaign_id: int) -> Sequence[RulesVersion]:
+        """Every version, oldest first."""
+        ...
+
+    async def read(self, campaign_id: int, number: int) -> Campaign | None:
+        """The campaign as version `number` of its rules published it."""
         ...
 
 
@@ -214,35 +226,16 @@ class RedemptionStore(Protocol):
 
 
 class Deduplicator(Protocol):
-    """Remembers keys (a webhook's delivery id) so a redelivery is handled once."""
+    """Remembers keys of deliveries handled (a webhook's delivery id), so a redelivery of
+    one that was handled is not handled again."""
 
-    async def claim(self, key: str, ttl_seconds: int) -> bool:
-        """True the first time `key` is seen in the TTL, and whenever its store is away."""
+    async def seen(self, key: str) -> bool:
+        """Was `key` handled within its TTL? False whenever the store is away."""
         ...
 
-    async def release(self, key: str) -> None:
-        """Forget `key`: its handling failed and the redelivery must run again."""
+    async def remember(self, key: str, ttl_seconds: int) -> None:
+        """`key` was handled: only now, so a delivery cut off midway is handled again."""
         ...
-
-
-class RecipientUnreachable(Exception):
-    """Permanent: the recipient opted out at the provider (Twilio 21610) or blocked the bot.
-
-    The customer is marked and the message is never retried.
-    """
-
-
-class SendFailed(Exception):
-    """Temporary: retry later, after `retry_after` seconds when the provider says so."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class RecipientNotAllowed(RecipientUnreachable):
-    """Refused before reaching the provider: opted out, never texted us, or not an allowed
-    country (the SMS anti-pumping guard). Nothing to mark; never retried."""
 
 
 class Sender(Protocol):
@@ -302,6 +295,10 @@ class Telemetry(Protocol):
 
     def sent(self, message: OutgoingMessage, status: str) -> None: ...
 
+    def outbox_failed(self, channel: Channel, message_id: int | None, error: Exception) -> None:
+        """A claim or one message's delivery failed unexpectedly (e.g. the database)."""
+        ...
+
 
 class NoTelemetry:
     """Reports go nowhere (services built without an observer, e.g. in pure tests)."""
@@ -313,6 +310,9 @@ class NoTelemetry:
         pass
 
     def sent(self, message: OutgoingMessage, status: str) -> None:
+        pass
+
+    def outbox_failed(self, channel: Channel, message_id: int | None, error: Exception) -> None:
         pass
 
 

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from core.languages import language_named
 from core.model import Language
 
 MAX_BODY_CHARS = 1600  # Twilio's longest message; anything longer is not a command
@@ -24,6 +25,7 @@ class Action(enum.StrEnum):
     START = "start"
     REDEEM = "redeem"
     LANG = "lang"
+    RULES = "rules"
     PROOF = "proof"
     UNKNOWN = "unknown"
 
@@ -31,7 +33,9 @@ class Action(enum.StrEnum):
 @dataclass(frozen=True, slots=True)
 class Command:
     action: Action
-    argument: str | None = None  # DRAW's and PROOF's keyword, REDEEM's code text, LANG's language
+    argument: str | None = (
+        None  # DRAW's, RULES' and PROOF's keyword, REDEEM's code, LANG's language
+    )
     language: Language | None = None  # LANG only: the language asked for
 
 
@@ -58,22 +62,13 @@ _WORDS: dict[str, Action] = {
     "YES": Action.START,
     "REDEEM": Action.REDEEM,
     "LANG": Action.LANG,
+    "RULES": Action.RULES,
+    "RULE": Action.RULES,
+    "規則": Action.RULES,
+    "规则": Action.RULES,
     "LANGUAGE": Action.LANG,
     "PROOF": Action.PROOF,
     "驗證": Action.PROOF,
-}
-
-_LANGUAGES: dict[str, Language] = {
-    "EN": Language.EN,
-    "ENG": Language.EN,
-    "ENGLISH": Language.EN,
-    "英文": Language.EN,
-    "中文": Language.ZH_HANT,
-    "繁體": Language.ZH_HANT,
-    "繁體中文": Language.ZH_HANT,
-    "ZH": Language.ZH_HANT,
-    "ZH-HANT": Language.ZH_HANT,
-    "CHINESE": Language.ZH_HANT,
 }
 
 _KEYWORD = re.compile(r"^[A-Z0-9]{1,32}$")
@@ -90,12 +85,12 @@ def parse(text: str) -> Command:
     rest = " ".join(words[1:]) or None
     if action is None:
         return Command(Action.UNKNOWN)
-    if action in (Action.DRAW, Action.PROOF):
+    if action in (Action.DRAW, Action.RULES, Action.PROOF):
         return _with_keyword(action, rest)
     if action is Action.REDEEM:
         return Command(Action.REDEEM, rest) if rest else Command(Action.UNKNOWN)
     if action is Action.LANG:
-        language = _LANGUAGES.get(_bare(rest or "").upper()) or _LANGUAGES.get(rest or "")
+        language = language_named(_bare(rest or "")) or language_named(rest or "")
         return Command(Action.LANG, rest, language) if language else Command(Action.UNKNOWN)
     # COUPONS, HELP, STOP and START ignore what follows ("stop texting me" is still STOP);
     # the word itself is kept as consent evidence.
@@ -103,7 +98,6 @@ def parse(text: str) -> Command:
 
 
 def _with_keyword(action: Action, rest: str | None) -> Command:
-    """DRAW or PROOF, with the campaign's keyword when one follows."""
     if rest is None:
         return Command(action)
     keyword = _bare(rest).replace(" ", "")

@@ -8,7 +8,7 @@ from aiohttp import web
 from pydantic import Field
 
 from app.api.models import CampaignPath, Output
-from app.api.request import services
+from app.api.request import PROOFS
 from app.openapi import ApiSpec, ErrorOut, json_response, parse_path
 
 
@@ -23,7 +23,7 @@ async def campaign_commitment(request: web.Request) -> web.Response:
     """The commitment published before any entry: each day's seed, revealed after the day,
     hashes back to it. The seeds themselves are never served before their day has ended."""
     campaign_id = parse_path(request, CampaignPath).campaign_id
-    commitment = await services(request).proofs.commitment(campaign_id)
+    commitment = await request.app[PROOFS].commitment(campaign_id)
     return json_response(CommitmentOut.of(commitment))
 
 

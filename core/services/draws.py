@@ -11,6 +11,7 @@ from core.errors import (
     AlreadyDrewToday,
     CampaignClosed,
     CampaignNotFound,
+    CodeCollision,
     KeywordNeeded,
     LuckyDrawError,
     NoActiveCampaign,
@@ -20,7 +21,6 @@ from core.model import Campaign, Channel, DrawRecord, DrawRequest, DrawResult
 from core.ports import (
     CampaignStore,
     Clock,
-    CodeCollision,
     DrawGate,
     DrawSecrets,
     DrawStore,

@@ -1,9 +1,10 @@
-"""The outbox: queue what the service sends on its own, and deliver it exactly once.
+"""The outbox: queue what the service sends on its own, and deliver it at least once.
 
 Every instance runs a Dispatcher. A tick claims due rows in batches (FOR UPDATE SKIP LOCKED,
 under a lease), waits for each row's send slot (the channel's rate, shared by all
 instances), re-reads the recipient, sends, and records the result while the claim is still
-its own. A claim whose instance died is taken again once its lease ends.
+its own. A claim whose instance died is taken again once its lease ends: a send accepted by
+the provider but not recorded goes out again then (the README names this window).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core import replies
-from core.errors import CampaignNotFound
+from core.errors import CampaignNotFound, RecipientUnreachable, SendFailed
 from core.model import (
     Channel,
     ClaimedMessage,
@@ -31,9 +32,7 @@ from core.ports import (
     NoTelemetry,
     OutboxStore,
     RandomSource,
-    RecipientUnreachable,
     Sender,
-    SendFailed,
     Telemetry,
 )
 from core.quiet_hours import QuietHours, next_open
@@ -119,11 +118,15 @@ class Dispatcher:
         self._sleep = sleep
 
     async def tick(self) -> Counter[str]:
-        """Send what is due on every channel with a sender; answers outcomes by name."""
+        """Send what is due on every channel with a sender; answers outcomes by name.
+
+        Each message fails on its own ("error": reported, and its lease brings it back): a
+        failure never cancels sends in flight, which the provider may have accepted already.
+        """
         outcomes: Counter[str] = Counter()
-        async with asyncio.TaskGroup() as group:
-            for channel, sender in self._senders.items():
-                group.create_task(self._drain(channel, sender, outcomes))
+        await asyncio.gather(
+            *(self._drain(channel, sender, outcomes) for channel, sender in self._senders.items())
+        )
         return outcomes
 
     async def _drain(self, channel: Channel, sender: Sender, outcomes: Counter[str]) -> None:
@@ -133,22 +136,30 @@ class Dispatcher:
 
         async def deliver(claimed: ClaimedMessage) -> None:
             async with in_flight:
-                outcomes[await self._deliver(claimed, sender)] += 1
+                try:
+                    outcome = await self._deliver(claimed, sender)
+                except Exception as exc:
+                    self._telemetry.outbox_failed(channel, claimed.id, exc)
+                    outcome = "error"
+                outcomes[outcome] += 1
 
         for _ in range(config.max_batches):
-            batch = await self._store.claim(
-                channel,
-                config.batch_size,
-                self._clock(),
-                config.lease_seconds,
-                1.0 / rate if rate else None,
-                config.horizon_seconds,
-            )
+            try:
+                batch = await self._store.claim(
+                    channel,
+                    config.batch_size,
+                    self._clock(),
+                    config.lease_seconds,
+                    1.0 / rate if rate else None,
+                    config.horizon_seconds,
+                )
+            except Exception as exc:  # nothing claimed: the next tick tries again
+                self._telemetry.outbox_failed(channel, None, exc)
+                outcomes["error"] += 1
+                return
             if not batch:
                 return
-            async with asyncio.TaskGroup() as group:
-                for claimed in batch:
-                    group.create_task(deliver(claimed))
+            await asyncio.gather(*(deliver(claimed) for claimed in batch))
 
     async def _deliver(self, claimed: ClaimedMessage, sender: Sender) -> str:
         wait = (claimed.send_at - self._clock()).total_seconds()

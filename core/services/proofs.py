@@ -11,9 +11,10 @@ from typing import Any
 from core import draw as rules
 from core import proof
 from core.errors import CampaignNotFound, KeywordNeeded, NoActiveCampaign, ProofNotPublished
-from core.model import Campaign
+from core.model import Campaign, Language
 from core.ports import CampaignStore, Clock, DrawSecrets, ProofStore
 from core.proof import Commitment, EntryReference, PublishedDay
+from core.rules import Section
 
 # A day is revealed this long after it ends, so a draw decided just before midnight has
 # reached the database before its day's log is written.
@@ -159,6 +160,16 @@ class ProofService:
             for day, entry in found
         ]
 
+    async def rules_section(self, campaign: Campaign, language: Language) -> Section | None:
+        """The "Draw commitment" section of the official rules."""
+        found = await self._store.commitment(campaign.id)
+        if found is None:
+            return None
+        heading, text = _SECTION.get(language, _SECTION[Language.EN])
+        url = f"{self._public_base_url}/r/{campaign.keyword}/proof"
+        body = text.format(commitment=found.commitment, day=found.first_day.isoformat(), url=url)
+        return Section("commitment", heading, (body,))
+
     async def entry_reference(self, phone: str, keyword: str | None) -> EntryReference:
         """A customer's reference (the same every day) in the campaign named, or the only
         open one, and the link to its proofs."""
@@ -177,6 +188,26 @@ class ProofService:
             reference=proof.reference_of(entry),
             url=f"{self._public_base_url}/r/{campaign.keyword}/proof",
         )
+
+
+_SECTION = {
+    Language.EN: (
+        "Draw commitment",
+        "Every result is fixed before anyone enters. When this campaign was created it committed "
+        "to a chain of secret day seeds, published as SHA-256 {commitment} (the seed of {day}). "
+        "Each entry's value comes from its day's seed and the customer's entry reference; each "
+        "seed is revealed after its day ends, with the day's full draw log, at {url}, where "
+        "anyone can check every result with a downloadable verifier. Text PROOF (Telegram: "
+        "/proof) for your reference.",
+    ),
+    Language.ZH_HANT: (
+        "抽獎承諾",
+        "所有結果在任何人參加前已經確定。本活動建立時已承諾一組保密的每日種子，並公佈其 SHA-256："
+        "{commitment}（{day} 的種子）。每次抽獎的數值由當日種子及參加者的驗證編號決定；"
+        "每日結束後，當日種子連同完整抽獎紀錄會在 {url} 公佈，任何人都可以用可下載的驗證程式"
+        "核對每個結果。傳送 PROOF（Telegram：/proof）查詢你的驗證編號。",
+    ),
+}
 
 
 def _bands(prizes: list[dict[str, Any]]) -> list[tuple[str, float, float]]:

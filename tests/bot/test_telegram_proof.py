@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from tests.bot.conftest import SmsPhone, TelegramUser
 from tests.helpers import sure_loss
 
 
 async def test_proof_on_telegram_gives_the_reference_sms_gives(
-    ann: TelegramUser, sms: SmsPhone, services: Services
+    ann: TelegramUser, sms: SmsPhone, services: Core
 ) -> None:
     await services.campaigns.create(sure_loss())
     await ann.linked()

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core.model import Channel
 from tests.conftest import FakeClock
 from tests.helpers import campaign_data
@@ -31,7 +31,7 @@ def phone(i: int) -> str:
     return f"+85291{i:06d}"
 
 
-async def draw_many(services: Services, count: int, day: str = "") -> None:
+async def draw_many(services: Core, count: int, day: str = "") -> None:
     """`count` customers draw at once over SMS and Telegram (through the draw use case);
     `day` keeps one day's request ids apart from another's."""
     channels = (Channel.SMS, Channel.TELEGRAM)
@@ -44,7 +44,7 @@ async def draw_many(services: Services, count: int, day: str = "") -> None:
 
 
 async def published_day(
-    services: Services, clock: FakeClock, day: date = DAY, keyword: str = "WINTER"
+    services: Core, clock: FakeClock, day: date = DAY, keyword: str = "WINTER"
 ) -> dict[str, Any]:
     clock.set(AFTER_DAY)
     await services.proofs.publish_due()

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core import proof, verify
 from core.errors import AlreadyDrewToday
 from core.model import Channel
@@ -19,19 +19,19 @@ from tests.helpers import campaign_data, sure_loss
 DAY = date(2026, 12, 10)  # the tests' clock: noon in Hong Kong
 
 
-async def expected_u(services: Services, campaign_id: int, day: date, phone: str) -> float:
+async def expected_u(services: Core, campaign_id: int, day: date, phone: str) -> float:
     chain = await PgProofStore(services.pool).chain(campaign_id)
     assert chain is not None
     entry = proof.entry_of(chain.entry_key, phone)
     return verify.uniform(chain.seed(day), campaign_id, day, entry)
 
 
-async def recorded(services: Services) -> list[tuple[str, float, date]]:
+async def recorded(services: Core) -> list[tuple[str, float, date]]:
     rows = await services.pool.fetch("SELECT entry, u, local_day FROM draw ORDER BY id")
     return [(r["entry"], r["u"], r["local_day"]) for r in rows]
 
 
-async def test_a_draw_records_the_u_its_day_seed_and_entry_give(services: Services) -> None:
+async def test_a_draw_records_the_u_its_day_seed_and_entry_give(services: Core) -> None:
     campaign = await services.campaigns.create(campaign_data())
     result = await services.draws.draw("+85291234567", Channel.SMS)
     [(entry, u, day)] = await recorded(services)
@@ -41,7 +41,7 @@ async def test_a_draw_records_the_u_its_day_seed_and_entry_give(services: Servic
     assert "85291234567" not in entry
 
 
-async def test_a_retried_webhook_keeps_its_first_u(services: Services) -> None:
+async def test_a_retried_webhook_keeps_its_first_u(services: Core) -> None:
     await services.campaigns.create(campaign_data())
     first = await services.draws.draw("+85291234567", Channel.SMS, request_id="SM1")
     before = await recorded(services)
@@ -53,7 +53,7 @@ async def test_a_retried_webhook_keeps_its_first_u(services: Services) -> None:
 
 
 async def test_a_draw_replayed_after_midnight_keeps_its_first_u(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
     campaign = await services.campaigns.create(campaign_data())
     clock.set(datetime(2026, 12, 10, 15, 59, 59, tzinfo=UTC))  # 23:59:59 in Hong Kong
@@ -68,7 +68,7 @@ async def test_a_draw_replayed_after_midnight_keeps_its_first_u(
 
 
 async def test_the_same_customer_gets_the_same_u_however_often_they_try(
-    services: Services,
+    services: Core,
 ) -> None:
     await services.campaigns.create(sure_loss())
     await services.draws.draw("+85291234567", Channel.SMS)
@@ -78,7 +78,7 @@ async def test_the_same_customer_gets_the_same_u_however_often_they_try(
     assert len(await recorded(services)) == 1
 
 
-async def test_two_campaigns_on_the_same_day_get_unrelated_values(services: Services) -> None:
+async def test_two_campaigns_on_the_same_day_get_unrelated_values(services: Core) -> None:
     first = await services.campaigns.create(campaign_data(keyword="ONE"))
     second = await services.campaigns.create(campaign_data(keyword="TWO"))
     phones = [f"+8529{i:07d}" for i in range(400)]
@@ -93,7 +93,7 @@ async def test_two_campaigns_on_the_same_day_get_unrelated_values(services: Serv
     assert [u for _, u, _ in await recorded(services)] == [one[0], two[0]]
 
 
-async def test_the_api_never_shows_a_seed_or_the_entry_key(services: Services) -> None:
+async def test_the_api_never_shows_a_seed_or_the_entry_key(services: Core) -> None:
     campaign = await services.campaigns.create(campaign_data())
     chain = await PgProofStore(services.pool).chain(campaign.id)
     assert chain is not None

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from app.server import create_app
+from app.settings import Settings
 from core import proof
 from db.proofs import PgProofStore
 from tests.conftest import ROOT, FakeClock
@@ -20,13 +21,13 @@ from tests.proof.helpers import DAY, draw_many, phone, published_day, scarce_cam
 
 
 @pytest.fixture
-async def client(services: Services) -> AsyncIterator[TestClient[Any, Any]]:
-    async with TestClient(TestServer(create_app(services))) as test_client:
+async def client(services: Core, settings: Settings) -> AsyncIterator[TestClient[Any, Any]]:
+    async with TestClient(TestServer(create_app(settings, services))) as test_client:
         yield test_client
 
 
 async def test_the_proof_page_shows_the_commitment_and_every_published_day(
-    services: Services, clock: FakeClock, client: TestClient[Any, Any]
+    services: Core, clock: FakeClock, client: TestClient[Any, Any]
 ) -> None:
     campaign = await services.campaigns.create(scarce_campaign())
     commitment = await services.proofs.commitment(campaign.id)
@@ -50,7 +51,7 @@ async def test_the_proof_page_shows_the_commitment_and_every_published_day(
 
 
 async def test_the_api_publishes_the_commitment_and_no_seed(
-    services: Services, client: TestClient[Any, Any]
+    services: Core, client: TestClient[Any, Any]
 ) -> None:
     campaign = await services.campaigns.create(scarce_campaign())
     path = f"/api/campaigns/{campaign.id}/commitment"
@@ -70,7 +71,7 @@ async def test_the_api_publishes_the_commitment_and_no_seed(
 
 
 async def test_a_day_before_its_end_is_refused_with_when_it_will_be_revealed(
-    services: Services, client: TestClient[Any, Any]
+    services: Core, client: TestClient[Any, Any]
 ) -> None:
     await services.campaigns.create(scarce_campaign())
     await draw_many(services, 5)
@@ -82,7 +83,7 @@ async def test_a_day_before_its_end_is_refused_with_when_it_will_be_revealed(
 
 
 async def test_a_customer_finds_their_entry_and_how_its_outcome_follows(
-    services: Services, clock: FakeClock, client: TestClient[Any, Any]
+    services: Core, clock: FakeClock, client: TestClient[Any, Any]
 ) -> None:
     campaign = await services.campaigns.create(scarce_campaign())
     await draw_many(services, 30)
@@ -103,7 +104,7 @@ async def test_a_customer_finds_their_entry_and_how_its_outcome_follows(
 
 
 async def test_the_downloaded_verifier_and_luckydraw_verify_check_a_live_day(
-    services: Services, clock: FakeClock, client: TestClient[Any, Any], tmp_path: Path
+    services: Core, clock: FakeClock, client: TestClient[Any, Any], tmp_path: Path
 ) -> None:
     await services.campaigns.create(scarce_campaign())
     await draw_many(services, 40)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from structlog.testing import capture_logs
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from app.scheduler import publish_proofs
 from core import verify
 from core.errors import ProofNotPublished
@@ -24,7 +24,7 @@ from tests.proof.helpers import DAY, draw_many, phone, published_day, scarce_cam
 
 
 async def test_a_day_is_published_after_it_ends_and_the_verifier_passes_it(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
     await services.campaigns.create(scarce_campaign())
     await draw_many(services, 200)
@@ -38,7 +38,7 @@ async def test_a_day_is_published_after_it_ends_and_the_verifier_passes_it(
 
 
 async def test_every_ended_day_is_published_once_even_on_two_instances(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
     await services.campaigns.create(scarce_campaign())
     clock.set(datetime(2026, 12, 3, 16, 3, tzinfo=UTC))  # 3 Dec ended in Hong Kong
@@ -52,7 +52,7 @@ async def test_every_ended_day_is_published_once_even_on_two_instances(
 
 
 async def test_no_seed_is_readable_before_its_day_has_ended(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
     campaign = await services.campaigns.create(scarce_campaign())
     chain = await PgProofStore(services.pool).chain(campaign.id)
@@ -82,9 +82,7 @@ async def test_no_seed_is_readable_before_its_day_has_ended(
     assert any(e["event"] == "proof_published" for e in logs)
 
 
-async def test_nothing_published_contains_a_phone_number(
-    services: Services, clock: FakeClock
-) -> None:
+async def test_nothing_published_contains_a_phone_number(services: Core, clock: FakeClock) -> None:
     await services.campaigns.create(scarce_campaign())
     await draw_many(services, 50)
     log = await published_day(services, clock)
@@ -144,7 +142,7 @@ def change_the_odds(log: dict[str, Any]) -> str:
     ],
 )
 async def test_the_verifier_names_what_was_tampered_with(
-    services: Services, clock: FakeClock, tamper: Any
+    services: Core, clock: FakeClock, tamper: Any
 ) -> None:
     await services.campaigns.create(scarce_campaign())
     await draw_many(services, 150)
@@ -159,7 +157,7 @@ async def test_the_verifier_names_what_was_tampered_with(
 
 
 async def test_not_yet_released_and_capped_outcomes_are_published_and_verified(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
     paced = {"name": "Mug", "probability": 1.0, "total_quota": 100, "daily_quota": 8,
              "valid_days": 7, "pacing": "even"}  # fmt: skip
@@ -188,7 +186,7 @@ async def test_not_yet_released_and_capped_outcomes_are_published_and_verified(
 
 
 async def test_an_odds_edit_during_the_day_publishes_both_versions_and_verifies(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
     campaign = await services.campaigns.create(scarce_campaign())
     await draw_many(services, 60)

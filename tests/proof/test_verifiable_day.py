@@ -4,7 +4,6 @@ published log passes the verifier, and every customer finds their own entry in i
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,11 +11,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from app.server import create_app
 from app.settings import Settings
 from bot.client import open_bot
-from bot.sender import TelegramSender
 from core import verify
 from tests.bot.conftest import TOKEN, TelegramUser, telegram_settings
 from tests.conftest import FakeClock
@@ -31,22 +29,18 @@ IN_FLIGHT = 48  # webhooks at once: a busy minute, not the machine's limit
 
 @pytest.fixture
 async def channels(
-    services: Services, settings: Settings
+    services: Core, settings: Settings
 ) -> AsyncIterator[tuple[TestClient[Any, Any], FakeBotAPI]]:
     """One server with both channels, its bot talking to a local fake Bot API."""
     async with FakeBotAPI(TOKEN) as api, open_bot(TOKEN, api.base) as bot:
-        with_bot = dataclasses.replace(
-            services,
-            settings=telegram_settings(settings, api.base),
-            telegram_bot=bot,
-            telegram_sender=TelegramSender(bot, services.customers),
-        )
-        async with TestClient(TestServer(create_app(with_bot))) as client:
+        app = create_app(telegram_settings(settings, api.base), services, telegram_bot=bot)
+        async with TestClient(TestServer(app)) as client:
             yield client, api
 
 
 async def test_a_day_of_5000_concurrent_draws_over_sms_and_telegram_verifies(
-    services: Services,
+    services: Core,
+    settings: Settings,
     clock: FakeClock,
     channels: tuple[TestClient[Any, Any], FakeBotAPI],
 ) -> None:
@@ -61,7 +55,7 @@ async def test_a_day_of_5000_concurrent_draws_over_sms_and_telegram_verifies(
     telegram = [TelegramUser(client, api, 8_000_000 + i) for i in range(TELEGRAM_PLAYERS)]
     for i, user in enumerate(telegram):  # linked beforehand: the day is about draws
         await services.customers.link_telegram(user.id, f"+85261{i:06d}")
-    twilio = Twilio(client, services.settings)
+    twilio = Twilio(client, settings)
     gate = asyncio.Semaphore(IN_FLIGHT)
 
     async def sms(i: int) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core import proof
 from db.proofs import PgProofStore
 from tests.helpers import campaign_data, sure_loss
@@ -10,7 +10,7 @@ from tests.sms.conftest import CUSTOMER, Twilio
 
 
 async def test_proof_answers_the_reference_the_draw_reply_gave_and_the_link(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     campaign = await services.campaigns.create(sure_loss())
     drew = (await twilio.text("DRAW")).reply
@@ -27,7 +27,7 @@ async def test_proof_answers_the_reference_the_draw_reply_gave_and_the_link(
 
 
 async def test_proof_names_a_campaign_by_keyword_or_asks_which(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     await services.campaigns.create(campaign_data(keyword="WINTER"))
     await services.campaigns.create(campaign_data(keyword="SPRING", name="Spring Draw"))

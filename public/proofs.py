@@ -17,12 +17,11 @@ from typing import Any
 
 from aiohttp import web
 
-from app.bootstrap import Services
 from core import proof
 from core.errors import LuckyDrawError, NotFound
-from core.services.proofs import FoundEntry, ProofIndex
+from core.services.proofs import FoundEntry, ProofIndex, ProofService
 
-SERVICES = web.AppKey("proof_services", Services)
+PROOFS = web.AppKey("proofs", ProofService)
 BASE = "/r/{keyword:[A-Za-z0-9]{2,16}}/proof"
 # Inline styles only; nothing is loaded from anywhere.
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
@@ -33,8 +32,8 @@ _STYLE = (
 )
 
 
-def add_proof_pages(app: web.Application, services: Services) -> None:
-    app[SERVICES] = services
+def add_proof_routes(app: web.Application, proofs: ProofService) -> None:
+    app[PROOFS] = proofs
     app.router.add_get(BASE, proof_index)
     app.router.add_get(BASE + "/verify.py", verifier_script)
     app.router.add_get(BASE + "/lookup", lookup)
@@ -44,7 +43,7 @@ def add_proof_pages(app: web.Application, services: Services) -> None:
 async def proof_index(request: web.Request) -> web.Response:
     keyword = request.match_info["keyword"].upper()
     try:
-        index = await request.app[SERVICES].proofs.index(keyword)
+        index = await request.app[PROOFS].index(keyword)
     except LuckyDrawError as exc:
         return _refusal(request, exc)
     if _wants_json(request):
@@ -59,7 +58,7 @@ async def proof_day(request: web.Request) -> web.Response:
     except ValueError:
         return _refusal(request, NotFound(f"{request.match_info['day']} is not a date"), 400)
     try:
-        log = await request.app[SERVICES].proofs.day(keyword, day)
+        log = await request.app[PROOFS].day(keyword, day)
     except LuckyDrawError as exc:
         return _refusal(request, exc)
     return web.Response(
@@ -88,7 +87,7 @@ async def lookup(request: web.Request) -> web.Response:
         )
         return _page("Not a reference", f"<p>{escape(message)}</p>{_back(keyword)}", 400)
     try:
-        proofs = request.app[SERVICES].proofs
+        proofs = request.app[PROOFS]
         campaign = await proofs.campaign(keyword)
         found = await proofs.lookup(keyword, raw)
     except LuckyDrawError as exc:
