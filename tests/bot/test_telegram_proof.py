@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from app.bootstrap import Core
 from tests.bot.conftest import SmsPhone, TelegramUser
-from tests.helpers import sure_loss
+from tests.helpers import spec, sure_loss
 
 
 async def test_proof_on_telegram_gives_the_reference_sms_gives(
     ann: TelegramUser, sms: SmsPhone, services: Core
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     await ann.linked()
     assert await ann.send("/draw") == 200
     reference = ann.last.split("Proof ref: ")[1]

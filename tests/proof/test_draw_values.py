@@ -14,7 +14,7 @@ from core.errors import AlreadyDrewToday
 from core.model import Channel
 from db.proofs import PgProofStore
 from tests.conftest import FakeClock, forget_redis
-from tests.helpers import campaign_data, sure_loss
+from tests.helpers import campaign_data, spec, sure_loss
 
 DAY = date(2026, 12, 10)  # the tests' clock: noon in Hong Kong
 
@@ -32,7 +32,7 @@ async def recorded(services: Core) -> list[tuple[str, float, date]]:
 
 
 async def test_a_draw_records_the_u_its_day_seed_and_entry_give(services: Core) -> None:
-    campaign = await services.campaigns.create(campaign_data())
+    campaign = await services.campaigns.create(spec(campaign_data()))
     result = await services.draws.draw("+85291234567", Channel.SMS)
     [(entry, u, day)] = await recorded(services)
     assert u == await expected_u(services, campaign.id, DAY, "+85291234567")
@@ -42,7 +42,7 @@ async def test_a_draw_records_the_u_its_day_seed_and_entry_give(services: Core) 
 
 
 async def test_a_retried_webhook_keeps_its_first_u(services: Core) -> None:
-    await services.campaigns.create(campaign_data())
+    await services.campaigns.create(spec(campaign_data()))
     first = await services.draws.draw("+85291234567", Channel.SMS, request_id="SM1")
     before = await recorded(services)
     await forget_redis(services)  # the retry reaches the database, not just Redis
@@ -55,7 +55,7 @@ async def test_a_retried_webhook_keeps_its_first_u(services: Core) -> None:
 async def test_a_draw_replayed_after_midnight_keeps_its_first_u(
     services: Core, clock: FakeClock
 ) -> None:
-    campaign = await services.campaigns.create(campaign_data())
+    campaign = await services.campaigns.create(spec(campaign_data()))
     clock.set(datetime(2026, 12, 10, 15, 59, 59, tzinfo=UTC))  # 23:59:59 in Hong Kong
     first = await services.draws.draw("+85291234567", Channel.SMS, request_id="SM1")
     clock.set(datetime(2026, 12, 10, 16, 0, 30, tzinfo=UTC))  # the next local day
@@ -70,7 +70,7 @@ async def test_a_draw_replayed_after_midnight_keeps_its_first_u(
 async def test_the_same_customer_gets_the_same_u_however_often_they_try(
     services: Core,
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     await services.draws.draw("+85291234567", Channel.SMS)
     for channel in (Channel.SMS, Channel.TELEGRAM):
         with pytest.raises(AlreadyDrewToday):
@@ -79,8 +79,8 @@ async def test_the_same_customer_gets_the_same_u_however_often_they_try(
 
 
 async def test_two_campaigns_on_the_same_day_get_unrelated_values(services: Core) -> None:
-    first = await services.campaigns.create(campaign_data(keyword="ONE"))
-    second = await services.campaigns.create(campaign_data(keyword="TWO"))
+    first = await services.campaigns.create(spec(campaign_data(keyword="ONE")))
+    second = await services.campaigns.create(spec(campaign_data(keyword="TWO")))
     phones = [f"+8529{i:07d}" for i in range(400)]
     one = [await expected_u(services, first.id, DAY, p) for p in phones]
     two = [await expected_u(services, second.id, DAY, p) for p in phones]
@@ -94,7 +94,7 @@ async def test_two_campaigns_on_the_same_day_get_unrelated_values(services: Core
 
 
 async def test_the_api_never_shows_a_seed_or_the_entry_key(services: Core) -> None:
-    campaign = await services.campaigns.create(campaign_data())
+    campaign = await services.campaigns.create(spec(campaign_data()))
     chain = await PgProofStore(services.pool).chain(campaign.id)
     assert chain is not None
     commitment = await PgProofStore(services.pool).commitment(campaign.id)

@@ -17,6 +17,7 @@ from app.settings import Settings
 from core import proof
 from db.proofs import PgProofStore
 from tests.conftest import ROOT, FakeClock
+from tests.helpers import spec
 from tests.proof.helpers import DAY, draw_many, phone, published_day, scarce_campaign
 
 
@@ -29,7 +30,7 @@ async def client(services: Core, settings: Settings) -> AsyncIterator[TestClient
 async def test_the_proof_page_shows_the_commitment_and_every_published_day(
     services: Core, clock: FakeClock, client: TestClient[Any, Any]
 ) -> None:
-    campaign = await services.campaigns.create(scarce_campaign())
+    campaign = await services.campaigns.create(spec(scarce_campaign()))
     commitment = await services.proofs.commitment(campaign.id)
     before = await client.get("/r/winter/proof")
     assert before.status == 200
@@ -53,7 +54,7 @@ async def test_the_proof_page_shows_the_commitment_and_every_published_day(
 async def test_the_api_publishes_the_commitment_and_no_seed(
     services: Core, client: TestClient[Any, Any]
 ) -> None:
-    campaign = await services.campaigns.create(scarce_campaign())
+    campaign = await services.campaigns.create(spec(scarce_campaign()))
     path = f"/api/campaigns/{campaign.id}/commitment"
     assert (await client.get(path)).status == 401
     answer = await client.get(path, headers={"Authorization": "Bearer test-admin-token"})
@@ -73,7 +74,7 @@ async def test_the_api_publishes_the_commitment_and_no_seed(
 async def test_a_day_before_its_end_is_refused_with_when_it_will_be_revealed(
     services: Core, client: TestClient[Any, Any]
 ) -> None:
-    await services.campaigns.create(scarce_campaign())
+    await services.campaigns.create(spec(scarce_campaign()))
     await draw_many(services, 5)
     answer = await client.get(f"/r/WINTER/proof/{DAY}")
     assert answer.status == 404
@@ -85,7 +86,7 @@ async def test_a_day_before_its_end_is_refused_with_when_it_will_be_revealed(
 async def test_a_customer_finds_their_entry_and_how_its_outcome_follows(
     services: Core, clock: FakeClock, client: TestClient[Any, Any]
 ) -> None:
-    campaign = await services.campaigns.create(scarce_campaign())
+    campaign = await services.campaigns.create(spec(scarce_campaign()))
     await draw_many(services, 30)
     log = await published_day(services, clock)
     chain = await PgProofStore(services.pool).chain(campaign.id)
@@ -106,7 +107,7 @@ async def test_a_customer_finds_their_entry_and_how_its_outcome_follows(
 async def test_the_downloaded_verifier_and_luckydraw_verify_check_a_live_day(
     services: Core, clock: FakeClock, client: TestClient[Any, Any], tmp_path: Path
 ) -> None:
-    await services.campaigns.create(scarce_campaign())
+    await services.campaigns.create(spec(scarce_campaign()))
     await draw_many(services, 40)
     await published_day(services, clock)
     download = await client.get("/r/WINTER/proof/verify.py")

@@ -19,14 +19,14 @@ from core.errors import ProofNotPublished
 from core.model import Channel
 from db.proofs import PgProofStore
 from tests.conftest import FakeClock
-from tests.helpers import campaign_data
+from tests.helpers import campaign_data, spec
 from tests.proof.helpers import DAY, draw_many, phone, published_day, scarce_campaign
 
 
 async def test_a_day_is_published_after_it_ends_and_the_verifier_passes_it(
     services: Core, clock: FakeClock
 ) -> None:
-    await services.campaigns.create(scarce_campaign())
+    await services.campaigns.create(spec(scarce_campaign()))
     await draw_many(services, 200)
     log = await published_day(services, clock)
     report = verify.verify(log)
@@ -40,7 +40,7 @@ async def test_a_day_is_published_after_it_ends_and_the_verifier_passes_it(
 async def test_every_ended_day_is_published_once_even_on_two_instances(
     services: Core, clock: FakeClock
 ) -> None:
-    await services.campaigns.create(scarce_campaign())
+    await services.campaigns.create(spec(scarce_campaign()))
     clock.set(datetime(2026, 12, 3, 16, 3, tzinfo=UTC))  # 3 Dec ended in Hong Kong
     first = await services.proofs.publish_due()
     second = await services.proofs.publish_due()
@@ -54,7 +54,7 @@ async def test_every_ended_day_is_published_once_even_on_two_instances(
 async def test_no_seed_is_readable_before_its_day_has_ended(
     services: Core, clock: FakeClock
 ) -> None:
-    campaign = await services.campaigns.create(scarce_campaign())
+    campaign = await services.campaigns.create(spec(scarce_campaign()))
     chain = await PgProofStore(services.pool).chain(campaign.id)
     assert chain is not None
     secrets = {chain.seed(DAY + timedelta(days=i)).hex() for i in range(-9, 20)}
@@ -83,7 +83,7 @@ async def test_no_seed_is_readable_before_its_day_has_ended(
 
 
 async def test_nothing_published_contains_a_phone_number(services: Core, clock: FakeClock) -> None:
-    await services.campaigns.create(scarce_campaign())
+    await services.campaigns.create(spec(scarce_campaign()))
     await draw_many(services, 50)
     log = await published_day(services, clock)
     text = json.dumps(log)
@@ -144,7 +144,7 @@ def change_the_odds(log: dict[str, Any]) -> str:
 async def test_the_verifier_names_what_was_tampered_with(
     services: Core, clock: FakeClock, tamper: Any
 ) -> None:
-    await services.campaigns.create(scarce_campaign())
+    await services.campaigns.create(spec(scarce_campaign()))
     await draw_many(services, 150)
     log = await published_day(services, clock)
     assert verify.verify(log).ok
@@ -162,7 +162,7 @@ async def test_not_yet_released_and_capped_outcomes_are_published_and_verified(
     paced = {"name": "Mug", "probability": 1.0, "total_quota": 100, "daily_quota": 8,
              "valid_days": 7, "pacing": "even"}  # fmt: skip
     await services.campaigns.create(
-        campaign_data(prizes=[paced], max_wins_per_customer=1, open_hours="00:00-24:00")
+        spec(campaign_data(prizes=[paced], max_wins_per_customer=1, open_hours="00:00-24:00"))
     )
     clock.set(datetime(2026, 12, 9, 4, 0, tzinfo=UTC))  # noon on 9 Dec: about half released
     await draw_many(services, 12)
@@ -188,7 +188,7 @@ async def test_not_yet_released_and_capped_outcomes_are_published_and_verified(
 async def test_an_odds_edit_during_the_day_publishes_both_versions_and_verifies(
     services: Core, clock: FakeClock
 ) -> None:
-    campaign = await services.campaigns.create(scarce_campaign())
+    campaign = await services.campaigns.create(spec(scarce_campaign()))
     await draw_many(services, 60)
     mug, tote = campaign.prizes
     await services.campaigns.edit(

@@ -19,7 +19,7 @@ from core import verify
 from tests.bot.conftest import TOKEN, TelegramUser, telegram_settings
 from tests.conftest import FakeClock
 from tests.fakes.bot_api import FakeBotAPI
-from tests.helpers import campaign_data
+from tests.helpers import campaign_data, spec
 from tests.proof.helpers import DAY, published_day
 from tests.sms.conftest import Twilio
 
@@ -50,7 +50,7 @@ async def test_a_day_of_5000_concurrent_draws_over_sms_and_telegram_verifies(
         {"name": "Tote Bag", "probability": 0.2, "total_quota": 120, "daily_quota": 120,
          "valid_days": 7},
     ]  # fmt: skip
-    await services.campaigns.create(campaign_data(prizes=prizes))
+    await services.campaigns.create(spec(campaign_data(prizes=prizes)))
     client, api = channels
     telegram = [TelegramUser(client, api, 8_000_000 + i) for i in range(TELEGRAM_PLAYERS)]
     for i, user in enumerate(telegram):  # linked beforehand: the day is about draws
