@@ -13,6 +13,7 @@ from app.metrics import add_metrics
 from app.openapi import Handler
 from app.settings import Settings
 from app.sms_wiring import add_sms
+from public.rules import add_rules_routes
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -35,6 +36,7 @@ def create_app(
 
         add_telegram(app, settings, core, telegram_bot)
     add_admin_api(app, settings, core)
+    add_rules_routes(app, core.rules)
     return app
 
 
