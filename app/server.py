@@ -14,6 +14,7 @@ from app.metrics import add_metrics
 from app.openapi import Handler
 from app.settings import Settings
 from app.sms_wiring import add_sms
+from public.rules import add_rules_routes
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -42,6 +43,7 @@ def create_app(
 
         add_telegram(app, settings, core, telegram_bot)
     add_admin_api(app, settings, core)
+    add_rules_routes(app, core.rules)
     app.middlewares.append(_close_while_draining)
     return app
 

@@ -380,9 +380,9 @@ class CachedCampaignStore(PgCampaignStore):
         """From Redis, else from PostgreSQL (and then into Redis for the other instances)."""
         raw = await self._redis.run(lambda r: r.get(self._key), None)
         if raw is not None:
-            return [_campaign_from_json(c) for c in orjson.loads(raw)]
+            return [campaign_from_json(c) for c in orjson.loads(raw)]
         campaigns = await super()._active(now)
-        payload = orjson.dumps([_campaign_to_json(c) for c in campaigns])
+        payload = orjson.dumps([campaign_to_json(c) for c in campaigns])
         await self._redis.run(lambda r: r.set(self._key, payload, ex=self._ttl), None)
         return campaigns
 
@@ -434,7 +434,7 @@ def _prize(p: dict[str, Any]) -> Prize:
     return Prize(**{**p, "pacing": Pacing(p["pacing"])})
 
 
-def _campaign_to_json(c: Campaign) -> dict[str, Any]:
+def campaign_to_json(c: Campaign) -> dict[str, Any]:
     return {
         "id": c.id,
         "name": c.name,
@@ -459,7 +459,7 @@ def _campaign_to_json(c: Campaign) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _campaign_from_json(d: dict[str, Any]) -> Campaign:
+def campaign_from_json(d: dict[str, Any]) -> Campaign:
     return Campaign(
         id=d["id"],
         name=d["name"],
