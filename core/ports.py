@@ -345,6 +345,10 @@ class OutboxStore(Protocol):
         """
         ...
 
+    async def release(self, message_id: int, claim: str) -> bool:
+        """Hand back a claimed message never sent (due again at once); False: not ours."""
+        ...
+
     async def recipient(self, message_id: int, claim: str, now: datetime) -> Recipient | None:
         """The recipient as they are now; None unless the claim is still ours and unexpired."""
         ...
