@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # One deadline per webhook, covering the wait for a connection and every query: then the
     # apology, and PostgreSQL commits nothing of it. Well under Twilio's 15 s.
     webhook_deadline_seconds: float = Field(default=8.0, gt=1, le=14)
+    # On SIGTERM: /readyz answers 503 and requests are still answered (each closing its
+    # connection) this long, so load balancers move away before the listener closes.
+    shutdown_grace_seconds: float = Field(default=5.0, ge=0)
 
     @field_validator("default_region")
     @classmethod

@@ -11,12 +11,14 @@ from core.errors import (
     LuckyDrawError,
     RateLimited,
 )
+from core.languages import own_language
 from core.model import Campaign, Channel, Language
 from core.replies import Wording, render
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService
 from core.services.redemptions import RedemptionService
+from core.services.rules import RulesService
 from sms.commands import Action, Command, parse
 
 SMS = Wording()
@@ -31,6 +33,7 @@ class Conversation:
         customers: CustomerService,
         redemptions: RedemptionService,
         campaigns: CampaignService,
+        rules: RulesService,
         channel: Channel = Channel.SMS,
     ) -> None:
         self._draws = draws
@@ -38,6 +41,7 @@ class Conversation:
         self._customers = customers
         self._redemptions = redemptions
         self._campaigns = campaigns
+        self._rules = rules
         self.channel = channel
 
     async def reply(self, phone: str, text: str, request_id: str | None = None) -> str | None:
@@ -91,7 +95,7 @@ class Conversation:
                 redemption = await self._redemptions.redeem(command.argument, phone, request_id)
                 home = await self._home()
                 language = await self._language(phone, home)
-                return SMS.redemption(redemption, home.timezone if home else "UTC", language)
+                return SMS.redemption(redemption, home, language)
             case Action.LANG:
                 assert command.language is not None
                 await self._customers.set_language(phone, command.language)
@@ -106,9 +110,11 @@ class Conversation:
                 return await self._coupons(phone)
             case Action.HELP:
                 home = await self._home()
-                language = await self._language(phone, home)
-                name = home.name if home else render("brand", language)
-                return render("help", language, campaign=name)
+                return SMS.help(home, await self._language(phone, home))
+            case Action.RULES:
+                campaign = await self._rules.campaign(command.argument, await self._home())
+                language = await self._language(phone, campaign)
+                return SMS.rules_link(campaign, self._rules.link(campaign.keyword), language)
             case Action.UNKNOWN:
                 return await self._render("hint", phone)
 
@@ -122,7 +128,7 @@ class Conversation:
             return SMS.refusal(exc, exc.language)
         home = await self._home()
         language = await self._language(phone, home)
-        return SMS.refusal(exc, language, command.argument, home.timezone if home else "UTC")
+        return SMS.refusal(exc, language, command.argument, home)
 
     async def _render(self, key: str, phone: str) -> str:
         return render(key, await self._language(phone, await self._home()))
@@ -133,9 +139,7 @@ class Conversation:
     async def _language(self, phone: str, home: Campaign | None) -> Language:
         """The customer's own choice, else the campaign's default."""
         customer = await self._customers.get(phone)
-        if customer is not None and customer.language is not None:
-            return customer.language
-        return home.language if home else Language.EN
+        return own_language(customer, home.language if home else Language.EN)
 
     def _source(self, command: Command) -> str:
         return f"{self.channel.value}:{command.argument}"

@@ -29,6 +29,7 @@ from core.replies import render
 from core.services.people import CustomerService
 from sms.commands import MAX_BODY_CHARS, Action, Command, parse
 from sms.conversation import Conversation
+from sms.twilio_http import UNSUBSCRIBED
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -47,7 +48,6 @@ STATUS_RANK = {
     "delivered": 5,
     "read": 6,
 }
-UNSUBSCRIBED = 21610  # Twilio: the recipient replied STOP to this sender
 _MAX_SID_CHARS = 64
 
 

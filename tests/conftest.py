@@ -99,6 +99,9 @@ def settings(database_url: str, server_urls: tuple[str, str], redis_prefix: str)
         twilio_auth_token="test-twilio-token",  # type: ignore[arg-type]
         twilio_account_sid="AC" + "0" * 32,
         pool_max_size=30,
+        # CI shares two cores with other work: a query may wait long for the CPU. Tests about
+        # timeouts and deadlines set their own.
+        db_command_timeout=60,
     )
 
 

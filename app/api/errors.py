@@ -77,7 +77,9 @@ def api_error(exc: LuckyDrawError) -> ApiError:
     return ApiError(status, str(exc), code=exc.code, field=field, headers=headers)
 
 
-def admin_api_middleware(token: SecretStr | None, public: Callable[[str], bool]) -> Middleware:
+def admin_api_middleware(
+    token: SecretStr | None, public: Callable[[web.Request], bool]
+) -> Middleware:
     """Guard and error mapping for /api; other paths (webhooks, health) pass untouched.
 
     Without ADMIN_TOKEN the API answers 503: no token can be right, and the operator
@@ -90,7 +92,7 @@ def admin_api_middleware(token: SecretStr | None, public: Callable[[str], bool])
         path = request.path
         if path != "/api" and not path.startswith("/api/"):
             return await handler(request)
-        if not public(path):
+        if not public(request):
             if not expected:
                 raise ApiError(503, "admin API disabled: ADMIN_TOKEN is not set", code="disabled")
             if not _bearer_matches(request.headers.get("Authorization", ""), expected):
