@@ -25,9 +25,9 @@ from app.channels import open_channels
 from app.devservers import embedded_servers
 from app.first_screen import first_screen
 from app.logs import configure_logging
-from app.outbox_wiring import build_outbox_jobs
+from app.outbox_wiring import OutboxJobs, build_outbox_jobs
 from app.scheduler import running_scheduler
-from app.server import create_app
+from app.server import DRAINING, create_app
 from app.settings import Settings
 from app.startup import PortInUse, ensure_port_free
 from app.supervisor import Supervisor
@@ -38,6 +38,9 @@ from core.validation import campaign_from_mapping
 log = structlog.get_logger(__name__)
 _MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
+# On SIGTERM the outbox's sends in flight may take this long (a provider timeout and the
+# record of its result) before the process stops anyway (the lease then brings them back).
+OUTBOX_STOP_SECONDS = 15.0
 DEMO_DAYS = 90  # how long a seeded campaign without dates runs
 
 
@@ -172,10 +175,32 @@ async def _serve(
             loop.add_signal_handler(sig, stop.set)
         try:
             async with AsyncExitStack() as jobs:
+                outbox = None
                 if settings.scheduler:
                     outbox = build_outbox_jobs(settings, core, channels.senders)
                     await jobs.enter_async_context(running_scheduler(outbox, core.proofs))
                 await stop.wait()
+                await _drain(app, settings, outbox)
         finally:
-            await runner.cleanup()
+            await runner.cleanup()  # requests in flight finish; idle connections close
             log.info("stopped")
+
+
+async def _drain(app: web.Application, settings: Settings, outbox: OutboxJobs | None) -> None:
+    """Stop gracefully: unready first, keep answering for the grace period while load
+    balancers move away, and let the outbox finish its sends in flight meanwhile."""
+    grace = settings.shutdown_grace_seconds
+    log.info("draining", grace_seconds=grace)
+    app[DRAINING].set()
+    work = [asyncio.sleep(grace)]
+    if outbox is not None:
+        work.append(_stop_outbox(outbox, max(grace, OUTBOX_STOP_SECONDS)))
+    await asyncio.gather(*work)
+
+
+async def _stop_outbox(outbox: OutboxJobs, seconds: float) -> None:
+    try:
+        async with asyncio.timeout(seconds):
+            await outbox.dispatcher.stop()
+    except TimeoutError:
+        log.warning("outbox_stop_timeout", seconds=seconds)  # the lease brings them back

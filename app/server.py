@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -19,12 +20,18 @@ from public.rules import add_rules_routes
 if TYPE_CHECKING:
     from aiogram import Bot
 
+# Set when the process begins to stop (SIGTERM): /readyz answers 503 so load balancers move
+# away, and every response closes its connection, so no keep-alive connection is left idle
+# for the shutdown to cut while a request is on its way (app/serve.py).
+DRAINING = web.AppKey("draining", asyncio.Event)
+
 
 def create_app(
     settings: Settings, core: Core, *, telegram_bot: Bot | None = None
 ) -> web.Application:
     """Telegram's webhook (or polling) is added when the process opened a bot."""
     app = web.Application(client_max_size=64 * 1024)
+    app[DRAINING] = asyncio.Event()
     # First: its middleware times everything after it.
     add_metrics(
         app, core.metrics, outbox_depth=core.outbox.depth, state=lambda: state_metrics(core)
@@ -38,8 +45,20 @@ def create_app(
         add_telegram(app, settings, core, telegram_bot)
     add_admin_api(app, settings, core)
     add_rules_routes(app, core.rules)
+<<<<<<< HEAD
     add_proof_routes(app, core.proofs)
+=======
+    app.middlewares.append(_close_while_draining)
+>>>>>>> main
     return app
+
+
+@web.middleware
+async def _close_while_draining(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    if request.app[DRAINING].is_set():
+        response.force_close()  # "Connection: close": the client opens a new one elsewhere
+    return response
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -49,6 +68,8 @@ async def healthz(request: web.Request) -> web.Response:
 def readyz(core: Core) -> Handler:
     async def ready(request: web.Request) -> web.Response:
         """Ready when PostgreSQL answers with a current schema and Redis answers."""
+        if request.app[DRAINING].is_set():
+            return web.json_response({"status": "draining", "checks": {}}, status=503)
         checks = await readiness(core)
         ok = all(v == "ok" for v in checks.values())
         return web.json_response(

@@ -59,11 +59,16 @@ class Settings(BaseSettings):
     scheduler: bool = True  # SCHEDULER=false: this instance serves HTTP only
     pool_max_size: int = Field(default=20, ge=1)
     db_command_timeout: float = Field(default=5.0, gt=0)
+    # Longest wait for a free database connection; then "busy" (503, or the SMS apology).
+    db_acquire_timeout: float = Field(default=5.0, gt=0)
     # 0 behind PgBouncer < 1.21 in transaction pooling mode (no prepared statements there).
     db_statement_cache_size: int = Field(default=100, ge=0)
     # One deadline per webhook, covering the wait for a connection and every query: then the
     # apology, and PostgreSQL commits nothing of it. Well under Twilio's 15 s.
     webhook_deadline_seconds: float = Field(default=8.0, gt=1, le=14)
+    # On SIGTERM: /readyz answers 503 and requests are still answered (each closing its
+    # connection) this long, so load balancers move away before the listener closes.
+    shutdown_grace_seconds: float = Field(default=5.0, ge=0)
 
     @field_validator("default_region")
     @classmethod

@@ -177,8 +177,6 @@ class RateLimiter(Protocol):
         """Events in the current window, or None when its store is unreachable."""
         ...
 
-    async def reset(self, key: str) -> None: ...
-
 
 class CustomerStore(Protocol):
     async def get(self, phone: str) -> Customer | None: ...
@@ -351,6 +349,10 @@ class OutboxStore(Protocol):
         With `spacing_seconds`, each claimed row gets the next free send slot of the channel,
         shared by all instances, and no more rows are claimed than fit in the horizon.
         """
+        ...
+
+    async def release(self, message_id: int, claim: str) -> bool:
+        """Hand back a claimed message never sent (due again at once); False: not ours."""
         ...
 
     async def recipient(self, message_id: int, claim: str, now: datetime) -> Recipient | None:
