@@ -45,11 +45,8 @@ def create_app(
         add_telegram(app, settings, core, telegram_bot)
     add_admin_api(app, settings, core)
     add_rules_routes(app, core.rules)
-<<<<<<< HEAD
     add_proof_routes(app, core.proofs)
-=======
     app.middlewares.append(_close_while_draining)
->>>>>>> main
     return app
 
 
