@@ -174,11 +174,17 @@ class PgCampaignStore:
         )
 
     async def winners(self, campaign_id: int) -> AsyncGenerator[Coupon, None]:
-        # A server-side cursor (inside its transaction) keeps `_WINNER_BATCH` rows in memory
-        # however many coupons the campaign issued.
-        async with self._pool.acquire() as conn, conn.transaction(readonly=True):
-            async for row in conn.cursor(_WINNERS, campaign_id, prefetch=_WINNER_BATCH):
-                yield Coupon(**dict(row))
+        # Keyset pages of `_WINNER_BATCH` rows, each one short query: memory stays bounded
+        # however many coupons the campaign issued, and no connection or transaction is
+        # held while a slow client downloads the page before.
+        after = 0
+        while True:
+            page = await self._pool.fetch(_WINNERS, campaign_id, after, _WINNER_BATCH)
+            for row in page:
+                yield Coupon(**{k: v for k, v in row.items() if k != "id"})
+            if len(page) < _WINNER_BATCH:
+                return
+            after = page[-1]["id"]
 
 
 # Per prize: coupons, and today's units as the draw function sized them (`day_units` is NULL
@@ -337,14 +343,15 @@ async def _write_edit(conn: Conn, campaign_id: int, change: CampaignEdit, now: d
 
 _WINNER_BATCH = 500
 _WINNERS = """
-SELECT c.code, p.name AS prize_name, cp.name AS campaign_name, c.issued_at, c.expires_at,
+SELECT c.id, c.code, p.name AS prize_name, cp.name AS campaign_name, c.issued_at, c.expires_at,
        c.redeemed_at, cu.phone
   FROM coupon c
   JOIN prize p ON p.id = c.prize_id
   JOIN campaign cp ON cp.id = c.campaign_id
   JOIN customer cu ON cu.id = c.customer_id
- WHERE c.campaign_id = $1
+ WHERE c.campaign_id = $1 AND c.id > $2
  ORDER BY c.id
+ LIMIT $3
 """
 
 

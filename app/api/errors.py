@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 
+import structlog
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 from pydantic import SecretStr
@@ -30,6 +31,8 @@ from core.errors import (
     RequestConflict,
 )
 from core.model import RedeemStatus
+
+log = structlog.get_logger(__name__)
 
 # First match wins, so subclasses come before their bases.
 _STATUS: tuple[tuple[type[LuckyDrawError], int], ...] = (
@@ -103,6 +106,15 @@ def admin_api_middleware(
             return await error_middleware(request, handler)
         except LuckyDrawError as exc:
             raise api_error(exc) from None
+        except TimeoutError:
+            # No free database connection in time (or a query past its timeout).
+            log.warning("api_busy", path=path)
+            raise ApiError(
+                503,
+                "the service is busy; try again in a moment",
+                code="busy",
+                headers={"Retry-After": "1"},
+            ) from None
 
     return guard
 
