@@ -22,8 +22,8 @@ ROUNDS = 5
 @pytest.fixture(scope="module")
 def bouncer_url(database_url: str) -> Iterator[str]:
     # Fewer server connections than the service's pool: clients really share them.
-    with running_pgbouncer(database_url, pool_size=8) as url:
-        yield url
+    with running_pgbouncer(database_url, pool_size=8) as bouncer:
+        yield bouncer.url
 
 
 @pytest.fixture
