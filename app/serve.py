@@ -1,4 +1,4 @@
-"""The `serve` process: build services, migrate, seed the demo campaign, serve until a signal."""
+"""The `serve` process: core, channels, app and scheduler; migrate, seed, serve until a signal."""
 
 from __future__ import annotations
 
@@ -19,13 +19,17 @@ import structlog
 import uvloop
 from aiohttp import web
 
-from app.bootstrap import Services, build_services, embedded_servers
+from app.bootstrap import Core, open_core
+from app.channels import open_channels
+from app.devservers import embedded_servers
 from app.logs import configure_logging
+from app.outbox_wiring import build_outbox_jobs
 from app.scheduler import running_scheduler
 from app.server import create_app
 from app.settings import Settings
 from app.supervisor import Supervisor
 from core import draw as rules
+from core.validation import campaign_from_mapping
 
 log = structlog.get_logger(__name__)
 _MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
@@ -86,8 +90,8 @@ def _worker(settings: Settings, scheduler: bool, restarts: int) -> None:
 
 async def _prepare(settings: Settings, seed: Any) -> None:
     """Migrate and seed once, before any worker starts."""
-    async with build_services(settings, apply_migrations=True) as services:
-        await _seed(services, seed)
+    async with open_core(settings, apply_migrations=True) as core:
+        await _seed(core, seed)
 
 
 def dated_from_today(seed: Any, now: datetime) -> Any:
@@ -104,17 +108,22 @@ def dated_from_today(seed: Any, now: datetime) -> Any:
     return {**seed, "starts_at": starts.isoformat(), "ends_at": ends.isoformat()}
 
 
-async def _seed(services: Services, seed: Any) -> None:
-    if seed is not None and not await services.campaigns.list():
-        campaign = await services.campaigns.create(dated_from_today(seed, services.clock()))
+async def _seed(core: Core, seed: Any) -> None:
+    if seed is not None and not await core.campaigns.list():
+        spec = campaign_from_mapping(dated_from_today(seed, core.clock()))
+        campaign = await core.campaigns.create(spec)
         log.info("seeded_campaign", id=campaign.id, keyword=campaign.keyword)
 
 
 async def _serve(settings: Settings, seed: Any, *, migrate: bool = True, restarts: int = 0) -> None:
-    async with build_services(settings, apply_migrations=migrate) as services:
-        services.metrics.worker_restarts.set(restarts)
-        await _seed(services, seed)
-        runner = web.AppRunner(create_app(services), access_log=None)
+    async with (
+        open_core(settings, apply_migrations=migrate) as core,
+        open_channels(settings, core) as channels,
+    ):
+        core.metrics.worker_restarts.set(restarts)
+        await _seed(core, seed)
+        app = create_app(settings, core, telegram_bot=channels.telegram_bot)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port, reuse_port=True)
         await site.start()
@@ -126,7 +135,8 @@ async def _serve(settings: Settings, seed: Any, *, migrate: bool = True, restart
         try:
             async with AsyncExitStack() as jobs:
                 if settings.scheduler:
-                    await jobs.enter_async_context(running_scheduler(services.outbox))
+                    outbox = build_outbox_jobs(settings, core, channels.senders)
+                    await jobs.enter_async_context(running_scheduler(outbox))
                 await stop.wait()
         finally:
             await runner.cleanup()

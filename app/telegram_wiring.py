@@ -1,4 +1,4 @@
-"""The Telegram channel, built from the services: webhook route or polling, and its CLI."""
+"""The Telegram channel, built from the core: webhook route or polling, and its CLI."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import structlog
 from aiogram import Bot, Dispatcher
 from aiohttp import web
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from app.settings import ConfigurationError, Settings
 from bot.client import open_bot
 from bot.dispatcher import ALLOWED_UPDATES, create_dispatcher
@@ -20,28 +20,24 @@ from db.dedupe import RedisDeduplicator
 log = structlog.get_logger(__name__)
 
 
-def telegram_dispatcher(services: Services) -> Dispatcher:
+def telegram_dispatcher(core: Core) -> Dispatcher:
     return create_dispatcher(
-        draws=services.draws,
-        customers=services.customers,
-        redemptions=services.redemptions,
-        campaigns=services.campaigns,
-        spam=services.spam,
+        draws=core.draws,
+        customers=core.customers,
+        redemptions=core.redemptions,
+        campaigns=core.campaigns,
+        spam=core.spam,
     )
 
 
-def add_telegram(app: web.Application, services: Services) -> None:
-    """Nothing without TELEGRAM_BOT_TOKEN; else the webhook route, or polling in the app's life."""
-    bot = services.telegram_bot
-    if bot is None:
-        return
-    settings = services.settings
-    dispatcher = telegram_dispatcher(services)
+def add_telegram(app: web.Application, settings: Settings, core: Core, bot: Bot) -> None:
+    """The webhook route, or polling for the app's life (TELEGRAM_MODE)."""
+    dispatcher = telegram_dispatcher(core)
     if settings.telegram_mode == "polling":
         app.cleanup_ctx.append(_polling(dispatcher, bot))
         return
     add_webhook_route(
-        app, dispatcher, bot, settings.webhook_secret(), RedisDeduplicator(services.redis)
+        app, dispatcher, bot, settings.webhook_secret(), RedisDeduplicator(core.redis)
     )
 
 
@@ -55,7 +51,7 @@ def _polling(
             dispatcher.start_polling(
                 bot,
                 handle_signals=False,  # the serve process owns the signals
-                close_bot_session=False,  # build_services closes it
+                close_bot_session=False,  # open_channels closes it
                 allowed_updates=ALLOWED_UPDATES,
             )
         )

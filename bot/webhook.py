@@ -54,17 +54,18 @@ def add_webhook_route(
             return web.json_response({"error": "not a Telegram update"}, status=400)
         key = f"telegram:{bot.id}:{update.update_id}"  # update ids are unique per bot only
         replays = is_draw_command(update)  # its request id makes a redelivery a replay
-        if not replays and not await dedupe.claim(key, SEEN_SECONDS):
+        if not replays and await dedupe.seen(key):
             log.info("telegram_update_redelivered", update_id=update.update_id)
             return web.json_response({})
         try:
             reply = await dispatcher.feed_update(bot, update)
         except Exception:
             # Let Telegram redeliver: draws and redemptions replay by request id.
-            if not replays:
-                await dedupe.release(key)
             log.exception("telegram_update_failed", update_id=update.update_id)
             return web.json_response({"error": "try again"}, status=500)
+        # Only once handled: a crash or timeout midway leaves the redelivery to run again.
+        if not replays:
+            await dedupe.remember(key, SEEN_SECONDS)
         if isinstance(reply, TelegramMethod):
             return web.json_response(_in_body(bot, reply))
         return web.json_response({})

@@ -42,10 +42,6 @@ EditPlanner = Callable[[Campaign, Mapping[int, Issued]], CampaignEdit]
 CampaignChanged = Callable[[Campaign, Campaign, CampaignEdit], Awaitable[None]]
 
 
-class CodeCollision(Exception):
-    """The store refused a coupon code that already exists; draw again with a new one."""
-
-
 class RandomSource(Protocol):
     def uniform(self) -> float: ...
     def token_bytes(self, n: int) -> bytes: ...
@@ -206,35 +202,16 @@ class RedemptionStore(Protocol):
 
 
 class Deduplicator(Protocol):
-    """Remembers keys (a webhook's delivery id) so a redelivery is handled once."""
+    """Remembers keys of deliveries handled (a webhook's delivery id), so a redelivery of
+    one that was handled is not handled again."""
 
-    async def claim(self, key: str, ttl_seconds: int) -> bool:
-        """True the first time `key` is seen in the TTL, and whenever its store is away."""
+    async def seen(self, key: str) -> bool:
+        """Was `key` handled within its TTL? False whenever the store is away."""
         ...
 
-    async def release(self, key: str) -> None:
-        """Forget `key`: its handling failed and the redelivery must run again."""
+    async def remember(self, key: str, ttl_seconds: int) -> None:
+        """`key` was handled: only now, so a delivery cut off midway is handled again."""
         ...
-
-
-class RecipientUnreachable(Exception):
-    """Permanent: the recipient opted out at the provider (Twilio 21610) or blocked the bot.
-
-    The customer is marked and the message is never retried.
-    """
-
-
-class SendFailed(Exception):
-    """Temporary: retry later, after `retry_after` seconds when the provider says so."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class RecipientNotAllowed(RecipientUnreachable):
-    """Refused before reaching the provider: opted out, never texted us, or not an allowed
-    country (the SMS anti-pumping guard). Nothing to mark; never retried."""
 
 
 class Sender(Protocol):

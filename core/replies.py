@@ -19,6 +19,7 @@ from core.errors import (
     LuckyDrawError,
     NoActiveCampaign,
     RateLimited,
+    RedemptionRefused,
     RequestConflict,
 )
 from core.model import Coupon, DrawOutcome, DrawResult, Language, RedeemStatus, Redemption
@@ -346,9 +347,19 @@ class Wording:
             expires=last_valid_day(expires_at, timezone, language) if expires_at else "",
         )
 
-    def refusal(self, exc: LuckyDrawError, language: Language, keyword: str | None = None) -> str:
-        """The answer to a refusal; anything else (NotStaff too: no oracle) gets the hint."""
+    def refusal(
+        self,
+        exc: LuckyDrawError,
+        language: Language,
+        keyword: str | None = None,
+        timezone: str = "UTC",
+    ) -> str:
+        """The answer to a refusal; anything else (NotStaff too: no oracle) gets the hint.
+
+        `timezone` (the home campaign's) dates a refused redemption for the till."""
         match exc:
+            case RedemptionRefused():
+                return self.redemption(exc.attempt, timezone, language)
             case AlreadyDrewToday():
                 return self._already(exc, language)
             case KeywordNeeded():

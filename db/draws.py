@@ -7,10 +7,9 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from core.deadline import remaining, sending
-from core.errors import RequestConflict
+from core.errors import CodeCollision, RequestConflict
 from core.model import DrawOutcome, DrawRecord, DrawRequest, Language, RedeemStatus, Redemption
 from core.phone import mask
-from core.ports import CodeCollision
 
 # The reply needs time to travel back, and the database's clock may differ a little from
 # ours: PostgreSQL stops committing this long before we stop waiting.

@@ -11,7 +11,7 @@ from core.errors import (
     LuckyDrawError,
     RateLimited,
 )
-from core.model import Campaign, Channel, Language, Redemption
+from core.model import Campaign, Channel, Language
 from core.replies import Wording, render
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
@@ -69,7 +69,9 @@ class Conversation:
             case Action.REDEEM:
                 assert command.argument is not None
                 redemption = await self._redemptions.redeem(command.argument, phone, request_id)
-                return await self._redeem_reply(redemption, phone)
+                home = await self._home()
+                language = await self._language(phone, home)
+                return SMS.redemption(redemption, home.timezone if home else "UTC", language)
             case Action.LANG:
                 assert command.language is not None
                 await self._customers.set_language(phone, command.language)
@@ -94,17 +96,13 @@ class Conversation:
         coupons = await self._customers.coupons(phone)
         return SMS.coupons(coupons, await self._language(phone, await self._home()))
 
-    async def _redeem_reply(self, redemption: Redemption, phone: str) -> str:
-        home = await self._home()
-        language = await self._language(phone, home)
-        return SMS.redemption(redemption, home.timezone if home else "UTC", language)
-
     async def _refusal(self, exc: LuckyDrawError, command: Command, phone: str) -> str:
         if isinstance(exc, AlreadyDrewToday) and exc.language is not None:
             # Spam's hot path: everything needed came with the refusal.
             return SMS.refusal(exc, exc.language)
-        language = await self._language(phone, await self._home())
-        return SMS.refusal(exc, language, command.argument)
+        home = await self._home()
+        language = await self._language(phone, home)
+        return SMS.refusal(exc, language, command.argument, home.timezone if home else "UTC")
 
     async def _render(self, key: str, phone: str) -> str:
         return render(key, await self._language(phone, await self._home()))

@@ -20,9 +20,10 @@ import structlog
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from core.errors import RecipientNotAllowed, RecipientUnreachable, SendFailed
 from core.model import OutgoingMessage
 from core.phone import mask, region_of
-from core.ports import RecipientNotAllowed, RecipientUnreachable, Sender, SendFailed, SmsStore
+from core.ports import Sender, SmsStore
 from core.services.people import CustomerService
 from sms.twilio_http import TWILIO_API, RedirectingTwilioHttpClient, idempotency_token
 

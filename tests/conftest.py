@@ -16,7 +16,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from app.bootstrap import Services, build_services
+from app.bootstrap import Core, open_core
 from app.settings import Settings
 from db import embedded
 from db.migrate import migrate
@@ -103,8 +103,8 @@ def settings(database_url: str, server_urls: tuple[str, str], redis_prefix: str)
 
 
 @pytest.fixture(scope="session")
-async def services(settings: Settings, clock: FakeClock) -> AsyncIterator[Services]:
-    async with build_services(settings, clock=clock) as built:
+async def services(settings: Settings, clock: FakeClock) -> AsyncIterator[Core]:
+    async with open_core(settings, clock=clock) as built:
         yield built
 
 
@@ -114,7 +114,7 @@ async def clean_state(request: pytest.FixtureRequest, clock: FakeClock) -> None:
     clock.set(datetime(2026, 12, 10, 4, 0, tzinfo=UTC))
     if "services" not in request.fixturenames:
         return
-    services: Services = request.getfixturevalue("services")
+    services: Core = request.getfixturevalue("services")
     tables = [
         r["tablename"]
         for r in await services.pool.fetch(
@@ -127,7 +127,7 @@ async def clean_state(request: pytest.FixtureRequest, clock: FakeClock) -> None:
     await services.campaigns.drop_cached()
 
 
-async def forget_redis(services: Services) -> None:
+async def forget_redis(services: Core) -> None:
     """Drop this run's Redis keys (never FLUSHDB: other runs may share the server)."""
     client = services.redis.client
     keys = [k async for k in client.scan_iter(match=services.redis.prefix + "*", count=1000)]

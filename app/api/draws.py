@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from app.api.models import DrawIn, DrawOut
-from app.api.request import SMALL_MAX_BYTES, phone, services
+from app.api.request import DRAWS, OUTBOX, SMALL_MAX_BYTES, phone
 from app.openapi import ApiError, ApiSpec, ErrorOut, json_response, parse_body
 from core.model import Channel
 
@@ -22,8 +22,7 @@ async def draw(request: web.Request) -> web.Response:
     if body.campaign_id is not None and body.keyword is not None:
         raise ApiError(400, "give campaign_id or keyword, not both", field="keyword")
     customer = phone(request, body.phone)
-    found = services(request)
-    result = await found.draws.draw(
+    result = await request.app[DRAWS].draw(
         customer,
         Channel.API,
         body.keyword,
@@ -32,7 +31,7 @@ async def draw(request: web.Request) -> web.Response:
     )
     # Also on a replay: the outbox queues each coupon once, and a retry after a crash
     # between the draw and this line still gets the code delivered.
-    await found.outbox.service.enqueue_coupon(result)
+    await request.app[OUTBOX].enqueue_coupon(result)
     return json_response(DrawOut.of(result), status=200 if result.replayed else 201)
 
 

@@ -22,7 +22,7 @@ from core.model import (
 )
 from core.phone import mask
 from core.ports import AuditStore, CampaignChanged, CampaignStore, Clock
-from core.validation import campaign_from_mapping
+from core.validation import validated
 
 # Which status each operator action may start from.
 _TRANSITIONS = {
@@ -45,10 +45,9 @@ class CampaignService:
         self._audit = audit
         self._after_change = after_change
 
-    async def create(self, data: Any) -> Campaign:
-        """Validate a campaign in PRODUCT.md's format and store it; raises InvalidCampaign."""
-        spec = data if isinstance(data, CampaignSpec) else campaign_from_mapping(data)
-        return await self._store.create(spec, self._clock())
+    async def create(self, spec: CampaignSpec) -> Campaign:
+        """Store a campaign that passes core.validation's rules; raises InvalidCampaign."""
+        return await self._store.create(validated(spec), self._clock())
 
     async def get(self, campaign_id: int) -> Campaign:
         campaign = await self._store.get(campaign_id)

@@ -10,6 +10,7 @@ from core.errors import (
     AlreadyDrewToday,
     CampaignClosed,
     CampaignNotFound,
+    CodeCollision,
     KeywordNeeded,
     LuckyDrawError,
     NoActiveCampaign,
@@ -19,7 +20,6 @@ from core.model import Campaign, Channel, DrawRecord, DrawRequest, DrawResult
 from core.ports import (
     CampaignStore,
     Clock,
-    CodeCollision,
     DrawGate,
     DrawStore,
     FloodRule,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core import replies
-from core.errors import CampaignNotFound
+from core.errors import CampaignNotFound, RecipientUnreachable, SendFailed
 from core.model import (
     Channel,
     ClaimedMessage,
@@ -32,9 +32,7 @@ from core.ports import (
     NoTelemetry,
     OutboxStore,
     RandomSource,
-    RecipientUnreachable,
     Sender,
-    SendFailed,
     Telemetry,
 )
 from core.quiet_hours import QuietHours, next_open

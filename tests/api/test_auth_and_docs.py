@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 from aiohttp.test_utils import TestClient, TestServer
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
 from app.api import build_spec
-from app.bootstrap import Services
+from app.bootstrap import Core
 from app.openapi import ErrorOut
 from app.server import create_app
+from app.settings import Settings
 from tests.api.conftest import Client
 
 SAMPLE = {"campaign_id": "1", "phone": "%2B85291234567"}
@@ -52,9 +52,10 @@ async def test_an_unknown_api_path_with_the_token_is_a_json_404(api: Client) -> 
     assert ErrorOut.model_validate(await resp.json()).error.code == "method_not_allowed"
 
 
-async def test_without_an_admin_token_configured_the_api_is_disabled(services: Services) -> None:
-    settings = services.settings.model_copy(update={"admin_token": None})
-    app = create_app(dataclasses.replace(services, settings=settings))
+async def test_without_an_admin_token_configured_the_api_is_disabled(
+    services: Core, settings: Settings
+) -> None:
+    app = create_app(settings.model_copy(update={"admin_token": None}), services)
     async with TestClient(TestServer(app)) as client:
         resp = await client.get("/api/campaigns", headers={"Authorization": "Bearer "})
         assert resp.status == 503
@@ -91,8 +92,8 @@ async def test_the_openapi_document_is_public_and_valid(api: Client) -> None:
     assert create["application/json"]["schema"] == {"$ref": "#/components/schemas/CampaignIn"}
 
 
-def test_every_api_route_of_the_app_is_documented(services: Services) -> None:
-    app = create_app(services)
+def test_every_api_route_of_the_app_is_documented(services: Core, settings: Settings) -> None:
+    app = create_app(settings, services)
     documented = {
         (m.upper(), p) for p, ops in build_spec().document()["paths"].items() for m in ops
     }

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from tests.api.conftest import Client, call, error
 from tests.helpers import campaign_data
 
@@ -169,7 +169,7 @@ async def test_a_malformed_campaign_id_is_refused_as_json(
     assert err.message
 
 
-async def test_oversized_and_non_json_bodies_are_refused(api: Client, services: Services) -> None:
+async def test_oversized_and_non_json_bodies_are_refused(api: Client, services: Core) -> None:
     data = campaign_data(name="x" * 200_000)
     assert (await error(api, "POST", "/api/campaigns", 413, data)).code == "too_large"
     resp = await api.post(

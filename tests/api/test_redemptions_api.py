@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from tests.api.conftest import Client, call, error
 from tests.conftest import FakeClock
 from tests.helpers import sure_win
@@ -90,7 +90,7 @@ async def test_repeated_guesses_lock_the_staff_phone_out(api: Client) -> None:
 
 
 async def test_a_request_id_reused_for_another_code_is_a_conflict_and_is_recorded(
-    api: Client, services: Services
+    api: Client, services: Core
 ) -> None:
     code = await _won_code(api)
     first = {"code": code, "staff_phone": STAFF, "request_id": "r1"}

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import psutil
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from tests.api.conftest import AUTH, Client, call
 from tests.conftest import FakeClock
 from tests.helpers import sure_loss, sure_win
@@ -23,7 +23,7 @@ def _phone(n: int) -> str:
 
 
 async def test_stats_agree_with_the_rows_after_a_day_of_draws_and_redemptions(
-    api: Client, services: Services, clock: FakeClock
+    api: Client, services: Core, clock: FakeClock
 ) -> None:
     cid = (await call(api, "POST", "/api/campaigns", 201, sure_win(total=5, daily=3)))["id"]
     other = await call(api, "POST", "/api/campaigns", 201, sure_loss(keyword="SPRING"))
@@ -112,7 +112,7 @@ WINNERS = 100_000
 
 
 async def test_a_csv_of_100000_winners_streams_in_bounded_memory(
-    api: Client, services: Services, clock: FakeClock
+    api: Client, services: Core, clock: FakeClock
 ) -> None:
     campaign = await call(api, "POST", "/api/campaigns", 201, sure_win(total=WINNERS))
     await services.pool.execute(

@@ -24,7 +24,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from app.bootstrap import Services, build_services
+from app.bootstrap import Core, open_core
 from app.server import create_app
 from app.settings import Settings
 from db.migrate import migrate
@@ -118,15 +118,15 @@ def report(fault: str, kinds: dict[str, int], recovery: float | None) -> None:
 
 @dataclass
 class RunningApp:
-    services: Services
+    services: Core
     base_url: str
 
 
 @asynccontextmanager
 async def running_app(settings: Settings) -> AsyncIterator[RunningApp]:
     """The service in this process, on a real port, as `luckydraw serve` runs it."""
-    async with build_services(settings) as services:
-        runner = web.AppRunner(create_app(services), access_log=None)
+    async with open_core(settings) as services:
+        runner = web.AppRunner(create_app(settings, services), access_log=None)
         await runner.setup()
         port = free_port()
         await web.TCPSite(runner, "127.0.0.1", port).start()

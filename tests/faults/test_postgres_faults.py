@@ -15,6 +15,7 @@ from tests.faults.conftest import campaign, fault_settings, report, running_app
 from tests.faults.load import DrawLoad
 from tests.faults.proxy import BlackHoleProxy
 from tests.faults.servers import PrivatePostgres, PrivateRedis
+from tests.helpers import spec
 
 
 async def test_a_silent_postgres_gets_apologies_that_are_true_and_no_late_commits(
@@ -27,7 +28,7 @@ async def test_a_silent_postgres_gets_apologies_that_are_true_and_no_late_commit
     through_proxy = database_url.replace(f":{postgres.port}/", f":{proxy.port}/")
     settings = fault_settings(through_proxy, redis.url, webhook_deadline_seconds=1.5)
     async with running_app(settings) as app:
-        await app.services.campaigns.create(campaign())
+        await app.services.campaigns.create(spec(campaign()))
         load = DrawLoad(app.base_url, concurrency=8, timeout=5)
         await load.start()
         await asyncio.sleep(1.0)
@@ -55,7 +56,7 @@ async def test_a_draw_that_reaches_postgres_after_its_deadline_commits_nothing(
     await proxy.start()
     through_proxy = database_url.replace(f":{postgres.port}/", f":{proxy.port}/")
     async with running_app(fault_settings(through_proxy, redis.url)) as app:
-        await app.services.campaigns.create(campaign())
+        await app.services.campaigns.create(spec(campaign()))
         await app.services.draws.draw("+85291239999", Channel.SMS)  # campaign now cached
         proxy.black_hole()
         with pytest.raises(TimeoutError):

@@ -10,19 +10,20 @@ import sys
 import time
 from pathlib import Path
 
-from app.bootstrap import build_services
+from app.bootstrap import open_core
 from app.supervisor import Supervisor
 from tests.faults.checks import broken_invariants
 from tests.faults.conftest import campaign, fault_settings, metric, report, serving
 from tests.faults.load import DrawLoad
 from tests.faults.servers import PrivatePostgres, PrivateRedis
+from tests.helpers import spec
 
 
 async def test_a_killed_worker_is_started_again_and_draws_go_on(
     postgres: PrivatePostgres, database_url: str, redis: PrivateRedis, tmp_path: Path
 ) -> None:
-    async with build_services(fault_settings(database_url, redis.url)) as services:
-        await services.campaigns.create(campaign())
+    async with open_core(fault_settings(database_url, redis.url)) as services:
+        await services.campaigns.create(spec(campaign()))
         async with serving(database_url, redis.url, tmp_path, "--workers", "2") as served:
             first, second = served.workers()
             load = DrawLoad(served.base_url, concurrency=8, timeout=15)

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core.model import Campaign, Channel, DrawResult
 from core.pacing import release_window
 from tests.conftest import FakeClock
-from tests.helpers import sure_win
+from tests.helpers import spec, sure_win
 
 HK_NOON = datetime(2026, 12, 10, 4, 0, tzinfo=UTC)
 phones = (f"+8529{n:07d}" for n in range(10_000_000))
@@ -24,7 +24,7 @@ def paced(daily: int, **overrides: Any) -> dict[str, Any]:
     return data
 
 
-async def wins_today(services: Services, campaign: Campaign, day: date) -> int:
+async def wins_today(services: Core, campaign: Campaign, day: date) -> int:
     count = await services.pool.fetchval(
         "SELECT count(*) FROM coupon WHERE campaign_id = $1 AND issued_day = $2", campaign.id, day
     )
@@ -32,7 +32,7 @@ async def wins_today(services: Services, campaign: Campaign, day: date) -> int:
 
 
 async def walk_the_day(
-    services: Services,
+    services: Core,
     clock: FakeClock,
     campaign: Campaign,
     day: date,
@@ -58,7 +58,7 @@ async def walk_the_day(
         moment += step
 
 
-async def draw_just_before(services: Services, clock: FakeClock, moment: datetime) -> None:
+async def draw_just_before(services: Core, clock: FakeClock, moment: datetime) -> None:
     """Draws at the window's last instant: the last unit is released by then."""
     clock.set(moment - timedelta(microseconds=1))
     for _ in range(2):
@@ -66,9 +66,9 @@ async def draw_just_before(services: Services, clock: FakeClock, moment: datetim
 
 
 async def test_a_day_in_hong_kong_releases_the_quota_over_the_open_hours_only(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
-    campaign = await services.campaigns.create(paced(24, open_hours="09:00-21:00"))
+    campaign = await services.campaigns.create(spec(paced(24, open_hours="09:00-21:00")))
     day = date(2026, 12, 10)
     midnight = datetime(2026, 12, 9, 16, 0, tzinfo=UTC)
     await walk_the_day(
@@ -90,15 +90,17 @@ async def test_a_day_in_hong_kong_releases_the_quota_over_the_open_hours_only(
     ids=["spring-forward", "fall-back"],
 )
 async def test_a_dst_day_in_new_york_releases_over_its_real_length(
-    services: Services, clock: FakeClock, day: date, hours: int
+    services: Core, clock: FakeClock, day: date, hours: int
 ) -> None:
     campaign = await services.campaigns.create(
-        paced(
-            hours,
-            keyword="NEWYORK",
-            timezone="America/New_York",
-            starts_at="2026-03-01T00:00:00-05:00",
-            ends_at="2026-12-31T00:00:00-05:00",
+        spec(
+            paced(
+                hours,
+                keyword="NEWYORK",
+                timezone="America/New_York",
+                starts_at="2026-03-01T00:00:00-05:00",
+                ends_at="2026-12-31T00:00:00-05:00",
+            )
         )
     )
     window = release_window(campaign, day)
@@ -113,10 +115,10 @@ async def test_a_dst_day_in_new_york_releases_over_its_real_length(
 
 
 async def test_a_campaign_starting_at_15_00_releases_its_first_day_from_15_00_to_close(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
     campaign = await services.campaigns.create(
-        paced(18, starts_at="2026-12-10T15:00:00+08:00", open_hours="09:00-24:00")
+        spec(paced(18, starts_at="2026-12-10T15:00:00+08:00", open_hours="09:00-24:00"))
     )
     day = date(2026, 12, 10)
     window = release_window(campaign, day)
@@ -136,10 +138,10 @@ async def test_a_campaign_starting_at_15_00_releases_its_first_day_from_15_00_to
 
 
 async def test_a_campaign_ending_mid_day_releases_its_last_day_before_it_ends(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
     campaign = await services.campaigns.create(
-        paced(12, ends_at="2026-12-10T12:00:00+08:00", open_hours="06:00-18:00")
+        spec(paced(12, ends_at="2026-12-10T12:00:00+08:00", open_hours="06:00-18:00"))
     )
     day = date(2026, 12, 10)
     window = release_window(campaign, day)
@@ -154,9 +156,11 @@ async def test_a_campaign_ending_mid_day_releases_its_last_day_before_it_ends(
 
 
 async def test_2000_concurrent_draws_at_09_00_win_only_what_is_released_by_09_00(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
-    campaign = await services.campaigns.create(paced(96))  # the whole day: one unit per 15 min
+    campaign = await services.campaigns.create(
+        spec(paced(96))
+    )  # the whole day: one unit per 15 min
     day = date(2026, 12, 10)
     nine = datetime(2026, 12, 10, 1, 0, tzinfo=UTC)
     clock.set(nine)
@@ -177,11 +181,11 @@ async def test_2000_concurrent_draws_at_09_00_win_only_what_is_released_by_09_00
 
 
 async def test_unreleased_units_of_a_past_day_go_back_to_the_total(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
     data = paced(10, open_hours="09:00-21:00")
     data["prizes"][0]["total_quota"] = 15
-    campaign = await services.campaigns.create(data)
+    campaign = await services.campaigns.create(spec(data))
     clock.set(datetime(2026, 12, 10, 4, 0, tzinfo=UTC))  # noon: a quarter of day one released
     for _ in range(20):
         await services.draws.draw(next(phones), Channel.SMS)
