@@ -9,6 +9,7 @@ from aiogram import BaseMiddleware
 from aiogram.enums import ChatType
 from aiogram.types import TelegramObject, Update, User
 
+from core.languages import own_language
 from core.model import Customer, Language
 from core.services.draws import SpamGuard
 from core.services.people import CustomerService
@@ -23,9 +24,7 @@ def telegram_language(code: str | None) -> Language:
 
 def language_of(customer: Customer | None, user: User | None) -> Language:
     """A choice made with /lang (or by SMS) wins over the Telegram app's language."""
-    if customer is not None and customer.language is not None:
-        return customer.language
-    return telegram_language(user.language_code if user else None)
+    return own_language(customer, telegram_language(user.language_code if user else None))
 
 
 def spam_key(customer: Customer | None, user: User) -> str:

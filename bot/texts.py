@@ -10,4 +10,5 @@ text = TELEGRAM.text
 draw_text = TELEGRAM.draw
 coupons_text = TELEGRAM.coupons
 redemption_text = TELEGRAM.redemption
+help_text = TELEGRAM.help
 refusal_text = TELEGRAM.refusal

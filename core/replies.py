@@ -22,7 +22,7 @@ from core.errors import (
     RedemptionRefused,
     RequestConflict,
 )
-from core.model import Coupon, DrawOutcome, DrawResult, Language, RedeemStatus, Redemption
+from core.model import Campaign, Coupon, DrawOutcome, DrawResult, Language, RedeemStatus, Redemption
 
 EN, ZH = Language.EN, Language.ZH_HANT
 
@@ -334,8 +334,14 @@ class Wording:
         ]
         return self.text("coupons.list", language, coupons="\n".join(items))
 
-    def redemption(self, redemption: Redemption, timezone: str, language: Language) -> str:
-        """What the till sees; dates in `timezone` (the staff member's home campaign's)."""
+    def help(self, home: Campaign | None, language: Language) -> str:
+        """HELP: how to play the home campaign (core.services.campaigns: `home`)."""
+        name = home.name if home else self.text("brand", language)
+        return self.text("help", language, campaign=name)
+
+    def redemption(self, redemption: Redemption, home: Campaign | None, language: Language) -> str:
+        """What the till sees; dates in the home campaign's zone (UTC without one)."""
+        timezone = home.timezone if home else "UTC"
         redeemed_at, expires_at = redemption.redeemed_at, redemption.expires_at
         return self.text(
             _REDEEM_KEYS[redemption.status],
@@ -352,14 +358,14 @@ class Wording:
         exc: LuckyDrawError,
         language: Language,
         keyword: str | None = None,
-        timezone: str = "UTC",
+        home: Campaign | None = None,
     ) -> str:
         """The answer to a refusal; anything else (NotStaff too: no oracle) gets the hint.
 
-        `timezone` (the home campaign's) dates a refused redemption for the till."""
+        `home` (the home campaign) dates a refused redemption for the till."""
         match exc:
             case RedemptionRefused():
-                return self.redemption(exc.attempt, timezone, language)
+                return self.redemption(exc.attempt, home, language)
             case AlreadyDrewToday():
                 return self._already(exc, language)
             case KeywordNeeded():

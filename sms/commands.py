@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from core.languages import language_named
 from core.model import Language
 
 MAX_BODY_CHARS = 1600  # Twilio's longest message; anything longer is not a command
@@ -60,19 +61,6 @@ _WORDS: dict[str, Action] = {
     "LANGUAGE": Action.LANG,
 }
 
-_LANGUAGES: dict[str, Language] = {
-    "EN": Language.EN,
-    "ENG": Language.EN,
-    "ENGLISH": Language.EN,
-    "英文": Language.EN,
-    "中文": Language.ZH_HANT,
-    "繁體": Language.ZH_HANT,
-    "繁體中文": Language.ZH_HANT,
-    "ZH": Language.ZH_HANT,
-    "ZH-HANT": Language.ZH_HANT,
-    "CHINESE": Language.ZH_HANT,
-}
-
 _KEYWORD = re.compile(r"^[A-Z0-9]{1,32}$")
 
 
@@ -92,7 +80,7 @@ def parse(text: str) -> Command:
     if action is Action.REDEEM:
         return Command(Action.REDEEM, rest) if rest else Command(Action.UNKNOWN)
     if action is Action.LANG:
-        language = _LANGUAGES.get(_bare(rest or "").upper()) or _LANGUAGES.get(rest or "")
+        language = language_named(_bare(rest or "")) or language_named(rest or "")
         return Command(Action.LANG, rest, language) if language else Command(Action.UNKNOWN)
     # COUPONS, HELP, STOP and START ignore what follows ("stop texting me" is still STOP);
     # the word itself is kept as consent evidence.

@@ -11,6 +11,7 @@ from core.errors import (
     LuckyDrawError,
     RateLimited,
 )
+from core.languages import own_language
 from core.model import Campaign, Channel, Language
 from core.replies import Wording, render
 from core.services.campaigns import CampaignService
@@ -45,19 +46,39 @@ class Conversation:
         return await self.answer(phone, parse(text), request_id)
 
     async def answer(
-        self, phone: str, command: Command, request_id: str | None = None
+        self,
+        phone: str,
+        command: Command,
+        request_id: str | None = None,
+        *,
+        flood_checked: bool = False,
     ) -> str | None:
-        """The answer to an already parsed command (the webhook parses to pick its path)."""
+        """The answer to an already parsed command (the webhook parses to pick its path).
+
+        `flood_checked`: the caller ran `flood` already, before any work of its own."""
         try:
-            if command.action is not Action.DRAW:  # a draw counts it in its one look at Redis
+            # A draw counts the message in its one look at Redis.
+            if command.action is not Action.DRAW and not flood_checked:
                 await self._spam.check(phone)
             return await self._answer(command, phone, request_id)
         except RateLimited as exc:
-            if not exc.first:
-                return None
-            return render("rate_limited", await self._language(phone, await self._home()))
+            return await self._rate_limited(exc, phone)
         except LuckyDrawError as exc:
             return await self._refusal(exc, command, phone)
+
+    async def flood(self, phone: str) -> tuple[bool, str | None]:
+        """The flood guard alone: (False, None) to go on, or (True, the answer to a flood:
+        one "slow down", then None for silence)."""
+        try:
+            await self._spam.check(phone)
+        except RateLimited as exc:
+            return True, await self._rate_limited(exc, phone)
+        return False, None
+
+    async def _rate_limited(self, exc: RateLimited, phone: str) -> str | None:
+        if not exc.first:
+            return None
+        return render("rate_limited", await self._language(phone, await self._home()))
 
     async def _answer(self, command: Command, phone: str, request_id: str | None) -> str:
         match command.action:
@@ -71,7 +92,7 @@ class Conversation:
                 redemption = await self._redemptions.redeem(command.argument, phone, request_id)
                 home = await self._home()
                 language = await self._language(phone, home)
-                return SMS.redemption(redemption, home.timezone if home else "UTC", language)
+                return SMS.redemption(redemption, home, language)
             case Action.LANG:
                 assert command.language is not None
                 await self._customers.set_language(phone, command.language)
@@ -86,9 +107,7 @@ class Conversation:
                 return await self._coupons(phone)
             case Action.HELP:
                 home = await self._home()
-                language = await self._language(phone, home)
-                name = home.name if home else render("brand", language)
-                return render("help", language, campaign=name)
+                return SMS.help(home, await self._language(phone, home))
             case Action.UNKNOWN:
                 return await self._render("hint", phone)
 
@@ -102,7 +121,7 @@ class Conversation:
             return SMS.refusal(exc, exc.language)
         home = await self._home()
         language = await self._language(phone, home)
-        return SMS.refusal(exc, language, command.argument, home.timezone if home else "UTC")
+        return SMS.refusal(exc, language, command.argument, home)
 
     async def _render(self, key: str, phone: str) -> str:
         return render(key, await self._language(phone, await self._home()))
@@ -113,9 +132,7 @@ class Conversation:
     async def _language(self, phone: str, home: Campaign | None) -> Language:
         """The customer's own choice, else the campaign's default."""
         customer = await self._customers.get(phone)
-        if customer is not None and customer.language is not None:
-            return customer.language
-        return home.language if home else Language.EN
+        return own_language(customer, home.language if home else Language.EN)
 
     def _source(self, command: Command) -> str:
         return f"{self.channel.value}:{command.argument}"

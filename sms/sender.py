@@ -25,11 +25,14 @@ from core.model import OutgoingMessage
 from core.phone import mask, region_of
 from core.ports import Sender, SmsStore
 from core.services.people import CustomerService
-from sms.twilio_http import TWILIO_API, RedirectingTwilioHttpClient, idempotency_token
+from sms.twilio_http import (
+    TWILIO_API,
+    UNSUBSCRIBED,
+    RedirectingTwilioHttpClient,
+    idempotency_token,
+)
 
 log = structlog.get_logger(__name__)
-
-UNSUBSCRIBED = 21610  # Twilio: the recipient replied STOP to this sender
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 
 TWILIO_API = "https://api.twilio.com"
+UNSUBSCRIBED = 21610  # Twilio error: the recipient replied STOP to this sender
 IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 # The token of the request being made in this task (the SDK's create() takes no headers).
 idempotency_token: ContextVar[str | None] = ContextVar("twilio_idempotency_token", default=None)

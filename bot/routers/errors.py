@@ -40,12 +40,10 @@ async def refused(
     markup: InlineKeyboardMarkup | None = None
     if isinstance(exc, KeywordNeeded):
         markup = draw_buttons(exc.keywords, language)
-    timezone = "UTC"
-    if isinstance(exc, RedemptionRefused):  # the till reads dates in the home campaign's zone
-        home = await campaigns.home()
-        timezone = home.timezone if home else timezone
+    # The till reads a refused redemption's dates in the home campaign's zone.
+    home = await campaigns.home() if isinstance(exc, RedemptionRefused) else None
     await bot.send_message(
-        user_id, refusal_text(exc, language, _keyword(update), timezone), reply_markup=markup
+        user_id, refusal_text(exc, language, _keyword(update), home), reply_markup=markup
     )
 
 

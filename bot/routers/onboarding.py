@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message, ReplyKeyboa
 from bot.keyboards import share_contact
 from bot.texts import text
 from core.errors import InvalidPhone
+from core.languages import own_language
 from core.model import Customer, Language
 from core.phone import mask, parse_international
 from core.services.people import CustomerService
@@ -71,7 +72,7 @@ async def contact_shared(message: Message, customers: CustomerService, language:
         )
         return
     customer = await customers.link_telegram(message.from_user.id, phone)
-    language = customer.language or language
+    language = own_language(customer, language)
     await message.answer(
         text("tg.linked", language, phone=mask(phone)), reply_markup=ReplyKeyboardRemove()
     )

@@ -8,7 +8,7 @@ from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message, Update
 
 from bot.keyboards import DrawButton
-from bot.texts import coupons_text, draw_text, text
+from bot.texts import coupons_text, draw_text, help_text
 from core.model import Channel, Customer, Language
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
@@ -74,6 +74,4 @@ async def coupons_command(
 
 
 async def help_command(message: Message, campaigns: CampaignService, language: Language) -> None:
-    home = await campaigns.home()
-    name = home.name if home else text("brand", language)
-    await message.answer(text("help", language, campaign=name))
+    await message.answer(help_text(await campaigns.home(), language))

@@ -34,4 +34,4 @@ async def redeem_command(
         command.args or "", customer.phone, request_id(bot, event_update)
     )
     home = await campaigns.home()
-    await message.answer(redemption_text(redemption, home.timezone if home else "UTC", language))
+    await message.answer(redemption_text(redemption, home, language))

@@ -11,10 +11,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from app.bootstrap import Core, open_core
 from app.server import create_app
 from app.settings import Settings
-from db.embedded import start_private_redis
 from tests.api.conftest import Client, call, empty_database
 from tests.conftest import FakeClock
 from tests.helpers import sure_win
+from tests.private_redis import start_private_redis
 
 
 @asynccontextmanager

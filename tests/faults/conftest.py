@@ -22,20 +22,34 @@ from typing import Any
 import aiohttp
 import asyncpg
 import pytest
+import structlog
 from aiohttp import web
 
 from app.bootstrap import Core, open_core
+from app.logs import configure_logging
 from app.server import create_app
 from app.settings import Settings
+from core.model import CampaignSpec
 from db.migrate import migrate
 from db.pool import create_pool, on_database
 from tests.faults.load import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.faults.servers import PG_BIN, PrivatePostgres, PrivateRedis, free_port, start_postgres
+from tests.helpers import spec
 
 if not (PG_BIN / "postgres").exists():
     pytest.skip(f"no PostgreSQL server binaries in {PG_BIN}", allow_module_level=True)
 
 TEMPLATE = "ld_faults_template"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def production_logging() -> Iterator[None]:
+    """Log as `serve` does: faults log many tracebacks, and the test default renders each
+    one with rich (seconds apiece on a busy machine, blocking the loop the service runs on)."""
+    saved = structlog.get_config()
+    configure_logging("json", "warning")
+    yield
+    structlog.configure(**saved)
 
 
 @pytest.fixture(scope="session")
@@ -93,15 +107,15 @@ def fault_settings(database_url: str, redis_url: str, **overrides: Any) -> Setti
     )
 
 
-def campaign(daily_quota: int = 300) -> dict[str, Any]:
+def campaign(daily_quota: int = 300) -> CampaignSpec:
     """Open now (real time), half the draws win, a daily quota the faults can run into."""
     now = datetime.now(UTC)
     prize = {"name": "Free Coffee", "probability": 0.5, "total_quota": 100_000,
              "daily_quota": daily_quota, "valid_days": 7}  # fmt: skip
-    return {"name": "Fault Draw", "keyword": "FAULT", "timezone": "Asia/Hong_Kong",
-            "starts_at": (now - timedelta(days=1)).isoformat(),
-            "ends_at": (now + timedelta(days=30)).isoformat(),
-            "language": "en", "prizes": [prize]}  # fmt: skip
+    return spec({"name": "Fault Draw", "keyword": "FAULT", "timezone": "Asia/Hong_Kong",
+                 "starts_at": (now - timedelta(days=1)).isoformat(),
+                 "ends_at": (now + timedelta(days=30)).isoformat(),
+                 "language": "en", "prizes": [prize]})  # fmt: skip
 
 
 def report(fault: str, kinds: dict[str, int], recovery: float | None) -> None:

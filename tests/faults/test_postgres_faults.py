@@ -15,7 +15,28 @@ from tests.faults.conftest import campaign, fault_settings, report, running_app
 from tests.faults.load import DrawLoad
 from tests.faults.proxy import BlackHoleProxy
 from tests.faults.servers import PrivatePostgres, PrivateRedis
-from tests.helpers import spec
+
+
+@pytest.mark.parametrize("mode", ["fast", "immediate"])
+async def test_a_postgres_restart_costs_apologies_only_and_draws_resume(
+    postgres: PrivatePostgres, database_url: str, redis: PrivateRedis, mode: str
+) -> None:
+    """Restarted (`pg_ctl -m fast`) or crashed (`-m immediate`, crash recovery) mid-load."""
+    async with running_app(fault_settings(database_url, redis.url)) as app:
+        await app.services.campaigns.create(campaign())
+        load = DrawLoad(app.base_url, concurrency=8, timeout=15)
+        await load.start()
+        await asyncio.sleep(1.0)
+        await asyncio.to_thread(postgres.stop, mode)
+        await asyncio.sleep(1.0)
+        await asyncio.to_thread(postgres.start)
+        restarted = time.monotonic()
+        await asyncio.sleep(1.5)
+        outcomes = await load.stop()
+        kinds = load.kinds()
+        report(f"postgres restarted ({mode})", kinds, load.recovery_seconds(restarted))
+        assert await broken_invariants(app.services.pool, outcomes) == []
+        assert await unseen_wins(app.services.pool, app.base_url, outcomes) == []
 
 
 async def test_a_silent_postgres_gets_apologies_that_are_true_and_no_late_commits(
@@ -28,7 +49,7 @@ async def test_a_silent_postgres_gets_apologies_that_are_true_and_no_late_commit
     through_proxy = database_url.replace(f":{postgres.port}/", f":{proxy.port}/")
     settings = fault_settings(through_proxy, redis.url, webhook_deadline_seconds=1.5)
     async with running_app(settings) as app:
-        await app.services.campaigns.create(spec(campaign()))
+        await app.services.campaigns.create(campaign())
         load = DrawLoad(app.base_url, concurrency=8, timeout=5)
         await load.start()
         await asyncio.sleep(1.0)
@@ -56,7 +77,7 @@ async def test_a_draw_that_reaches_postgres_after_its_deadline_commits_nothing(
     await proxy.start()
     through_proxy = database_url.replace(f":{postgres.port}/", f":{proxy.port}/")
     async with running_app(fault_settings(through_proxy, redis.url)) as app:
-        await app.services.campaigns.create(spec(campaign()))
+        await app.services.campaigns.create(campaign())
         await app.services.draws.draw("+85291239999", Channel.SMS)  # campaign now cached
         proxy.black_hole()
         with pytest.raises(TimeoutError):

@@ -11,9 +11,9 @@ from app.bootstrap import Core, open_core
 from app.settings import Settings
 from core.errors import NotStaff, RedemptionRefused
 from core.model import Channel, RedeemStatus
-from db.embedded import start_private_redis
 from tests.conftest import FakeClock
 from tests.helpers import spec, sure_win
+from tests.private_redis import start_private_redis
 
 STAFF = "+85261234567"
 CUSTOMER = "+85291234567"

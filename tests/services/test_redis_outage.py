@@ -12,9 +12,9 @@ from app.bootstrap import Core, open_core
 from app.settings import Settings
 from core.errors import AlreadyDrewToday
 from core.model import Channel, DrawResult
-from db.embedded import PrivateRedis, start_private_redis
 from tests.conftest import FakeClock
 from tests.helpers import spec, sure_win
+from tests.private_redis import PrivateRedis, start_private_redis
 
 
 @pytest.fixture

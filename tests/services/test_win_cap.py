@@ -39,7 +39,7 @@ async def test_50_concurrent_draws_by_one_customer_on_two_channels_never_pass_th
 ) -> None:
     campaign = await services.campaigns.create(spec(sure_win(max_wins_per_customer=3)))
     prize = campaign.prizes[0]
-    store = PgDrawStore(services.pool)
+    store = PgDrawStore(services.pool, command_timeout=60)
     # 25 days, each drawn at once by SMS and by Telegram: 50 draws in flight together.
     requests = [
         request(campaign.id, prize.id, day, channel)

@@ -11,9 +11,9 @@ from app.bootstrap import Core, open_core
 from app.server import create_app
 from app.settings import Settings
 from core.model import Channel
-from db import embedded
 from tests.conftest import FakeClock
 from tests.helpers import spec, sure_win
+from tests.private_redis import PrivateRedis, start_private_redis
 from tests.sms.conftest import CUSTOMER, STAFF, Twilio
 
 HINT_START = "Sorry, I didn't get that."
@@ -121,9 +121,9 @@ async def test_five_wrong_codes_lock_the_sender_out_even_for_a_real_code(
 @pytest.fixture
 async def private_redis_services(
     settings: Settings, clock: FakeClock
-) -> AsyncIterator[tuple[Core, embedded.PrivateRedis]]:
+) -> AsyncIterator[tuple[Core, PrivateRedis]]:
     """The same database, but a Redis of the test's own that it may stop."""
-    redis = embedded.start_private_redis()
+    redis = start_private_redis()
     own_settings = settings.model_copy(update={"redis_url": redis.url})
     try:
         async with open_core(own_settings, clock=clock) as built:
@@ -135,7 +135,7 @@ async def private_redis_services(
 async def test_the_lockout_still_holds_with_redis_down(
     services: Core,
     settings: Settings,
-    private_redis_services: tuple[Core, embedded.PrivateRedis],
+    private_redis_services: tuple[Core, PrivateRedis],
 ) -> None:
     own, redis = private_redis_services
     code = await won_code(own)

@@ -7,9 +7,10 @@ import asyncio
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from app.bootstrap import Core
+from app.bootstrap import Core, open_core
 from app.server import create_app
 from app.settings import Settings
+from tests.conftest import FakeClock
 from tests.helpers import spec, sure_loss, sure_win
 from tests.sms.conftest import CAMPAIGN_NUMBER, CUSTOMER, Twilio, new_sid
 
@@ -268,3 +269,31 @@ async def test_a_message_whose_first_copy_died_mid_handling_is_handled_once_its_
     answer = await twilio.text("STOP", sid=sid)
     assert answer.reply.startswith("You're unsubscribed")
     assert await services.pool.fetchval("SELECT count(*) FROM consent_event") == 1
+
+
+async def test_a_flood_of_texts_other_than_draw_is_stopped_before_any_database_write(
+    services: Core, twilio: Twilio
+) -> None:
+    answers = [await twilio.text("HELP") for _ in range(25)]
+    assert [a.status for a in answers] == [200] * 25
+    assert answers[20].reply.startswith("You're sending messages too fast")
+    assert [a.messages for a in answers[21:]] == [[]] * 4
+    assert await services.pool.fetchval("SELECT count(*) FROM sms_inbound") == 20
+
+
+APOLOGY = "Sorry, something went wrong on our side. Please try again in a minute."
+
+
+async def test_every_command_gets_the_apology_when_postgresql_is_away(
+    services: Core, settings: Settings, clock: FakeClock
+) -> None:
+    await services.campaigns.create(spec(sure_win()))
+    async with (
+        open_core(settings, clock=clock) as own,
+        TestClient(TestServer(create_app(settings, own))) as client,
+    ):
+        twilio = Twilio(client, settings)
+        own.pool.terminate()  # every database call now fails at once
+        for body in ("HELP", "COUPONS", "STOP", "START", "LANG EN", "REDEEM ABCDE-FGHJK", "DRAW"):
+            answer = await twilio.text(body, "+85291230077")
+            assert (answer.status, answer.messages) == (200, [APOLOGY]), body
