@@ -50,7 +50,7 @@ from db.campaigns import PgCampaignStore
 from tests.fakes.bot_api import FakeBotAPI
 
 TOKEN = "bench-twilio-token"
-ADMIN = "bench-admin-token"
+ADMIN = "bench-admin-token-0123456789abcdef"
 ACCOUNT = "AC" + "b" * 32
 CAMPAIGN_NUMBER = "+12025550100"
 MODES = ("fresh", "hot", "repeat", "mixed")
