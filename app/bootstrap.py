@@ -29,11 +29,13 @@ from core.ports import (
     SystemRandomSource,
     Telemetry,
 )
+from core.rules import Entry
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
 from core.services.outbox import OutboxService
 from core.services.people import CustomerService, StaffService
 from core.services.redemptions import RedemptionService
+from core.services.rules import RulesService
 from db.audit import PgAuditStore
 from db.campaigns import CachedCampaignStore
 from db.draws import PgDrawStore, PgRedemptionStore
@@ -42,6 +44,7 @@ from db.outbox import PgOutboxStore
 from db.people import PgCustomerStore, PgStaffStore
 from db.pool import create_pool
 from db.redis_store import RedisDrawGate, RedisRateLimiter, SafeRedis, create_redis
+from db.rules import PgRulesStore
 from db.sms import PgSmsStore
 
 log = structlog.get_logger(__name__)
@@ -70,6 +73,7 @@ class Core:
     staff: StaffService
     sms_store: SmsStore  # who texted us: the webhook records it, the SMS guard reads it
     outbox: OutboxService  # queueing and stats; sending is the dispatcher's (outbox_wiring)
+    rules: RulesService  # official rules: a version per change, documents, the public link
 
 
 @asynccontextmanager
@@ -91,6 +95,7 @@ async def open_core(
             settings.database_url,
             max_size=settings.pool_max_size,
             command_timeout=settings.db_command_timeout,
+            acquire_timeout=settings.db_acquire_timeout,
             statement_cache_size=settings.db_statement_cache_size,
         )
         stack.push_async_callback(pool.close)
@@ -120,6 +125,9 @@ def _core(
     staff_store = PgStaffStore(pool)
     telemetry = AppTelemetry(metrics)
     gate = RedisDrawGate(redis)
+    rules = RulesService(
+        PgRulesStore(pool), campaign_store, clock, settings.public_base_url, _rules_entry(settings)
+    )
     return Core(
         pool=pool,
         redis=redis,
@@ -128,7 +136,13 @@ def _core(
         metrics=metrics,
         telemetry=telemetry,
         campaign_store=campaign_store,
-        campaigns=CampaignService(campaign_store, clock, PgAuditStore(pool)),
+        campaigns=CampaignService(
+            campaign_store,
+            clock,
+            PgAuditStore(pool),
+            after_change=[rules.after_change],
+            after_create=[rules.publish],
+        ),
         draws=DrawService(
             campaign_store,
             PgDrawStore(pool, settings.db_command_timeout),
@@ -145,4 +159,11 @@ def _core(
         staff=StaffService(staff_store, clock),
         sms_store=PgSmsStore(pool),
         outbox=OutboxService(PgOutboxStore(pool), campaign_store, clock, settings.quiet_hours),
+        rules=rules,
     )
+
+
+def _rules_entry(settings: Settings) -> Entry:
+    """How the rules say to enter: TWILIO_FROM when it is a number (not a messaging service)."""
+    number = settings.twilio_from if (settings.twilio_from or "").startswith("+") else None
+    return Entry(sms_number=number, telegram=settings.telegram_bot_token is not None)

@@ -17,6 +17,7 @@ from app.cli_tables import as_json, campaign_stats_table
 from app.logs import configure_logging
 from app.outbox_cli import Access, outbox_commands
 from app.settings import ConfigurationError, Settings
+from app.startup import CannotStart
 from app.twilio_cli import twilio_cli
 from core.errors import InvalidCampaign, LuckyDrawError
 from core.model import Channel
@@ -74,7 +75,7 @@ def _refusals() -> Iterator[None]:
     """A refusal is a one-line message and exit status 2, never a traceback."""
     try:
         yield
-    except (LuckyDrawError, ConfigurationError) as exc:
+    except (LuckyDrawError, ConfigurationError, CannotStart) as exc:
         field = getattr(exc, "field", None)
         typer.echo(f"error: {exc}" + (f" (field: {field})" if field else ""), err=True)
         raise typer.Exit(2) from None
@@ -142,7 +143,8 @@ def serve(
     with _refusals():
         settings.check_serving()
         seed_data = load_campaign_file(seed) if seed else None
-    run_server(settings, seed=seed_data, workers=workers)
+    with _refusals():
+        run_server(settings, seed=seed_data, workers=workers)
 
 
 @campaign_cli.command("create")

@@ -36,6 +36,7 @@ from urllib.parse import quote
 import structlog
 
 from app.settings import Settings
+from app.startup import require_local_servers
 
 log = structlog.get_logger(__name__)
 
@@ -320,6 +321,7 @@ def start_redis(data_dir: Path) -> EmbeddedServer:
 @contextmanager
 def embedded_servers(settings: Settings) -> Iterator[Settings]:
     """`settings` with embedded servers for the URLs left unset."""
+    require_local_servers(settings.database_url, settings.redis_url)
     with ExitStack() as stack:
         urls = {}
         if settings.database_url is None:

@@ -18,6 +18,7 @@ def sms_conversation(core: Core, channel: Channel = Channel.SMS) -> Conversation
         customers=core.customers,
         redemptions=core.redemptions,
         campaigns=core.campaigns,
+        rules=core.rules,
         channel=channel,
     )
 

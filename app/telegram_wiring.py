@@ -26,6 +26,7 @@ def telegram_dispatcher(core: Core) -> Dispatcher:
         customers=core.customers,
         redemptions=core.redemptions,
         campaigns=core.campaigns,
+        rules=core.rules,
         spam=core.spam,
     )
 

@@ -326,6 +326,7 @@ class ClaimedMessage:
     send_at: datetime  # the slot the channel's send rate reserved for it
     not_after: datetime | None = None
     campaign_keyword: str | None = None
+    campaign_timezone: str | None = None  # quiet hours are the campaign's local time
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,3 +392,21 @@ class OutboxStats:
     counts: tuple[OutboxCount, ...]
     due_now: int  # pending rows whose time has come, plus claims past their lease
     oldest_due_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RulesVersion:
+    """One published version of a campaign's official rules."""
+
+    campaign_id: int
+    number: int
+    published_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedRules:
+    """A version of the rules with the campaign as it was then, and every version so far."""
+
+    campaign: Campaign
+    version: RulesVersion
+    versions: tuple[RulesVersion, ...]

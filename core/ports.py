@@ -32,6 +32,7 @@ from core.model import (
     OutgoingMessage,
     Recipient,
     Redemption,
+    RulesVersion,
     Staff,
 )
 
@@ -40,6 +41,7 @@ Clock = Callable[[], datetime]
 EditPlanner = Callable[[Campaign, Mapping[int, Issued]], CampaignEdit]
 # Told after a campaign changed: (before, after, the edit). Issue 13 hooks rules versions here.
 CampaignChanged = Callable[[Campaign, Campaign, CampaignEdit], Awaitable[None]]
+CampaignCreated = Callable[[Campaign], Awaitable[object]]
 
 
 class RandomSource(Protocol):
@@ -79,6 +81,20 @@ class CampaignStore(Protocol):
 
     def winners(self, campaign_id: int) -> AsyncGenerator[Coupon, None]:
         """Every coupon of the campaign with its owner's phone, streamed in bounded memory."""
+        ...
+
+
+class RulesStore(Protocol):
+    async def publish(self, campaign: Campaign, now: datetime) -> RulesVersion:
+        """Keep `campaign` as the next version of its rules."""
+        ...
+
+    async def versions(self, campaign_id: int) -> Sequence[RulesVersion]:
+        """Every version, oldest first."""
+        ...
+
+    async def read(self, campaign_id: int, number: int) -> Campaign | None:
+        """The campaign as version `number` of its rules published it."""
         ...
 
 
@@ -152,8 +168,6 @@ class RateLimiter(Protocol):
     async def count(self, key: str) -> int | None:
         """Events in the current window, or None when its store is unreachable."""
         ...
-
-    async def reset(self, key: str) -> None: ...
 
 
 class CustomerStore(Protocol):
@@ -327,6 +341,10 @@ class OutboxStore(Protocol):
         With `spacing_seconds`, each claimed row gets the next free send slot of the channel,
         shared by all instances, and no more rows are claimed than fit in the horizon.
         """
+        ...
+
+    async def release(self, message_id: int, claim: str) -> bool:
+        """Hand back a claimed message never sent (due again at once); False: not ours."""
         ...
 
     async def recipient(self, message_id: int, claim: str, now: datetime) -> Recipient | None:

@@ -25,13 +25,14 @@ class Action(enum.StrEnum):
     START = "start"
     REDEEM = "redeem"
     LANG = "lang"
+    RULES = "rules"
     UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
     action: Action
-    argument: str | None = None  # DRAW's keyword, REDEEM's code text, LANG's language
+    argument: str | None = None  # DRAW's and RULES' keyword, REDEEM's code, LANG's language
     language: Language | None = None  # LANG only: the language asked for
 
 
@@ -58,6 +59,10 @@ _WORDS: dict[str, Action] = {
     "YES": Action.START,
     "REDEEM": Action.REDEEM,
     "LANG": Action.LANG,
+    "RULES": Action.RULES,
+    "RULE": Action.RULES,
+    "規則": Action.RULES,
+    "规则": Action.RULES,
     "LANGUAGE": Action.LANG,
 }
 
@@ -75,8 +80,8 @@ def parse(text: str) -> Command:
     rest = " ".join(words[1:]) or None
     if action is None:
         return Command(Action.UNKNOWN)
-    if action is Action.DRAW:
-        return _draw(rest)
+    if action in (Action.DRAW, Action.RULES):
+        return _with_keyword(action, rest)
     if action is Action.REDEEM:
         return Command(Action.REDEEM, rest) if rest else Command(Action.UNKNOWN)
     if action is Action.LANG:
@@ -87,13 +92,13 @@ def parse(text: str) -> Command:
     return Command(action, _bare(words[0]))
 
 
-def _draw(rest: str | None) -> Command:
+def _with_keyword(action: Action, rest: str | None) -> Command:
     if rest is None:
-        return Command(Action.DRAW)
+        return Command(action)
     keyword = _bare(rest).replace(" ", "")
-    if not keyword:  # only decoration after DRAW ("DRAW !!"): a plain DRAW
-        return Command(Action.DRAW)
-    return Command(Action.DRAW, keyword) if _KEYWORD.match(keyword) else Command(Action.UNKNOWN)
+    if not keyword:  # only decoration after the word ("DRAW !!"): no keyword
+        return Command(action)
+    return Command(action, keyword) if _KEYWORD.match(keyword) else Command(Action.UNKNOWN)
 
 
 def _normalise(text: str) -> str:

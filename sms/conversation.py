@@ -18,6 +18,7 @@ from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService
 from core.services.redemptions import RedemptionService
+from core.services.rules import RulesService
 from sms.commands import Action, Command, parse
 
 SMS = Wording()
@@ -32,6 +33,7 @@ class Conversation:
         customers: CustomerService,
         redemptions: RedemptionService,
         campaigns: CampaignService,
+        rules: RulesService,
         channel: Channel = Channel.SMS,
     ) -> None:
         self._draws = draws
@@ -39,6 +41,7 @@ class Conversation:
         self._customers = customers
         self._redemptions = redemptions
         self._campaigns = campaigns
+        self._rules = rules
         self.channel = channel
 
     async def reply(self, phone: str, text: str, request_id: str | None = None) -> str | None:
@@ -108,6 +111,10 @@ class Conversation:
             case Action.HELP:
                 home = await self._home()
                 return SMS.help(home, await self._language(phone, home))
+            case Action.RULES:
+                campaign = await self._rules.campaign(command.argument, await self._home())
+                language = await self._language(phone, campaign)
+                return SMS.rules_link(campaign, self._rules.link(campaign.keyword), language)
             case Action.UNKNOWN:
                 return await self._render("hint", phone)
 

@@ -8,11 +8,12 @@ from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message, Update
 
 from bot.keyboards import DrawButton
-from bot.texts import coupons_text, draw_text, help_text
+from bot.texts import coupons_text, draw_text, help_text, rules_text
 from core.model import Channel, Customer, Language
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService
+from core.services.rules import RulesService
 
 
 def request_id(bot: Bot, update: Update) -> str:
@@ -29,6 +30,7 @@ def create_router() -> Router:
     router.callback_query.register(draw_button, DrawButton.filter())
     router.message.register(coupons_command, Command("coupons"))
     router.message.register(help_command, Command("help"))
+    router.message.register(rules_command, Command("rules"))
     return router
 
 
@@ -75,3 +77,16 @@ async def coupons_command(
 
 async def help_command(message: Message, campaigns: CampaignService, language: Language) -> None:
     await message.answer(help_text(await campaigns.home(), language))
+
+
+async def rules_command(
+    message: Message,
+    command: CommandObject,
+    campaigns: CampaignService,
+    rules: RulesService,
+    language: Language,
+) -> None:
+    """The link to the official rules of the campaign named, or of the home campaign."""
+    keyword = command.args.split()[0] if command.args else None
+    campaign = await rules.campaign(keyword, await campaigns.home())
+    await message.answer(rules_text(campaign, rules.link(campaign.keyword), language))

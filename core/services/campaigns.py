@@ -21,7 +21,7 @@ from core.model import (
     FieldChange,
 )
 from core.phone import mask
-from core.ports import AuditStore, CampaignChanged, CampaignStore, Clock
+from core.ports import AuditStore, CampaignChanged, CampaignCreated, CampaignStore, Clock
 from core.validation import validated
 
 # Which status each operator action may start from.
@@ -39,15 +39,22 @@ class CampaignService:
         clock: Clock,
         audit: AuditStore,
         after_change: Sequence[CampaignChanged] = (),
+        after_create: Sequence[CampaignCreated] = (),
     ) -> None:
         self._store = store
         self._clock = clock
         self._audit = audit
         self._after_change = after_change
+        self._after_create = after_create
 
     async def create(self, spec: CampaignSpec) -> Campaign:
-        """Store a campaign that passes core.validation's rules; raises InvalidCampaign."""
-        return await self._store.create(validated(spec), self._clock())
+        """Store a campaign that passes core.validation's rules; raises InvalidCampaign.
+
+        Hooks in `after_create` hear of it once it is stored (its rules' first version)."""
+        campaign = await self._store.create(validated(spec), self._clock())
+        for hook in self._after_create:
+            await hook(campaign)
+        return campaign
 
     async def get(self, campaign_id: int) -> Campaign:
         campaign = await self._store.get(campaign_id)

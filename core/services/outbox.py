@@ -96,6 +96,8 @@ class DispatchConfig:
     batch_size: int = 100
     max_in_flight: int = 20  # concurrent sends per channel per instance
     max_batches: int = 50  # per tick, so one tick never runs for ever
+    # Local to each message's campaign; None: send at any hour.
+    quiet_hours: QuietHours | None = None
 
 
 class Dispatcher:
@@ -116,6 +118,17 @@ class Dispatcher:
         self._config = config or DispatchConfig()
         self._telemetry = telemetry or NoTelemetry()
         self._sleep = sleep
+        self._stopping = asyncio.Event()
+        self._ticks = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def stop(self) -> None:
+        """Stop gracefully: sends in flight finish and are recorded, every other claimed
+        message is handed back at once (not left to its lease), and nothing more is claimed.
+        Returns when the tick in progress has ended (the caller bounds the wait)."""
+        self._stopping.set()
+        await self._idle.wait()
 
     async def tick(self) -> Counter[str]:
         """Send what is due on every channel with a sender; answers outcomes by name.
@@ -124,9 +137,21 @@ class Dispatcher:
         failure never cancels sends in flight, which the provider may have accepted already.
         """
         outcomes: Counter[str] = Counter()
-        await asyncio.gather(
-            *(self._drain(channel, sender, outcomes) for channel, sender in self._senders.items())
-        )
+        if self._stopping.is_set():
+            return outcomes
+        self._ticks += 1
+        self._idle.clear()
+        try:
+            await asyncio.gather(
+                *(
+                    self._drain(channel, sender, outcomes)
+                    for channel, sender in self._senders.items()
+                )
+            )
+        finally:
+            self._ticks -= 1
+            if not self._ticks:
+                self._idle.set()
         return outcomes
 
     async def _drain(self, channel: Channel, sender: Sender, outcomes: Counter[str]) -> None:
@@ -144,6 +169,8 @@ class Dispatcher:
                 outcomes[outcome] += 1
 
         for _ in range(config.max_batches):
+            if self._stopping.is_set():
+                return
             try:
                 batch = await self._store.claim(
                     channel,
@@ -164,10 +191,19 @@ class Dispatcher:
     async def _deliver(self, claimed: ClaimedMessage, sender: Sender) -> str:
         wait = (claimed.send_at - self._clock()).total_seconds()
         if wait > 0:
-            await self._sleep(wait)
+            await self._pause(wait)
+        if self._stopping.is_set():  # not sent yet: hand it back for the next instance
+            kept = await self._store.release(claimed.id, claimed.claim)
+            return "released" if kept else "lost"
         now = self._clock()
         if claimed.not_after is not None and now >= claimed.not_after:
             return await self._settle(claimed, OutboxStatus.SKIPPED, error="quiet hours began")
+        opens = self._quiet_until(claimed, now)
+        if opens is not None:  # a retry or a late claim that fell into the night
+            await self._settle(
+                claimed, OutboxStatus.PENDING, error="quiet hours", next_attempt_at=opens
+            )
+            return "deferred"
         recipient = await self._store.recipient(claimed.id, claimed.claim, now)
         if recipient is None:  # our lease ended: another instance has it now
             return "lost"
@@ -179,6 +215,24 @@ class Dispatcher:
             outcome = await self._send(claimed, message, sender)
         self._telemetry.sent(message, outcome)
         return outcome
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait for a send slot, or until the dispatcher is stopped."""
+        sleeping = asyncio.ensure_future(self._sleep(seconds))
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({sleeping, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeping.cancel()
+            stopping.cancel()
+
+    def _quiet_until(self, claimed: ClaimedMessage, now: datetime) -> datetime | None:
+        """When quiet hours end, if `now` is inside them in the message's campaign zone."""
+        quiet = self._config.quiet_hours
+        if quiet is None or claimed.campaign_timezone is None:
+            return None
+        opens = next_open(now, claimed.campaign_timezone, quiet)
+        return opens if opens > now else None
 
     async def _send(self, claimed: ClaimedMessage, message: OutgoingMessage, sender: Sender) -> str:
         try:

@@ -165,7 +165,7 @@ async def test_migrate_then_serve_brings_up_a_ready_service_with_json_logs(
             "HOST": "127.0.0.1",
             "PORT": str(port),
             "LOG_FORMAT": "json",
-            "ADMIN_TOKEN": "test-admin-token",
+            "ADMIN_TOKEN": "test-admin-token-0123456789abcdef",
             "DEFAULT_REGION": "HK",
         }
         # cwd: an empty directory, so no developer .env is read.
@@ -234,3 +234,24 @@ async def _wait_ready(http: aiohttp.ClientSession, base: str, server: Process) -
             pass
         await asyncio.sleep(0.1)
     raise AssertionError("not ready within 30 s")
+
+
+@pytest.mark.parametrize("command", ["migrate", "serve"])
+def test_without_urls_the_image_says_in_one_sentence_what_to_set_or_install(
+    image: Path, tmp_path: Path, command: str
+) -> None:
+    done = subprocess.run(
+        [image / "bin" / "luckydraw", command],
+        env={"PATH": f"{image / 'bin'}:{os.environ['PATH']}"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "error: DATABASE_URL and REDIS_URL are unset and the embedded PostgreSQL and Redis for"
+        " local use are not installed: set DATABASE_URL and REDIS_URL, or install the local"
+        " extra (pip install 'luckydraw[local]'; make run does)"
+    ]

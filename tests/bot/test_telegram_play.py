@@ -104,7 +104,21 @@ async def test_help_names_the_campaign_and_the_sold_out_rule(
     await ann.linked()
     await ann.send("/help")
     assert ann.last.startswith("Winter Lucky Draw: send /draw once a day")
-    assert "If a prize is used up, that draw wins nothing." in ann.last
+    assert "A prize used up or not yet released wins nothing." in ann.last
+    assert "/rules" in ann.last
+
+
+async def test_rules_answers_the_link_to_the_official_rules(
+    ann: TelegramUser, services: Core
+) -> None:
+    await services.campaigns.create(spec(campaign_data()))
+    await ann.linked()
+    await ann.send("/rules")
+    assert ann.last == (
+        "Winter Lucky Draw official rules, prizes and odds: https://luckydraw.example.com/r/WINTER"
+    )
+    await ann.send("/rules NOSUCH")
+    assert ann.last == "There is no draw called NOSUCH. Send /draw to play."
 
 
 async def test_stop_opts_out_and_start_opts_back_in(ann: TelegramUser, services: Core) -> None:

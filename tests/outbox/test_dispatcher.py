@@ -208,3 +208,33 @@ async def test_every_attempt_at_one_sms_carries_the_same_idempotency_token(
     clock.set(row["next_attempt_at"])
     assert await sending.tick() == {"sent": 1}
     assert fake_twilio.idempotency_tokens == [f"outbox-{row['id']}"] * 2
+
+
+async def test_a_stopped_dispatcher_finishes_its_send_in_flight_and_hands_back_the_rest(
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+) -> None:
+    """SIGTERM mid-dispatch: the send Twilio is answering is recorded as sent, the messages
+    still waiting for their send slot are due again at once (no lease to sit out), and no
+    message goes out twice."""
+    await services.campaigns.create(spec(campaign_data(reminder_time="10:00")))
+    phones = [f"+8529123{i:04d}" for i in range(5)]
+    for phone in phones:
+        await sms_player(services, clock, phone)
+    assert (await reminders(services).tick()).reminders == 5
+    fake_twilio.delay = 0.5
+    stopping = dispatcher(services, senders, rates={Channel.SMS: 1.0})  # one now, 4 wait
+    tick = asyncio.create_task(stopping.tick())
+    for _ in range(1000):  # until the first send has reached Twilio
+        if fake_twilio.idempotency_tokens:
+            break
+        await asyncio.sleep(0.01)
+    await stopping.stop()
+    assert await tick == {"sent": 1, "released": 4}
+    rows = await outbox_rows(services)
+    assert sorted((r["status"], r["attempts"]) for r in rows) == [("pending", 0)] * 4 + [
+        ("sent", 1)
+    ]
+    assert await stopping.tick() == {}  # a stopped dispatcher claims nothing more
+    clock.advance(seconds=10)  # the send slots the stopped one had reserved have passed
+    assert await dispatcher(services, senders).tick() == {"sent": 4}
+    assert sorted(m.to for m in fake_twilio.messages) == phones

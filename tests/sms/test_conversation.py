@@ -134,8 +134,8 @@ async def test_help_names_the_campaign_the_odds_rule_and_how_to_stop(
 ) -> None:
     await services.campaigns.create(spec(campaign_data()))
     assert (await twilio.text("HELP")).reply == (
-        "Winter Lucky Draw: text DRAW once a day to win at once. If a prize is used up, that "
-        "draw wins nothing. COUPONS lists your codes. STOP to opt out."
+        "Winter Lucky Draw: text DRAW once a day to win at once. A prize used up or not yet "
+        "released wins nothing. RULES: odds. COUPONS: your codes. STOP to opt out."
     )
     assert (await twilio.text("info")).reply.startswith("Winter Lucky Draw: text DRAW")
 
