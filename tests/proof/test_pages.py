@@ -16,6 +16,7 @@ from app.server import create_app
 from app.settings import Settings
 from core import proof
 from db.proofs import PgProofStore
+from tests.api.conftest import AUTH
 from tests.conftest import ROOT, FakeClock
 from tests.helpers import spec
 from tests.proof.helpers import DAY, draw_many, phone, published_day, scarce_campaign
@@ -57,17 +58,13 @@ async def test_the_api_publishes_the_commitment_and_no_seed(
     campaign = await services.campaigns.create(spec(scarce_campaign()))
     path = f"/api/campaigns/{campaign.id}/commitment"
     assert (await client.get(path)).status == 401
-    answer = await client.get(path, headers={"Authorization": "Bearer test-admin-token"})
+    answer = await client.get(path, headers=AUTH)
     body = await answer.json()
     chain = await PgProofStore(services.pool).chain(campaign.id)
     assert chain is not None
     assert body["commitment"] == chain.commitment.hex()
     assert set(body) == {"campaign_id", "first_day", "commitment", "committed_at"}
-    everything = await (
-        await client.get(
-            f"/api/campaigns/{campaign.id}", headers={"Authorization": "Bearer test-admin-token"}
-        )
-    ).text()
+    everything = await (await client.get(f"/api/campaigns/{campaign.id}", headers=AUTH)).text()
     assert chain.seed(DAY).hex() not in everything + str(body)
 
 

@@ -21,7 +21,7 @@ from tests.conftest import FakeClock
 from tests.fakes.bot_api import FakeBotAPI
 from tests.helpers import campaign_data, spec
 from tests.proof.helpers import DAY, published_day
-from tests.sms.conftest import Twilio
+from tests.twilio_client import Twilio
 
 SMS_PLAYERS, TELEGRAM_PLAYERS = 3_500, 1_500
 IN_FLIGHT = 48  # webhooks at once: a busy minute, not the machine's limit

@@ -6,7 +6,7 @@ from app.bootstrap import Core
 from core import proof
 from db.proofs import PgProofStore
 from tests.helpers import campaign_data, spec, sure_loss
-from tests.sms.conftest import CUSTOMER, Twilio
+from tests.twilio_client import CUSTOMER, Twilio
 
 
 async def test_proof_answers_the_reference_the_draw_reply_gave_and_the_link(
