@@ -20,6 +20,7 @@ import uvloop
 from aiohttp import web
 
 from app.bootstrap import Services, build_services, embedded_servers
+from app.console_wiring import with_local_token
 from app.logs import configure_logging
 from app.scheduler import running_scheduler
 from app.server import create_app
@@ -35,6 +36,13 @@ DEMO_DAYS = 90  # how long a seeded campaign without dates runs
 def run_server(settings: Settings, *, seed: Any = None, workers: int = 1) -> None:
     """Serve in this process, or in `workers` processes sharing the port (SO_REUSEPORT)."""
     configure_logging(settings.log_format, settings.log_level)
+    settings, console_link = with_local_token(settings)
+    if console_link is not None:  # before the workers start: they share the token
+        print(
+            f"Operator console (token for this run only; set ADMIN_TOKEN to keep one):\n"
+            f"    {console_link}",
+            flush=True,
+        )
     if workers <= 1:
         uvloop.run(_serve(settings, seed))
         return

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from app.api import add_admin_api
 from app.bootstrap import Services
+from app.console_wiring import add_operator_console
 from app.metrics import add_metrics
 from app.sms_wiring import add_sms
 from db.migrate import pending
@@ -28,6 +29,7 @@ def create_app(services: Services) -> web.Application:
 
         add_telegram(app, services)
     add_admin_api(app, services)
+    add_operator_console(app, services)
     return app
 
 
