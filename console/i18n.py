@@ -3,6 +3,8 @@ cookie's, else the browser's (any `zh` gets Traditional Chinese)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 
 LANG_COOKIE = "ld_lang"
@@ -121,7 +123,7 @@ def language(request: web.Request) -> str:
     return "zh-Hant" if "zh" in request.headers.get("Accept-Language", "").lower()[:5] else "en"
 
 
-def translator(lang: str) -> object:
+def translator(lang: str) -> Callable[..., str]:
     """`t("text", n=3)`: the text in `lang` (English is the key), with fields filled in."""
 
     def t(text: str, **fields: object) -> str:

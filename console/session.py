@@ -50,7 +50,8 @@ def end_session(response: web.StreamResponse) -> None:
 
 
 def csrf_token(request: web.Request) -> str:
-    return request.get(CSRF_KEY, "")
+    token: str = request.get(CSRF_KEY, "")
+    return token
 
 
 def _set_cookie(
