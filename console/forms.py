@@ -67,8 +67,12 @@ def _number(text: str) -> Any:
 
 def _shown(data: Mapping[str, Any]) -> dict[str, Any]:
     """Form values as text, for re-display."""
-    shown = {k: ("" if v is None else v) for k, v in data.items() if k != "prizes"}
-    shown["prizes"] = [{k: ("" if v is None else v) for k, v in p.items()} for p in data["prizes"]]
+    text = {k: ("" if v is None else v) for k, v in data.items() if k != "prizes"}
+    shown = dict.fromkeys(NEW_CAMPAIGN, "") | text
+    shown["prizes"] = [
+        BLANK_PRIZE | {k: ("" if v is None else v) for k, v in p.items()}
+        for p in data.get("prizes") or [BLANK_PRIZE]
+    ]
     return shown
 
 
