@@ -119,7 +119,7 @@ async def build_services(
             campaigns=CampaignService(campaign_store, clock, PgAuditStore(pool)),
             draws=DrawService(
                 campaign_store,
-                PgDrawStore(pool),
+                PgDrawStore(pool, settings.db_command_timeout),
                 gate,
                 clock,
                 random or SystemRandomSource(),

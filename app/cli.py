@@ -17,6 +17,7 @@ from app.cli_tables import as_json, campaign_stats_table
 from app.logs import configure_logging
 from app.outbox_cli import outbox_commands
 from app.settings import Settings
+from app.twilio_cli import twilio_cli
 from core.errors import InvalidCampaign, LuckyDrawError
 from core.model import Channel
 from core.phone import parse_phone
@@ -30,6 +31,7 @@ cli.add_typer(campaign_cli, name="campaign")
 cli.add_typer(staff_cli, name="staff")
 telegram_cli = typer.Typer(no_args_is_help=True, help="The Telegram bot.")
 cli.add_typer(telegram_cli, name="telegram")
+cli.add_typer(twilio_cli, name="twilio")
 
 
 def main() -> None:

@@ -18,9 +18,14 @@ def as_json(stats: CampaignStats | OutboxStats) -> str:
 
 
 def campaign_stats_table(stats: CampaignStats) -> str:
-    table = _table("prize", "issued today", "daily quota", "issued", "total quota", "redeemed")
+    table = _table(
+        "prize", "issued today", "released today", "daily quota", "issued", "total quota",
+        "redeemed",
+    )  # fmt: skip
     for p in stats.prizes:
-        counts = (p.issued_today, p.daily_quota, p.issued, p.total_quota, p.redeemed)
+        counts = (
+            p.issued_today, p.released_today, p.daily_quota, p.issued, p.total_quota, p.redeemed
+        )  # fmt: skip
         table.add_row(p.name, *(f"{n:,}" for n in counts))
     title = (
         f"campaign {stats.campaign_id}: {stats.draws:,} draws ({stats.draws_today:,} today),"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -26,7 +26,9 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 
 from app.openapi import Handler
 
@@ -74,6 +76,14 @@ class Metrics:
             ["channel", "status"],
             registry=r,
         )
+        self.apologies = Counter(
+            "luckydraw_apologies",
+            "Inbound messages answered with the apology instead of an answer, by channel and"
+            " reason (deadline: the webhook's deadline passed before its draw was sent;"
+            " unconfirmed: after, so the draw may have committed; error: a failure)",
+            ["channel", "reason"],
+            registry=r,
+        )
         self.outbox_depth = Gauge(
             "luckydraw_outbox_depth",
             "Messages waiting in the outbox (read at scrape)",
@@ -116,12 +126,24 @@ def route_template(request: web.Request) -> str:
     return resource.canonical if resource is not None else UNMATCHED
 
 
+class _Snapshot(Collector):
+    """Metric families read once for one scrape."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self._families)
+
+
 def add_metrics(
     app: web.Application,
     metrics: Metrics,
     outbox_depth: Callable[[], Awaitable[int]] | None = None,
+    state: Callable[[], Awaitable[list[Metric]]] | None = None,
 ) -> None:
-    """Measure every request, and serve GET /metrics (the outbox depth is queried per scrape).
+    """Measure every request, and serve GET /metrics (the outbox depth is queried per scrape,
+    and `state` gives families read fresh for each scrape).
 
     Call it first in create_app: the middleware then times every later one too.
     """
@@ -131,6 +153,10 @@ def add_metrics(
         if outbox_depth is not None:
             metrics.outbox_depth.set(await outbox_depth())
         body = await asyncio.to_thread(generate_latest, metrics.scraped)
+        if state is not None:
+            snapshot = CollectorRegistry(auto_describe=False)
+            snapshot.register(_Snapshot(await state()))
+            body += await asyncio.to_thread(generate_latest, snapshot)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     app.router.add_get("/metrics", scrape)

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     db_command_timeout: float = Field(default=5.0, gt=0)
     # 0 behind PgBouncer < 1.21 in transaction pooling mode (no prepared statements there).
     db_statement_cache_size: int = Field(default=100, ge=0)
+    # One deadline per webhook, covering the wait for a connection and every query: then the
+    # apology, and PostgreSQL commits nothing of it. Well under Twilio's 15 s.
+    webhook_deadline_seconds: float = Field(default=8.0, gt=1, le=14)
 
     @field_validator("default_region")
     @classmethod

@@ -34,5 +34,7 @@ def add_sms(app: web.Application, services: Services) -> None:
             auth_token=token.get_secret_value() if token else None,
             public_base_url=settings.public_base_url,
             default_region=settings.default_region,
+            deadline_seconds=settings.webhook_deadline_seconds,
+            apologised=lambda reason: services.metrics.apologies.labels("sms", reason).inc(),
         ),
     )

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.model import Language
+from core.model import DrawResult, Language
 
 
 class LuckyDrawError(Exception):
@@ -116,6 +116,7 @@ class AlreadyDrewToday(LuckyDrawError):
         next_draw_at: datetime,
         timezone: str = "UTC",
         language: Language | None = None,
+        today: DrawResult | None = None,
     ) -> None:
         super().__init__(f"already drew today in {campaign_name!r}; next draw from {next_draw_at}")
         self.campaign_name = campaign_name
@@ -123,6 +124,9 @@ class AlreadyDrewToday(LuckyDrawError):
         self.timezone = timezone  # the campaign's, to tell the customer in local time
         # The language of the day's draw, so a repeat is answered without a database lookup.
         self.language = language
+        # The day's recorded draw: a repeat restates it, so no win is ever left unseen (an
+        # answer that never arrived, an apology after a late commit).
+        self.today = today
 
 
 class RateLimited(LuckyDrawError):

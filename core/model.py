@@ -293,6 +293,7 @@ class PrizeStats:
     issued: int
     issued_today: int
     redeemed: int
+    released_today: int = 0  # units of today winnable so far (all of them unless paced)
 
 
 @dataclass(frozen=True, slots=True)

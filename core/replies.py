@@ -48,6 +48,17 @@ TEMPLATES: dict[str, dict[Language, str]] = {
         "Reply COUPONS for your codes.",
         ZH: "你今天已在{campaign}抽過獎。下次抽獎：{next_draw}起。回覆 COUPONS 查看優惠碼。",
     },
+    "draw.already_won": {
+        EN: "You already drew today in {campaign} and won {prize}: code {code}, valid until "
+        "{expires}. Next draw from {next_draw}.",
+        ZH: "你今天已在{campaign}抽過獎，抽中{prize}！優惠碼：{code}，有效期至{expires}。"
+        "下次抽獎：{next_draw}起。",
+    },
+    "draw.already_lost": {
+        EN: "You already drew today in {campaign}: no prize this time. Your next draw opens "
+        "{next_draw}.",
+        ZH: "你今天已在{campaign}抽過獎，今次未有中獎。下次抽獎：{next_draw}起。",
+    },
     "draw.keyword_needed": {
         EN: "Several draws are on: {keywords}. Reply DRAW and one of them, e.g. DRAW {example}.",
         ZH: "現正有多個抽獎：{keywords}。請回覆 DRAW 加關鍵字，例如 DRAW {example}。",
@@ -103,6 +114,11 @@ TEMPLATES: dict[str, dict[Language, str]] = {
     "error.temporary": {
         EN: "Sorry, something went wrong on our side. Please try again in a minute.",
         ZH: "抱歉，系統出現問題，請稍後再試。",
+    },
+    "error.unconfirmed": {
+        EN: "Sorry, we could not confirm your draw in time. Text DRAW again in a minute to "
+        "see your result.",
+        ZH: "抱歉，未能及時確認你的抽獎。請一分鐘後再傳送 DRAW 查看結果。",
     },
     # --- sent by the outbox, unasked (core/services/reminders.py, outbox.py) ---
     "outbox.reminder.sms": {
@@ -333,10 +349,7 @@ class Wording:
         """The answer to a refusal; anything else (NotStaff too: no oracle) gets the hint."""
         match exc:
             case AlreadyDrewToday():
-                next_draw = local_datetime(exc.next_draw_at, exc.timezone, language)
-                return self.text(
-                    "draw.already", language, campaign=exc.campaign_name, next_draw=next_draw
-                )
+                return self._already(exc, language)
             case KeywordNeeded():
                 return self.text(
                     "draw.keyword_needed",
@@ -354,3 +367,25 @@ class Wording:
                 return self.text("rate_limited", language)
             case _:
                 return self.text("hint", language)
+
+    def _already(self, exc: AlreadyDrewToday, language: Language) -> str:
+        """A repeat states the day's recorded outcome: a win nobody saw is shown again."""
+        next_draw = local_datetime(exc.next_draw_at, exc.timezone, language)
+        today = exc.today
+        if today is None:
+            return self.text(
+                "draw.already", language, campaign=exc.campaign_name, next_draw=next_draw
+            )
+        if today.won and today.expires_at is not None:
+            return self.text(
+                "draw.already_won",
+                language,
+                campaign=exc.campaign_name,
+                prize=today.prize_name,
+                code=today.code,
+                expires=last_valid_day(today.expires_at, exc.timezone, language),
+                next_draw=next_draw,
+            )
+        return self.text(
+            "draw.already_lost", language, campaign=exc.campaign_name, next_draw=next_draw
+        )

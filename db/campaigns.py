@@ -30,6 +30,7 @@ from core.model import (
     PrizeStats,
     RedemptionAttempt,
 )
+from core.pacing import ReleaseWindow, release_window
 from core.ports import EditPlanner
 from db.audit import insert_entry
 from db.redis_store import SafeRedis
@@ -144,7 +145,7 @@ class PgCampaignStore:
         )
         return await self.get(campaign_id)
 
-    async def stats(self, campaign: Campaign, today: date) -> CampaignStats:
+    async def stats(self, campaign: Campaign, today: date, now: datetime) -> CampaignStats:
         async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
             draws = await conn.fetchrow(
                 """SELECT count(*) AS draws, count(*) FILTER (WHERE local_day = $2) AS today
@@ -152,18 +153,9 @@ class PgCampaignStore:
                 campaign.id,
                 today,
             )
-            prizes = await conn.fetch(
-                """SELECT p.name, p.total_quota, p.daily_quota,
-                          count(c.id) AS issued,
-                          count(c.id) FILTER (WHERE c.issued_day = $2) AS issued_today,
-                          count(c.id) FILTER (WHERE c.redeemed_at IS NOT NULL) AS redeemed
-                     FROM prize p LEFT JOIN coupon c ON c.prize_id = p.id
-                    WHERE p.campaign_id = $1 AND p.removed_at IS NULL
-                    GROUP BY p.id ORDER BY p.position""",
-                campaign.id,
-                today,
-            )
+            prizes = await conn.fetch(_PRIZE_STATS, campaign.id, today, now)
         assert draws is not None
+        window = release_window(campaign, today)
         prize_stats = tuple(
             PrizeStats(
                 name=r["name"],
@@ -171,6 +163,7 @@ class PgCampaignStore:
                 daily_quota=r["daily_quota"],
                 issued=r["issued"],
                 issued_today=r["issued_today"],
+                released_today=_released_today(r, campaign, window, now),
                 redeemed=r["redeemed"],
             )
             for r in prizes
@@ -267,6 +260,44 @@ class PgCampaignStore:
         async with self._pool.acquire() as conn, conn.transaction(readonly=True):
             async for row in conn.cursor(_WINNERS, campaign_id, prefetch=_WINNER_BATCH):
                 yield Coupon(**dict(row))
+
+
+# Per prize: coupons, and today's units as the draw function made them (`day_units` is NULL
+# until a draw today picked the prize) with those released and not yet won.
+_PRIZE_STATS = """
+SELECT p.name, p.total_quota, p.daily_quota, p.pacing, pd.quota AS day_units,
+       count(c.id) AS issued,
+       count(c.id) FILTER (WHERE c.issued_day = $2) AS issued_today,
+       count(c.id) FILTER (WHERE c.redeemed_at IS NOT NULL) AS redeemed,
+       (SELECT count(*) FROM prize_slot s
+         WHERE s.prize_id = p.id AND s.day = $2 AND s.released_at <= $3) AS released_unclaimed
+  FROM prize p
+  LEFT JOIN coupon c ON c.prize_id = p.id
+  LEFT JOIN prize_day pd ON pd.prize_id = p.id AND pd.day = $2
+ WHERE p.campaign_id = $1 AND p.removed_at IS NULL
+ GROUP BY p.id, pd.quota ORDER BY p.position
+"""
+
+
+def _released_today(
+    row: asyncpg.Record, campaign: Campaign, window: ReleaseWindow | None, now: datetime
+) -> int:
+    """Units of today winnable by `now`: won ones and released ones left.
+
+    Before any draw today picked a paced prize its instants are not drawn yet: then the
+    units whose slice has passed, as the rule promises.
+    """
+    if not campaign.starts_at <= now < campaign.ends_at:
+        return int(row["issued_today"])
+    units = row["day_units"]
+    if units is None:
+        before_today = row["issued"] - row["issued_today"]
+        units = min(row["daily_quota"], row["total_quota"] - before_today)
+    if row["pacing"] == Pacing.NONE:
+        return int(units)
+    if row["day_units"] is not None:
+        return int(row["issued_today"] + row["released_unclaimed"])
+    return window.released_at_least(units, now) if window else 0
 
 
 async def _fetch(conn: Conn, campaign_id: int) -> Campaign:

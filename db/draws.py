@@ -2,33 +2,55 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from core.deadline import remaining, sending
 from core.model import DrawOutcome, DrawRecord, DrawRequest, Language, RedeemStatus, Redemption
 from core.phone import mask
 from core.ports import CodeCollision
 
+# The reply needs time to travel back, and the database's clock may differ a little from
+# ours: PostgreSQL stops committing this long before we stop waiting.
+COMMIT_MARGIN_SECONDS = 0.5
+
+# ld_before runs after ld_draw has returned (the function scan completes first) and aborts
+# the statement, so its implicit transaction, once the deadline has passed.
+_DRAW = """SELECT d.*, ld_before($10) FROM ld_draw($1, $2, $3, $4, $5, $6, $7, $8, $9) d"""
+
 
 class PgDrawStore:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    """`command_timeout` is the pool's: without a deadline (core.deadline) a draw waits that
+    long, and commits only within it."""
+
+    def __init__(self, pool: asyncpg.Pool, command_timeout: float) -> None:
         self._pool = pool
+        self._command_timeout = command_timeout
 
     async def record_draw(self, request: DrawRequest) -> DrawRecord:
+        left = remaining()
+        timeout = self._command_timeout if left is None else min(left, self._command_timeout)
+        if timeout <= COMMIT_MARGIN_SECONDS:
+            raise TimeoutError("no time left to record the draw")
+        commit_by = datetime.now(UTC) + timedelta(seconds=timeout - COMMIT_MARGIN_SECONDS)
         try:
-            row = await self._pool.fetchrow(
-                "SELECT * FROM ld_draw($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                request.campaign_id,
-                request.phone,
-                request.local_day,
-                request.channel.value,
-                request.request_id,
-                request.picked_prize_id,
-                request.code,
-                request.expires_at,
-                request.now,
-            )
+            async with self._pool.acquire() as connection:
+                sending()
+                row = await connection.fetchrow(
+                    _DRAW,
+                    request.campaign_id,
+                    request.phone,
+                    request.local_day,
+                    request.channel.value,
+                    request.request_id,
+                    request.picked_prize_id,
+                    request.code,
+                    request.expires_at,
+                    request.now,
+                    commit_by,
+                    timeout=timeout,
+                )
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == "coupon_code_key":
                 raise CodeCollision(request.code) from exc

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
@@ -17,6 +18,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from twilio.request_validator import RequestValidator, add_port, remove_port
 
+from core.deadline import Deadline, deadline
 from core.errors import InvalidPhone
 from core.model import Language
 from core.phone import mask, parse_phone
@@ -55,6 +57,9 @@ class SmsWebhook:
     auth_token: str | None  # unset: SMS is not configured and the routes answer 503
     public_base_url: str
     default_region: str
+    deadline_seconds: float = 8.0  # well under Twilio's 15 s: then the apology, and no draw
+    # Counts each apology by reason ("deadline", "error"); the app wires it to /metrics.
+    apologised: Callable[[str], None] = lambda reason: None
     signature: TwilioSignature | None = field(init=False)
 
     def __post_init__(self) -> None:
@@ -107,9 +112,22 @@ async def inbound(request: web.Request) -> web.Response:
     opt_out_type = (form.get("OptOutType") or "").upper()
     command = parse(body)
     started = time.perf_counter()
+    scope: Deadline | None = None
     try:
-        reply = await _answer(hook, phone, sid, body, command, opt_out_type)
+        async with deadline(hook.deadline_seconds) as scope:
+            reply = await _answer(hook, phone, sid, body, command, opt_out_type)
+    except TimeoutError:
+        # Never sent: nothing happened, "try again" is true. Sent: the database commits
+        # nothing that reaches it after the deadline, but a draw that committed just before
+        # may have lost its answer on the way back; the next DRAW restates it.
+        unconfirmed = scope is not None and scope.sent
+        reason = "unconfirmed" if unconfirmed else "deadline"
+        log.warning("sms_inbound_deadline", phone=mask(phone), sid=sid, reason=reason)
+        hook.apologised(reason)
+        key = "error.unconfirmed" if unconfirmed else "error.temporary"
+        return _twiml(render(key, Language.EN))
     except _Unanswered:
+        hook.apologised("error")
         return _twiml(render("error.temporary", Language.EN))
     if command.action is not Action.DRAW or opt_out_type:
         # A draw has its own line (the "draw" event, with its outcome): one line a request.
@@ -153,6 +171,8 @@ class _Unanswered(Exception):
 async def _converse(hook: SmsWebhook, phone: str, command: Command, sid: str) -> str | None:
     try:
         return await hook.conversation.answer(phone, command, request_id=f"sms:{sid}")
+    except TimeoutError:
+        raise  # the deadline: answered by the caller
     except Exception as exc:
         log.exception("sms_inbound_failed", phone=mask(phone), sid=sid)
         raise _Unanswered from exc

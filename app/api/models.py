@@ -209,6 +209,9 @@ class PrizeStatsOut(Output):
     daily_quota: int
     issued: int
     issued_today: int
+    released_today: int = Field(
+        description="Units of today's quota winnable so far: all of them unless the prize is paced"
+    )
     redeemed: int
 
 

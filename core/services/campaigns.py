@@ -128,7 +128,7 @@ class CampaignService:
         campaign = await self.get(campaign_id)
         now = self._clock()
         today = rules.local_day(now, campaign.timezone)
-        stats = await self._store.stats(campaign, today)
+        stats = await self._store.stats(campaign, today, now)
         since = now - timedelta(minutes=RECENT_MINUTES)
         activity = await self._store.activity(campaign, today, since)
         day_ends = rules.next_local_midnight(now, campaign.timezone)
@@ -154,8 +154,8 @@ class CampaignService:
 
     async def stats(self, campaign_id: int) -> CampaignStats:
         campaign = await self.get(campaign_id)
-        today = rules.local_day(self._clock(), campaign.timezone)
-        return await self._store.stats(campaign, today)
+        now = self._clock()
+        return await self._store.stats(campaign, rules.local_day(now, campaign.timezone), now)
 
     async def winners(
         self, campaign_id: int, *, full: bool = False

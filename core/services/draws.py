@@ -105,14 +105,14 @@ class DrawService:
             if request_id and first_request == request_id:
                 return result
             raise AlreadyDrewToday(
-                campaign.name, result.next_draw_at, campaign.timezone, result.language
+                campaign.name, result.next_draw_at, campaign.timezone, result.language, result
             )
         record, result = await self._record(campaign, phone, channel, request_id, now, day)
         first_request = record.first_request_id if record.already else request_id
         await self._gate.remember(phone, day, first_request, result, result.next_draw_at)
         if record.already:
             raise AlreadyDrewToday(
-                campaign.name, result.next_draw_at, campaign.timezone, result.language
+                campaign.name, result.next_draw_at, campaign.timezone, result.language, result
             )
         return result
 

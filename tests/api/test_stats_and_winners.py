@@ -55,7 +55,7 @@ async def test_stats_agree_with_the_rows_after_a_day_of_draws_and_redemptions(
         "wins": 5,
         "prizes": [
             {"name": "Free Coffee", "total_quota": 5, "daily_quota": 3, "issued": 5,
-             "issued_today": 2, "redeemed": 3},
+             "issued_today": 2, "released_today": 2, "redeemed": 3},
         ],
     }  # fmt: skip
     rows = await services.pool.fetchrow(

@@ -35,7 +35,7 @@ async def test_a_phone_that_drew_by_sms_today_is_told_on_telegram_it_already_dre
     await sms.text("DRAW")
     await ann.linked()
     await ann.send("/draw")
-    assert ann.last.startswith("You already drew today in Winter Lucky Draw.")
+    assert ann.last.startswith("You already drew today in Winter Lucky Draw: no prize this time.")
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
 
 
@@ -45,7 +45,7 @@ async def test_a_phone_that_drew_on_telegram_today_is_told_by_sms_it_already_dre
     await services.campaigns.create(sure_loss())
     await ann.linked()
     await ann.send("/draw")
-    assert "You already drew today in Winter Lucky Draw." in await sms.text("DRAW")
+    assert "You already drew today in Winter Lucky Draw: no prize" in await sms.text("DRAW")
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
 
 

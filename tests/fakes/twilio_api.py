@@ -1,4 +1,5 @@
-"""Fake Twilio Messages API (2010-04-01), faithful enough for the real twilio SDK."""
+"""Fake Twilio API (2010-04-01): Messages and IncomingPhoneNumbers, faithful enough for the
+real twilio SDK."""
 
 import asyncio
 import secrets
@@ -42,8 +43,20 @@ def _segments(body: str) -> int:
     return 1 if len(body) <= single else -(-len(body) // part)
 
 
+# Fields of an IncomingPhoneNumber that an update may set (form names as Twilio takes them).
+NUMBER_FIELDS = {
+    "SmsUrl": "sms_url",
+    "SmsMethod": "sms_method",
+    "SmsFallbackUrl": "sms_fallback_url",
+    "SmsApplicationSid": "sms_application_sid",
+    "StatusCallback": "status_callback",
+    "FriendlyName": "friendly_name",
+}
+
+
 class FakeTwilio(FakeServer):
-    """``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` with basic auth."""
+    """``POST /2010-04-01/Accounts/{AccountSid}/Messages.json``, and reading and updating
+    ``IncomingPhoneNumbers``, with basic auth."""
 
     def __init__(
         self,
@@ -59,17 +72,48 @@ class FakeTwilio(FakeServer):
         self.delay = delay  # seconds to wait before answering each request
         self.opted_out: set[str] = set()  # recipients answered with error 21610
         self.messages: list[SentMessage] = []  # accepted requests only
+        self.numbers: dict[str, dict[str, object]] = {}  # IncomingPhoneNumbers by PN… sid
         self._failures: deque[int] = deque()
+
+    def add_number(self, phone_number: str, **fields: object) -> str:
+        """Provision a number in the fake account (sms_url etc. as given); returns its sid."""
+        sid = "PN" + secrets.token_hex(16)
+        now = format_datetime(datetime.now(UTC))
+        self.numbers[sid] = {
+            "account_sid": self.account_sid,
+            "api_version": API_VERSION,
+            "capabilities": {"sms": True, "mms": False, "voice": True, "fax": False},
+            "date_created": now,
+            "date_updated": now,
+            "friendly_name": phone_number,
+            "phone_number": phone_number,
+            "sid": sid,
+            "sms_application_sid": "",
+            "sms_fallback_method": "POST",
+            "sms_fallback_url": "",
+            "sms_method": "POST",
+            "sms_url": "",
+            "status_callback": "",
+            "status_callback_method": "POST",
+            "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/IncomingPhoneNumbers/{sid}.json",
+            **fields,
+        }
+        return sid
 
     def fail_next(self, status: int = 500, times: int = 1) -> None:
         """Answer the next ``times`` authenticated requests with HTTP ``status``."""
         self._failures.extend([status] * times)
 
     def _routes(self) -> list[web.RouteDef]:
-        path = f"/{API_VERSION}/Accounts/{{account_sid}}/Messages.json"
-        return [web.post(path, self._create_message)]
+        account = f"/{API_VERSION}/Accounts/{{account_sid}}"
+        return [
+            web.post(f"{account}/Messages.json", self._create_message),
+            web.get(f"{account}/IncomingPhoneNumbers.json", self._list_numbers),
+            web.post(f"{account}/IncomingPhoneNumbers/{{sid}}.json", self._update_number),
+        ]
 
-    async def _create_message(self, request: web.Request) -> web.Response:
+    async def _refusal(self, request: web.Request) -> web.Response | None:
+        """Delay, then the answer to a bad login or a queued failure, if any."""
         await asyncio.sleep(self.delay)
         credentials = encode_basic_auth(self.account_sid, self.auth_token)
         if (
@@ -81,7 +125,43 @@ class FakeTwilio(FakeServer):
             status = self._failures.popleft()
             # Twilio's generic HTTP errors are numbered 20000 + status (20429, 20500…).
             return _error(status, 20000 + status, HTTPStatus(status).phrase)
+        return None
 
+    async def _list_numbers(self, request: web.Request) -> web.Response:
+        if refused := await self._refusal(request):
+            return refused
+        wanted = request.query.get("PhoneNumber")
+        found = [n for n in self.numbers.values() if wanted in (None, n["phone_number"])]
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/IncomingPhoneNumbers.json"
+        page = {
+            "incoming_phone_numbers": found,
+            "page": 0,
+            "page_size": 50,
+            "start": 0,
+            "end": max(len(found) - 1, 0),
+            "uri": uri,
+            "first_page_uri": uri,
+            "next_page_uri": None,
+            "previous_page_uri": None,
+        }
+        return web.json_response(page)
+
+    async def _update_number(self, request: web.Request) -> web.Response:
+        if refused := await self._refusal(request):
+            return refused
+        number = self.numbers.get(request.match_info["sid"])
+        if number is None:
+            return _error(404, 20404, "The requested resource was not found")
+        form = await request.post()
+        for name, field in NUMBER_FIELDS.items():
+            if isinstance(value := form.get(name), str):
+                number[field] = value
+        number["date_updated"] = format_datetime(datetime.now(UTC))
+        return web.json_response(number)
+
+    async def _create_message(self, request: web.Request) -> web.Response:
+        if refused := await self._refusal(request):
+            return refused
         form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
         to, from_, service = form.get("To"), form.get("From"), form.get("MessagingServiceSid")
         body = form.get("Body")

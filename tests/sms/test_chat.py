@@ -55,7 +55,9 @@ async def test_a_chat_session_through_a_pipe_answers_like_sms(services: Services
     replies = out.strip().split("\n")
     assert replies[0].startswith("Winter Lucky Draw: text DRAW once a day")
     assert replies[1].startswith("You won Free Coffee in Winter Lucky Draw! Your code: ")
-    assert replies[2].startswith("You already drew today in Winter Lucky Draw.")
+    assert replies[2].startswith(
+        "You already drew today in Winter Lucky Draw and won Free Coffee: code "
+    )
     assert replies[3] == "好的，之後會以繁體中文回覆。"
     assert replies[4].startswith("不明白你的訊息。")
     assert len(replies) == 5

@@ -38,16 +38,42 @@ async def test_a_losing_draw_says_when_the_next_draw_opens(
     )
 
 
-async def test_a_second_draw_the_same_day_says_already_and_when_the_next_opens(
+async def test_a_second_draw_the_same_day_says_already_no_prize_and_when_the_next_opens(
     services: Services, twilio: Twilio
 ) -> None:
     await services.campaigns.create(sure_loss())
     await twilio.text("DRAW")
     reply = (await twilio.text("DRAW")).reply
     assert reply == (
-        "You already drew today in Winter Lucky Draw. Your next draw opens 11 Dec 00:00. "
-        "Reply COUPONS for your codes."
+        "You already drew today in Winter Lucky Draw: no prize this time. "
+        "Your next draw opens 11 Dec 00:00."
     )
+
+
+async def test_a_second_draw_the_same_day_restates_todays_prize_and_code(
+    services: Services, twilio: Twilio
+) -> None:
+    await services.campaigns.create(sure_win())
+    first = (await twilio.text("DRAW")).reply
+    code = first.split("Your code: ")[1][:11]
+    reply = (await twilio.text("DRAW")).reply
+    assert reply == (
+        f"You already drew today in Winter Lucky Draw and won Free Coffee: code {code}, "
+        "valid until 17 Dec 2026. Next draw from 11 Dec 00:00."
+    )
+
+
+async def test_a_win_whose_answer_never_arrived_is_shown_by_the_next_draw_even_without_redis(
+    services: Services, twilio: Twilio
+) -> None:
+    """The draw committed but its answer was lost: the repeat reads it from PostgreSQL."""
+    campaign = await services.campaigns.create(sure_win())
+    await services.draws.draw(CUSTOMER, Channel.SMS, request_id="sms:lost-answer")
+    code = await services.pool.fetchval("SELECT code FROM coupon")
+    await services.redis.client.delete(services.redis.key("drew", CUSTOMER))
+    reply = (await twilio.text("DRAW")).reply
+    assert f"won Free Coffee: code {code}" in reply
+    assert campaign.name in reply
 
 
 async def test_the_next_day_in_the_campaigns_zone_allows_a_new_draw(
@@ -165,7 +191,8 @@ async def test_a_chinese_campaign_answers_every_command_in_traditional_chinese(
         "請於付款時出示。下次抽獎：12月11日 00:00起。"
     )
     assert (await twilio.text("DRAW")).reply == (
-        "你今天已在Winter Lucky Draw抽過獎。下次抽獎：12月11日 00:00起。回覆 COUPONS 查看優惠碼。"
+        f"你今天已在Winter Lucky Draw抽過獎，抽中Free Coffee！優惠碼：{code}，"
+        "有效期至2026年12月17日。下次抽獎：12月11日 00:00起。"
     )
     assert (await twilio.text("COUPONS")).reply == (
         f"你的優惠碼：\n{code} Free Coffee，有效至2026年12月17日"
