@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from aiohttp import web
+from pydantic import SecretStr
 
 from app.bootstrap import Services
 from app.settings import Settings
@@ -48,4 +49,4 @@ def with_local_token(settings: Settings) -> tuple[Settings, str | None]:
         return settings, None
     token = secrets.token_urlsafe(24)
     link = f"http://{settings.host}:{settings.port}/console/signin?token={token}"
-    return settings.model_copy(update={"admin_token": token}), link
+    return settings.model_copy(update={"admin_token": SecretStr(token)}), link
