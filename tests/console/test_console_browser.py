@@ -55,7 +55,9 @@ class Console:
         self.base = base
         self.client = client
         self.requested: list[str] = []
+        self.errors: list[str] = []
         page.on("request", lambda r: self.requested.append(r.url))
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("dialog", lambda d: d.accept())  # the confirmations of pause and end
 
     async def open(self, path: str) -> None:
@@ -66,6 +68,9 @@ class Console:
         await self.page.get_by_label("Admin token").fill(TOKEN)
         await self.page.get_by_role("button", name="Sign in").click()
         await expect(self.page.get_by_role("heading", name="Campaigns")).to_be_visible()
+
+    def assert_csp_never_blocked_anything(self) -> None:
+        assert not [e for e in self.errors if "Content Security Policy" in e], self.errors
 
     def assert_nothing_from_other_hosts(self) -> None:
         assert self.requested
@@ -83,6 +88,7 @@ async def console(browser: Browser, plain_http: Services) -> AsyncIterator[Conso
         console = Console(page, str(client.make_url("")).rstrip("/"), client)
         yield console
         console.assert_nothing_from_other_hosts()
+        console.assert_csp_never_blocked_anything()
         await context.close()
 
 
