@@ -12,6 +12,7 @@ COPY app ./app
 COPY sms ./sms
 COPY bot ./bot
 COPY console ./console
+COPY public ./public
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 FROM python:3.11-slim

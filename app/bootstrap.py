@@ -1,40 +1,51 @@
-"""The composition root: build pool, Redis, stores and services inside one context."""
+"""The composition root's shared part: the core container, built inside one context.
+
+`open_core` builds what every entry point needs: the pool, Redis and the use cases. Each
+entry point then adds only what it serves: `luckydraw serve` opens the channels
+(`app/channels.py`), the HTTP app (`app/server.py`) and the outbox jobs
+(`app/outbox_wiring.py`); `luckydraw chat` adds the SMS conversation; the other commands add
+nothing. Only `serve`, `migrate` and the commands that write apply migrations.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, ExitStack, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import asyncpg
 import structlog
 
 from app.metrics import Metrics
-from app.outbox_wiring import Outbox, build_outbox
 from app.settings import Settings
 from app.telemetry import AppTelemetry
-from core.model import Channel
-from core.ports import Clock, RandomSource, Sender, SmsStore, SystemRandomSource
+from core.ports import (
+    CampaignStore,
+    Clock,
+    RandomSource,
+    SmsStore,
+    SystemRandomSource,
+    Telemetry,
+)
+from core.rules import Entry
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
+from core.services.outbox import OutboxService
 from core.services.people import CustomerService, StaffService
 from core.services.redemptions import RedemptionService
-from db import embedded
+from core.services.rules import RulesService
 from db.audit import PgAuditStore
 from db.campaigns import CachedCampaignStore
 from db.draws import PgDrawStore, PgRedemptionStore
 from db.migrate import migrate
+from db.outbox import PgOutboxStore
 from db.people import PgCustomerStore, PgStaffStore
 from db.pool import create_pool
 from db.redis_store import RedisDrawGate, RedisRateLimiter, SafeRedis, create_redis
+from db.rules import PgRulesStore
 from db.sms import PgSmsStore
-from sms.sender import TwilioConfig, open_sms_sender
-
-if TYPE_CHECKING:
-    from aiogram import Bot
 
 log = structlog.get_logger(__name__)
 
@@ -44,44 +55,47 @@ def utc_now() -> datetime:
 
 
 @dataclass(frozen=True, slots=True)
-class Services:
-    settings: Settings
+class Core:
+    """Pool, Redis and the use cases: what every entry point shares."""
+
     pool: asyncpg.Pool
     redis: SafeRedis
     clock: Clock
+    random: RandomSource
+    metrics: Metrics  # the process's registry, served at /metrics
+    telemetry: Telemetry  # log line + metrics per draw, redemption and send
+    campaign_store: CampaignStore  # cached open campaigns, shared by the use cases
     campaigns: CampaignService
     draws: DrawService
     spam: SpamGuard
     redemptions: RedemptionService
     customers: CustomerService
     staff: StaffService
-    sms_store: SmsStore
-    sms_sender: Sender  # SMS_BACKEND, behind the anti-pumping guard
-    metrics: Metrics
-    telemetry: AppTelemetry  # log line + metrics per draw, redemption and send
-    telegram_bot: Bot | None  # TELEGRAM_BOT_TOKEN set: the webhook/polling and sender's bot
-    telegram_sender: Sender | None
-    outbox: Outbox  # queueing, reminders, dispatcher (ticked by app/scheduler.py)
+    sms_store: SmsStore  # who texted us: the webhook records it, the SMS guard reads it
+    outbox: OutboxService  # queueing and stats; sending is the dispatcher's (outbox_wiring)
+    rules: RulesService  # official rules: a version per change, documents, the public link
 
 
 @asynccontextmanager
-async def build_services(
+async def open_core(
     settings: Settings,
     *,
     clock: Clock = utc_now,
     random: RandomSource | None = None,
     apply_migrations: bool = False,
-) -> AsyncIterator[Services]:
+) -> AsyncIterator[Core]:
     async with AsyncExitStack() as stack:
         if settings.embedded:
+            from app.devservers import embedded_servers  # local use only: never in production
+
             settings = await asyncio.to_thread(stack.enter_context, embedded_servers(settings))
         assert settings.database_url is not None
         assert settings.redis_url is not None
-        database_url, redis_url = settings.database_url, settings.redis_url
         pool = await create_pool(
-            database_url,
+            settings.database_url,
             max_size=settings.pool_max_size,
             command_timeout=settings.db_command_timeout,
+            acquire_timeout=settings.db_acquire_timeout,
             statement_cache_size=settings.db_statement_cache_size,
         )
         stack.push_async_callback(pool.close)
@@ -89,119 +103,67 @@ async def build_services(
             applied = await migrate(pool)
             if applied:
                 log.info("migrated", applied=applied)
-        client = create_redis(redis_url)
+        client = create_redis(settings.redis_url)
         stack.push_async_callback(client.aclose)
         metrics = Metrics()
         redis = SafeRedis(
             client, prefix=settings.redis_prefix, on_fallback=metrics.redis_fallbacks.inc
         )
-        campaign_store = CachedCampaignStore(pool, redis)
-        limiter = RedisRateLimiter(redis)
-        staff_store = PgStaffStore(pool)
-        telemetry = AppTelemetry(metrics)
-        gate = RedisDrawGate(redis)
-        customers = CustomerService(PgCustomerStore(pool), clock, gate)
-        sms_store = PgSmsStore(pool)
-        sms_sender = await stack.enter_async_context(
-            open_sms_sender(
-                _twilio_config(settings), sms_store, customers, settings.allowed_countries
-            )
-        )
-        telegram_bot, telegram_sender = await _telegram(settings, stack, customers)
-        senders: dict[Channel, Sender] = {Channel.SMS: sms_sender}
-        if telegram_sender is not None:
-            senders[Channel.TELEGRAM] = telegram_sender
-        yield Services(
-            settings=settings,
-            pool=pool,
-            redis=redis,
-            clock=clock,
-            campaigns=CampaignService(campaign_store, clock, PgAuditStore(pool)),
-            draws=DrawService(
-                campaign_store,
-                PgDrawStore(pool, settings.db_command_timeout),
-                gate,
-                clock,
-                random or SystemRandomSource(),
-                telemetry,
-            ),
-            spam=SpamGuard(limiter),
-            redemptions=RedemptionService(
-                staff_store, PgRedemptionStore(pool), limiter, clock, telemetry=telemetry
-            ),
-            customers=customers,
-            staff=StaffService(staff_store, clock),
-            sms_store=sms_store,
-            sms_sender=sms_sender,
-            metrics=metrics,
-            telemetry=telemetry,
-            telegram_bot=telegram_bot,
-            telegram_sender=telegram_sender,
-            outbox=build_outbox(
-                settings,
-                pool,
-                campaign_store,
-                clock,
-                random or SystemRandomSource(),
-                senders,
-                telemetry,
-            ),
-        )
+        yield _core(settings, pool, redis, metrics, clock, random or SystemRandomSource())
 
 
-@contextmanager
-def embedded_servers(settings: Settings) -> Iterator[Settings]:
-    """`settings` with embedded servers (never in production) for the URLs left unset."""
-    with ExitStack() as stack:
-        urls = {}
-        if settings.database_url is None:
-            log.warning("embedded_postgres", warning="DATABASE_URL unset: local use only")
-            postgres = embedded.start_postgres(settings.data_dir.resolve())
-            if not postgres.reused:  # a server another process started is its to stop
-                stack.callback(postgres.stop)
-            urls["database_url"] = postgres.url
-        if settings.redis_url is None:
-            log.warning("embedded_redis", warning="REDIS_URL unset: local use only")
-            redis_server = embedded.start_redis(settings.data_dir.resolve())
-            if not redis_server.reused:
-                stack.callback(redis_server.stop)
-            urls["redis_url"] = redis_server.url
-        yield settings.model_copy(update=urls)
-
-
-def _twilio_config(settings: Settings) -> TwilioConfig | None:
-    """Twilio when SMS_BACKEND=twilio and its credentials are set; else the console."""
-    token = settings.twilio_auth_token
-    if (
-        settings.sms_backend != "twilio"
-        or not settings.twilio_account_sid
-        or token is None
-        or not settings.twilio_from
-    ):
-        return None
-    return TwilioConfig(
-        account_sid=settings.twilio_account_sid,
-        auth_token=token.get_secret_value(),
-        sender=settings.twilio_from,
-        status_callback_url=settings.public_base_url.rstrip("/") + "/sms/status",
-        api_base=settings.twilio_api_base,
-        timeout_seconds=settings.twilio_timeout_seconds,
+def _core(
+    settings: Settings,
+    pool: asyncpg.Pool,
+    redis: SafeRedis,
+    metrics: Metrics,
+    clock: Clock,
+    random: RandomSource,
+) -> Core:
+    campaign_store = CachedCampaignStore(pool, redis)
+    limiter = RedisRateLimiter(redis)
+    staff_store = PgStaffStore(pool)
+    telemetry = AppTelemetry(metrics)
+    gate = RedisDrawGate(redis)
+    rules = RulesService(
+        PgRulesStore(pool), campaign_store, clock, settings.public_base_url, _rules_entry(settings)
+    )
+    return Core(
+        pool=pool,
+        redis=redis,
+        clock=clock,
+        random=random,
+        metrics=metrics,
+        telemetry=telemetry,
+        campaign_store=campaign_store,
+        campaigns=CampaignService(
+            campaign_store,
+            clock,
+            PgAuditStore(pool),
+            after_change=[rules.after_change],
+            after_create=[rules.publish],
+        ),
+        draws=DrawService(
+            campaign_store,
+            PgDrawStore(pool, settings.db_command_timeout),
+            gate,
+            clock,
+            random,
+            telemetry,
+        ),
+        spam=SpamGuard(limiter),
+        redemptions=RedemptionService(
+            staff_store, PgRedemptionStore(pool), limiter, clock, telemetry=telemetry
+        ),
+        customers=CustomerService(PgCustomerStore(pool), clock, gate),
+        staff=StaffService(staff_store, clock),
+        sms_store=PgSmsStore(pool),
+        outbox=OutboxService(PgOutboxStore(pool), campaign_store, clock, settings.quiet_hours),
+        rules=rules,
     )
 
 
-async def _telegram(
-    settings: Settings, stack: AsyncExitStack, customers: CustomerService
-) -> tuple[Bot | None, Sender | None]:
-    """The bot and its sender, when TELEGRAM_BOT_TOKEN is set; the session closes with the stack.
-
-    aiogram is imported only then: it alone adds ~125 MB to every process that loads it.
-    """
-    if settings.telegram_bot_token is None:
-        return None, None
-    from bot.client import open_bot
-    from bot.sender import TelegramSender
-
-    bot = await stack.enter_async_context(
-        open_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base)
-    )
-    return bot, TelegramSender(bot, customers)
+def _rules_entry(settings: Settings) -> Entry:
+    """How the rules say to enter: TWILIO_FROM when it is a number (not a messaging service)."""
+    number = settings.twilio_from if (settings.twilio_from or "").startswith("+") else None
+    return Entry(sms_number=number, telegram=settings.telegram_bot_token is not None)

@@ -7,7 +7,7 @@ import secrets
 from aiohttp import web
 from pydantic import SecretStr
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from app.settings import Settings
 from app.sms_wiring import sms_conversation
 from console import ConsoleDeps, add_console
@@ -18,26 +18,23 @@ from db.people import PgCustomerStore
 from db.redis_store import RedisRateLimiter
 
 
-def add_operator_console(app: web.Application, services: Services) -> None:
-    settings = services.settings
+def add_operator_console(app: web.Application, settings: Settings, core: Core) -> None:
     # Like `luckydraw chat`: answered as SMS, never texted back (the number may not be real).
-    conversation = sms_conversation(services, Channel.CHAT)
+    conversation = sms_conversation(core, Channel.CHAT)
     token = settings.admin_token
     add_console(
         app,
         ConsoleDeps(
-            campaigns=services.campaigns,
-            customers=services.customers,
-            staff=services.staff,
-            audit=AuditService(
-                PgAuditStore(services.pool), PgCustomerStore(services.pool), services.clock
-            ),
-            limiter=RedisRateLimiter(services.redis),
+            campaigns=core.campaigns,
+            customers=core.customers,
+            staff=core.staff,
+            audit=AuditService(PgAuditStore(core.pool), PgCustomerStore(core.pool), core.clock),
+            limiter=RedisRateLimiter(core.redis),
             chat=conversation.reply,
             admin_token=token.get_secret_value() if token else None,
             secure_cookies=settings.public_base_url.startswith("https://"),
             default_region=settings.default_region,
-            clock=services.clock,
+            clock=core.clock,
         ),
     )
 

@@ -13,7 +13,7 @@ import asyncio
 import structlog
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core.model import OutboxStatus
 from db.migrate import pending
 
@@ -22,23 +22,23 @@ log = structlog.get_logger(__name__)
 READY_TIMEOUT = 2.0  # seconds per readiness check: a hung server is "not ready", not a hung probe
 
 
-async def readiness(services: Services) -> dict[str, str]:
+async def readiness(core: Core) -> dict[str, str]:
     """Each check's result: "ok", or why not (PostgreSQL, a current schema, Redis)."""
     checks: dict[str, str] = {}
     try:
         async with asyncio.timeout(READY_TIMEOUT):
-            missing = await pending(services.pool)
+            missing = await pending(core.pool)
         checks["postgres"] = "ok"
         checks["migrations"] = "ok" if not missing else f"pending: {', '.join(missing)}"
     except Exception as exc:  # whatever the failure, the answer is "not ready"
         checks["postgres"] = f"unavailable: {type(exc).__name__}"
-    checks["redis"] = "ok" if await services.redis.ping() else "unavailable"
+    checks["redis"] = "ok" if await core.redis.ping() else "unavailable"
     return checks
 
 
-async def state_metrics(services: Services) -> list[Metric]:
+async def state_metrics(core: Core) -> list[Metric]:
     """The scrape-time gauges. Without PostgreSQL only readiness is reported (as failing)."""
-    checks = await readiness(services)
+    checks = await readiness(core)
     ready = GaugeMetricFamily(
         "luckydraw_ready",
         "1 when the readiness check passes, else 0 (as GET /readyz), by check",
@@ -50,8 +50,8 @@ async def state_metrics(services: Services) -> list[Metric]:
         return [ready]
     try:
         async with asyncio.timeout(READY_TIMEOUT * 2):
-            quotas = await _quota_families(services)
-            stats = await services.outbox.service.stats()
+            quotas = await _quota_families(core)
+            stats = await core.outbox.stats()
     except Exception as exc:  # a scrape still answers; the log says what is missing
         log.warning("scrape_state_failed", error=repr(exc))
         return [ready]
@@ -63,7 +63,7 @@ async def state_metrics(services: Services) -> list[Metric]:
     return [ready, *quotas, dead]
 
 
-async def _quota_families(services: Services) -> list[Metric]:
+async def _quota_families(core: Core) -> list[Metric]:
     """Quota and coupons issued per prize of every open campaign, today and in total."""
     labels = ["campaign_id", "campaign", "prize", "period"]
     quota = GaugeMetricFamily(
@@ -76,11 +76,11 @@ async def _quota_families(services: Services) -> list[Metric]:
         "Coupons a prize has issued: period=day (today, campaign-local) or total",
         labels=labels,
     )
-    now = services.clock()
-    for campaign in await services.campaigns.list():
+    now = core.clock()
+    for campaign in await core.campaigns.list():
         if not campaign.is_open(now):
             continue
-        stats = await services.campaigns.stats(campaign.id)
+        stats = await core.campaigns.stats(campaign.id)
         for prize in stats.prizes:
             for period, limit, used in (
                 ("day", prize.daily_quota, prize.issued_today),

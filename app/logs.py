@@ -25,3 +25,7 @@ def configure_logging(fmt: str, level: str = "info") -> None:
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=level.upper(), format="%(message)s")
+    # pgserver logs each command it runs (initdb, pg_ctl, their output) at INFO: noise on the
+    # first screen of `make run`, kept for LOG_LEVEL=debug.
+    debug = level.lower() == "debug"
+    logging.getLogger("pgserver").setLevel(logging.DEBUG if debug else logging.WARNING)

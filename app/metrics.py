@@ -1,4 +1,4 @@
-"""Prometheus metrics: one registry per built service set, served at GET /metrics.
+"""Prometheus metrics: one registry per core container (app.bootstrap), served at GET /metrics.
 
 A registry of our own (not prometheus-client's global one) lets several apps live in one
 process, as they do in tests. HTTP requests are labelled by route template, never by raw
@@ -75,6 +75,12 @@ class Metrics:
             "Outgoing messages by channel and result",
             ["channel", "status"],
             registry=r,
+        )
+        self.worker_restarts = Gauge(
+            "luckydraw_worker_restarts",
+            "Workers of serve --workers N started again after one died, since serve started",
+            registry=r,
+            multiprocess_mode="max",
         )
         self.apologies = Counter(
             "luckydraw_apologies",

@@ -1,23 +1,25 @@
-"""The outbox's use cases built from settings: queueing, reminders, and the dispatcher."""
+"""The outbox's scheduled jobs, for `luckydraw serve`: reminders and the dispatcher.
+
+Queueing and stats (`Core.outbox`) need no sender; the dispatcher sends through the channels
+this process opened.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import asyncpg
-
+from app.bootstrap import Core
 from app.settings import Settings
 from core.model import Channel
-from core.ports import CampaignStore, Clock, RandomSource, Sender, Telemetry
+from core.ports import Sender
 from core.retry import RetryPolicy
-from core.services.outbox import DispatchConfig, Dispatcher, OutboxService
+from core.services.outbox import DispatchConfig, Dispatcher
 from core.services.reminders import ReminderService
 from db.outbox import PgOutboxStore
 
 
 @dataclass(frozen=True, slots=True)
-class Outbox:
-    service: OutboxService
+class OutboxJobs:
     reminders: ReminderService
     dispatcher: Dispatcher
 
@@ -35,18 +37,11 @@ def dispatch_config(settings: Settings) -> DispatchConfig:
     )
 
 
-def build_outbox(
-    settings: Settings,
-    pool: asyncpg.Pool,
-    campaigns: CampaignStore,
-    clock: Clock,
-    random: RandomSource,
-    senders: dict[Channel, Sender],
-    telemetry: Telemetry,
-) -> Outbox:
-    store = PgOutboxStore(pool)
-    return Outbox(
-        service=OutboxService(store, campaigns, clock, settings.quiet_hours),
-        reminders=ReminderService(campaigns, store, clock, settings.quiet_hours),
-        dispatcher=Dispatcher(store, senders, clock, random, dispatch_config(settings), telemetry),
+def build_outbox_jobs(settings: Settings, core: Core, senders: dict[Channel, Sender]) -> OutboxJobs:
+    store = PgOutboxStore(core.pool)
+    return OutboxJobs(
+        reminders=ReminderService(core.campaign_store, store, core.clock, settings.quiet_hours),
+        dispatcher=Dispatcher(
+            store, senders, core.clock, core.random, dispatch_config(settings), core.telemetry
+        ),
     )

@@ -17,7 +17,7 @@ import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from app.outbox_wiring import Outbox
+from app.outbox_wiring import OutboxJobs
 
 log = structlog.get_logger(__name__)
 
@@ -31,21 +31,21 @@ JOB_DEFAULTS = {
 }
 
 
-async def dispatch(outbox: Outbox) -> None:
+async def dispatch(outbox: OutboxJobs) -> None:
     outcomes = await outbox.dispatcher.tick()
     if outcomes:
         log.info("outbox_dispatched", **outcomes)
 
 
-async def enqueue_due(outbox: Outbox) -> None:
+async def enqueue_due(outbox: OutboxJobs) -> None:
     added = await outbox.reminders.tick()
     if added.reminders or added.expiry_notices:
         log.info("outbox_enqueued", reminders=added.reminders, expiry_notices=added.expiry_notices)
 
 
-def create_scheduler(outbox: Outbox) -> AsyncIOScheduler:
+def create_scheduler(outbox: OutboxJobs) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
-    jobs: list[tuple[str, Callable[[Outbox], Awaitable[None]], int]] = [
+    jobs: list[tuple[str, Callable[[OutboxJobs], Awaitable[None]], int]] = [
         ("outbox.dispatch", dispatch, DISPATCH_EVERY_SECONDS),
         ("outbox.enqueue_due", enqueue_due, ENQUEUE_EVERY_SECONDS),
     ]
@@ -55,7 +55,7 @@ def create_scheduler(outbox: Outbox) -> AsyncIOScheduler:
 
 
 @asynccontextmanager
-async def running_scheduler(outbox: Outbox) -> AsyncIterator[AsyncIOScheduler]:
+async def running_scheduler(outbox: OutboxJobs) -> AsyncIterator[AsyncIOScheduler]:
     """Start the jobs on the running loop; stop them (without waiting) on the way out."""
     # Every run is logged at INFO, and a paced dispatch tick outlasting its interval (normal)
     # at WARNING: either would fill the log every two seconds. Ticks log what they did.

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# What Telegram accepts as a webhook secret_token (Bot API, setWebhook).
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class ConfigurationError(ValueError):
+    """A setting the service refuses to start with; the message is one sentence for the operator."""
 
 
 class Settings(BaseSettings):
@@ -51,11 +59,16 @@ class Settings(BaseSettings):
     scheduler: bool = True  # SCHEDULER=false: this instance serves HTTP only
     pool_max_size: int = Field(default=20, ge=1)
     db_command_timeout: float = Field(default=5.0, gt=0)
+    # Longest wait for a free database connection; then "busy" (503, or the SMS apology).
+    db_acquire_timeout: float = Field(default=5.0, gt=0)
     # 0 behind PgBouncer < 1.21 in transaction pooling mode (no prepared statements there).
     db_statement_cache_size: int = Field(default=100, ge=0)
     # One deadline per webhook, covering the wait for a connection and every query: then the
     # apology, and PostgreSQL commits nothing of it. Well under Twilio's 15 s.
     webhook_deadline_seconds: float = Field(default=8.0, gt=1, le=14)
+    # On SIGTERM: /readyz answers 503 and requests are still answered (each closing its
+    # connection) this long, so load balancers move away before the listener closes.
+    shutdown_grace_seconds: float = Field(default=5.0, ge=0)
 
     @field_validator("default_region")
     @classmethod
@@ -84,3 +97,20 @@ class Settings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return self.database_url is None or self.redis_url is None
+
+    def webhook_secret(self) -> str:
+        """TELEGRAM_WEBHOOK_SECRET, refused when empty or not what Telegram can send back:
+        an empty secret would match a request with no secret header at all."""
+        secret = self.telegram_webhook_secret
+        value = secret.get_secret_value() if secret is not None else ""
+        if not WEBHOOK_SECRET.fullmatch(value):
+            raise ConfigurationError(
+                "TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET: 1-256 characters of "
+                "A-Z a-z 0-9 _ - (for example the output of `openssl rand -hex 32`)."
+            )
+        return value
+
+    def check_serving(self) -> None:
+        """Refuse, before anything starts, settings that would leave a door open."""
+        if self.telegram_bot_token is not None and self.telegram_mode == "webhook":
+            self.webhook_secret()

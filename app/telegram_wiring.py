@@ -1,4 +1,4 @@
-"""The Telegram channel, built from the services: webhook route or polling, and its CLI."""
+"""The Telegram channel, built from the core: webhook route or polling, and its CLI."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import structlog
 from aiogram import Bot, Dispatcher
 from aiohttp import web
 
-from app.bootstrap import Services
-from app.settings import Settings
+from app.bootstrap import Core
+from app.settings import ConfigurationError, Settings
 from bot.client import open_bot
 from bot.dispatcher import ALLOWED_UPDATES, create_dispatcher
 from bot.webhook import PATH, add_webhook_route
@@ -20,31 +20,25 @@ from db.dedupe import RedisDeduplicator
 log = structlog.get_logger(__name__)
 
 
-def telegram_dispatcher(services: Services) -> Dispatcher:
+def telegram_dispatcher(core: Core) -> Dispatcher:
     return create_dispatcher(
-        draws=services.draws,
-        customers=services.customers,
-        redemptions=services.redemptions,
-        campaigns=services.campaigns,
-        spam=services.spam,
+        draws=core.draws,
+        customers=core.customers,
+        redemptions=core.redemptions,
+        campaigns=core.campaigns,
+        rules=core.rules,
+        spam=core.spam,
     )
 
 
-def add_telegram(app: web.Application, services: Services) -> None:
-    """Nothing without TELEGRAM_BOT_TOKEN; else the webhook route, or polling in the app's life."""
-    bot = services.telegram_bot
-    if bot is None:
-        return
-    settings = services.settings
-    dispatcher = telegram_dispatcher(services)
+def add_telegram(app: web.Application, settings: Settings, core: Core, bot: Bot) -> None:
+    """The webhook route, or polling for the app's life (TELEGRAM_MODE)."""
+    dispatcher = telegram_dispatcher(core)
     if settings.telegram_mode == "polling":
         app.cleanup_ctx.append(_polling(dispatcher, bot))
         return
-    secret = settings.telegram_webhook_secret
-    if secret is None:
-        raise ValueError("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET")
     add_webhook_route(
-        app, dispatcher, bot, secret.get_secret_value(), RedisDeduplicator(services.redis)
+        app, dispatcher, bot, settings.webhook_secret(), RedisDeduplicator(core.redis)
     )
 
 
@@ -58,7 +52,7 @@ def _polling(
             dispatcher.start_polling(
                 bot,
                 handle_signals=False,  # the serve process owns the signals
-                close_bot_session=False,  # build_services closes it
+                close_bot_session=False,  # open_channels closes it
                 allowed_updates=ALLOWED_UPDATES,
             )
         )
@@ -73,12 +67,11 @@ def _polling(
 
 async def set_webhook(settings: Settings) -> str:
     """Tell Telegram to POST updates to PUBLIC_BASE_URL/telegram/webhook with the secret."""
-    token, secret = settings.telegram_bot_token, settings.telegram_webhook_secret
-    if token is None or secret is None:
-        raise ValueError("set TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET first")
+    token = settings.telegram_bot_token
+    if token is None:
+        raise ConfigurationError("set TELEGRAM_BOT_TOKEN first")
+    secret = settings.webhook_secret()
     url = settings.public_base_url.rstrip("/") + PATH
     async with open_bot(token.get_secret_value(), settings.telegram_api_base) as bot:
-        await bot.set_webhook(
-            url, secret_token=secret.get_secret_value(), allowed_updates=ALLOWED_UPDATES
-        )
+        await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
     return url

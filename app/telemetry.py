@@ -56,3 +56,13 @@ class AppTelemetry:
             message_id=message.id,
             status=status,
         )
+
+    def outbox_failed(self, channel: Channel, message_id: int | None, error: Exception) -> None:
+        self._metrics.messages_sent.labels(channel.value, "error").inc()
+        log.error(
+            "outbox_failed",
+            channel=channel.value,
+            message_id=message_id,
+            error=repr(error),
+            exc_info=error,
+        )

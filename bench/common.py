@@ -70,7 +70,7 @@ def run_pgbench(database_url: str, script: str, clients: int, seconds: int) -> d
     clients = min(clients, MAX_PGBENCH_CLIENTS)
     pgbench = shutil.which("pgbench")
     if pgbench is None:
-        from db.embedded import pgbench_path
+        from app.devservers import pgbench_path
 
         pgbench = str(pgbench_path())
     parts = urlsplit(database_url)

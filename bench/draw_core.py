@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 
 import uvloop
 
-from app.bootstrap import build_services
+from app.bootstrap import open_core
 from app.settings import Settings
 from bench.common import REDIS_URL, run_pgbench, save, scratch_database, summarise
 from core.errors import LuckyDrawError
 from core.model import Channel
+from core.validation import campaign_from_mapping
 
 # The same transaction the service runs: one ld_draw call, ~30 % of draws picking a prize.
 PGBENCH_SCRIPT = """
@@ -56,8 +57,8 @@ async def main(concurrency: int, seconds: int) -> None:
             redis_prefix=f"ldbench:{secrets.token_hex(3)}:",
             pool_max_size=concurrency,
         )
-        async with build_services(settings) as services:
-            await services.campaigns.create(CAMPAIGN)
+        async with open_core(settings) as services:
+            await services.campaigns.create(campaign_from_mapping(CAMPAIGN))
             numbers = itertools.count(1)
             latencies: list[float] = []
             errors = 0

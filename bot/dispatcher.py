@@ -10,6 +10,7 @@ from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService
 from core.services.redemptions import RedemptionService
+from core.services.rules import RulesService
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
@@ -20,6 +21,7 @@ def create_dispatcher(
     customers: CustomerService,
     redemptions: RedemptionService,
     campaigns: CampaignService,
+    rules: RulesService,
     spam: SpamGuard,
 ) -> Dispatcher:
     """A new dispatcher with new routers each call (a router joins one dispatcher only)."""
@@ -29,6 +31,7 @@ def create_dispatcher(
         customers=customers,
         redemptions=redemptions,
         campaigns=campaigns,
+        rules=rules,
     )
     dispatcher.update.outer_middleware(CustomerMiddleware(customers, spam))
     dispatcher.include_routers(

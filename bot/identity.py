@@ -9,6 +9,7 @@ from aiogram import BaseMiddleware
 from aiogram.enums import ChatType
 from aiogram.types import TelegramObject, Update, User
 
+from core.languages import own_language
 from core.model import Customer, Language
 from core.services.draws import SpamGuard
 from core.services.people import CustomerService
@@ -23,9 +24,7 @@ def telegram_language(code: str | None) -> Language:
 
 def language_of(customer: Customer | None, user: User | None) -> Language:
     """A choice made with /lang (or by SMS) wins over the Telegram app's language."""
-    if customer is not None and customer.language is not None:
-        return customer.language
-    return telegram_language(user.language_code if user else None)
+    return own_language(customer, telegram_language(user.language_code if user else None))
 
 
 def spam_key(customer: Customer | None, user: User) -> str:
@@ -33,10 +32,20 @@ def spam_key(customer: Customer | None, user: User) -> str:
     return customer.phone if customer else f"telegram:{user.id}"
 
 
+def is_draw_command(update: Update) -> bool:
+    """A `/draw [keyword]` message (also `/draw@our_bot`)."""
+    text = update.message.text if update.message is not None else None
+    if not text:
+        return False
+    return text.split(maxsplit=1)[0].split("@")[0].lower() == "/draw"
+
+
 class CustomerMiddleware(BaseMiddleware):
     """Puts `customer` and `language` into the handler data of every private update.
 
-    Messages and button presses count against the flood guard before any command runs.
+    Messages and button presses count against the flood guard before any command runs;
+    a linked customer's /draw is counted by the draw itself (`spam` in the handler data),
+    in the same Redis round trip that recalls today's draw.
     Updates from groups and channels are dropped: the bot is a one-to-one service.
     """
 
@@ -58,6 +67,8 @@ class CustomerMiddleware(BaseMiddleware):
         customer = await self._customers.telegram_customer(user.id)
         data["customer"] = customer
         data["language"] = language_of(customer, user)
-        if event.message is not None or event.callback_query is not None:
+        if customer is not None and is_draw_command(event):
+            data["spam"] = self._spam
+        elif event.message is not None or event.callback_query is not None:
             await self._spam.check(spam_key(customer, user))
         return await handler(event, data)

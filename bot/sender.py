@@ -13,8 +13,8 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.keyboards import draw_buttons
+from core.errors import RecipientUnreachable, SendFailed
 from core.model import Language, MessageKind, OutgoingMessage
-from core.ports import RecipientUnreachable, SendFailed
 from core.services.people import CustomerService
 
 

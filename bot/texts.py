@@ -10,4 +10,6 @@ text = TELEGRAM.text
 draw_text = TELEGRAM.draw
 coupons_text = TELEGRAM.coupons
 redemption_text = TELEGRAM.redemption
+help_text = TELEGRAM.help
+rules_text = TELEGRAM.rules_link
 refusal_text = TELEGRAM.refusal

@@ -3,18 +3,28 @@
 aiogram's SimpleRequestHandler answers before the handlers run and 401 to a bad secret;
 here the draw is durable (and the reply sent) before Telegram gets its 200, and a wrong
 secret gets 403.
+
+A handler may return its reply as a Bot API method instead of calling it (the /draw
+reply does): it then goes back in the response body, which Telegram executes itself, so
+the reply costs no second HTTP call. Such a reply must be a draw's: if the response is lost,
+Telegram's redelivery draws again with the same request id and gets the same answer, so
+draws skip the redelivery claim.
 """
 
 from __future__ import annotations
 
 import hmac
+from typing import Any
 
+import orjson
 import structlog
 from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.identity import is_draw_command
 from core.ports import Deduplicator
 
 log = structlog.get_logger(__name__)
@@ -39,20 +49,34 @@ def add_webhook_route(
         if not hmac.compare_digest(given, expected):
             return web.json_response({"error": "forbidden"}, status=403)
         try:
-            update = Update.model_validate(await request.json(), context={"bot": bot})
-        except (ValueError, ValidationError):
+            update = Update.model_validate(orjson.loads(await request.read()), context={"bot": bot})
+        except (ValueError, ValidationError):  # orjson.JSONDecodeError is a ValueError
             return web.json_response({"error": "not a Telegram update"}, status=400)
-        key = f"telegram:{update.update_id}"
-        if not await dedupe.claim(key, SEEN_SECONDS):
+        key = f"telegram:{bot.id}:{update.update_id}"  # update ids are unique per bot only
+        replays = is_draw_command(update)  # its request id makes a redelivery a replay
+        if not replays and await dedupe.seen(key):
             log.info("telegram_update_redelivered", update_id=update.update_id)
             return web.json_response({})
         try:
-            await dispatcher.feed_update(bot, update)
+            reply = await dispatcher.feed_update(bot, update)
         except Exception:
             # Let Telegram redeliver: draws and redemptions replay by request id.
-            await dedupe.release(key)
             log.exception("telegram_update_failed", update_id=update.update_id)
             return web.json_response({"error": "try again"}, status=500)
+        # Only once handled: a crash or timeout midway leaves the redelivery to run again.
+        if not replays:
+            await dedupe.remember(key, SEEN_SECONDS)
+        if isinstance(reply, TelegramMethod):
+            return web.json_response(_in_body(bot, reply))
         return web.json_response({})
 
     app.router.add_post(PATH, telegram_webhook)
+
+
+def _in_body(bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any]:
+    """A Bot API call as the webhook's JSON answer: `method` plus its parameters."""
+    params = {
+        key: bot.session.prepare_value(value, bot=bot, files={}, _dumps_json=False)
+        for key, value in method.model_dump(warnings=False).items()
+    }
+    return {"method": method.__api_method__} | {k: v for k, v in params.items() if v is not None}

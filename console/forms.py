@@ -14,7 +14,7 @@ from console.deps import deps
 from console.render import render
 from core.editing import campaign_mapping
 from core.errors import InvalidInput
-from core.validation import campaign_from_mapping
+from core.validation import campaign_from_mapping, validated
 
 PRIZE_FIELDS = ("id", "name", "probability", "total_quota", "daily_quota", "valid_days", "pacing")
 OPTIONAL = ("reminder_time", "organizer", "organizer_contact", "open_hours",
@@ -84,7 +84,7 @@ async def new_form(request: web.Request) -> web.StreamResponse:
 async def create(request: web.Request) -> web.StreamResponse:
     data = from_form(await request.post())
     try:
-        campaign = await deps(request).campaigns.create(data)
+        campaign = await deps(request).campaigns.create(campaign_from_mapping(data))
     except InvalidInput as exc:
         return _invalid(request, data, exc, None)
     return web.Response(status=303, headers={"Location": f"/console/campaigns/{campaign.id}"})
@@ -126,7 +126,9 @@ async def preview(request: web.Request) -> web.StreamResponse:
     entries_text = str(form.get("entries", "2000"))
     entries = int(entries_text) if entries_text.isdigit() and int(entries_text) > 0 else 2000
     try:
-        spec = campaign_from_mapping(PREVIEW_FRAME | {"prizes": from_form(form)["prizes"]})
+        spec = validated(
+            campaign_from_mapping(PREVIEW_FRAME | {"prizes": from_form(form)["prizes"]})
+        )
     except InvalidInput as exc:
         return render(request, "preview_part.html", {"error": exc.message, "field": exc.field})
     lines = []

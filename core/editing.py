@@ -32,7 +32,7 @@ from core.model import (
     Prize,
     PrizeSpec,
 )
-from core.validation import campaign_from_mapping
+from core.validation import campaign_from_mapping, validated
 
 FIXED_ONCE_STARTED = ("keyword", "timezone", "starts_at")
 _CAMPAIGN_FIELDS = tuple(f.name for f in dataclasses.fields(CampaignSpec) if f.name != "prizes")
@@ -67,7 +67,7 @@ def plan_edit(
     merged.update({k: v for k, v in patch.items() if k != "prizes"})
     prizes = patch.get("prizes", [{"id": p.id} for p in current.prizes])
     merged["prizes"], prize_ids = _merge_prizes(current, prizes)
-    spec = campaign_from_mapping(merged)
+    spec = validated(campaign_from_mapping(merged))
     _check_fixed_fields(current, spec, now)
     if spec.ends_at != current.ends_at and spec.ends_at < now:
         raise InvalidCampaign("ends_at cannot be before now", field="ends_at")

@@ -1,6 +1,7 @@
-"""Refusals a user should hear, as one exception tree.
+"""Every exception the core defines, as one tree with two branches.
 
-    LuckyDrawError
+    Exception
+    ├── LuckyDrawError               a refusal the user hears (API 4xx, SMS or Telegram reply)
     ├── InvalidInput                 bad data from a caller; names the field
     │   ├── InvalidPhone
     │   ├── InvalidCampaign
@@ -16,18 +17,26 @@
     ├── CampaignClosed               paused, ended, or not started
     ├── AlreadyDrewToday
     ├── RateLimited
+    ├── RequestConflict              a request id reused for a different request
     ├── NotStaff
-    └── RedemptionRefused            unknown, already redeemed, expired, locked out
+    └── RedemptionRefused            malformed, unknown, already redeemed, expired, locked out
+    └── PortError                    what an adapter tells a use case; never shown to a user
+        ├── CodeCollision            the store has this coupon code already: draw a new one
+        ├── SendFailed               temporary: the outbox retries with backoff
+        └── RecipientUnreachable     permanent: opted out at the provider, blocked the bot
+            └── RecipientNotAllowed  refused before the provider (the SMS anti-pumping guard)
 
-A draw that wins nothing is a normal result, not an error. Each channel turns these
-into replies in one place.
+A draw that wins nothing is a normal result, not an error; a redeemed coupon is the one
+result of a redemption, every other outcome a RedemptionRefused. Each channel turns
+LuckyDrawErrors into replies in one place (app/api/errors.py, sms/conversation.py,
+bot/routers/errors.py); the outbox turns PortErrors into retries and skips.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from core.model import DrawResult, Language
+from core.model import DrawResult, Language, Redemption
 
 
 class LuckyDrawError(Exception):
@@ -138,16 +147,61 @@ class RateLimited(LuckyDrawError):
         self.first = first  # the first refusal in this window: later ones may go unanswered
 
 
+class RequestConflict(LuckyDrawError):
+    """The request id was already used by another customer, campaign, staff member or code.
+
+    A retry replays its first answer only when it asks the same thing; anything else under a
+    reused id is refused rather than answered with someone else's result.
+    """
+
+    code = "request_conflict"
+
+
 class NotStaff(LuckyDrawError):
     code = "not_staff"
 
 
 class RedemptionRefused(LuckyDrawError):
-    """`reason` is one of core.model.RedeemStatus's refusals."""
+    """The attempt, recorded with its refusal status (what the till is told comes from it)."""
 
     code = "redemption_refused"
 
-    def __init__(self, reason: str, redeemed_at: datetime | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.redeemed_at = redeemed_at
+    def __init__(self, attempt: Redemption) -> None:
+        super().__init__(attempt.status.value)
+        self.attempt = attempt
+
+    @property
+    def reason(self) -> str:
+        return self.attempt.status.value
+
+    @property
+    def redeemed_at(self) -> datetime | None:
+        return self.attempt.redeemed_at
+
+
+class PortError(Exception):
+    """Base of what db/, sms/ and bot/ report to the core through its ports."""
+
+
+class CodeCollision(PortError):
+    """The store refused a coupon code that already exists; draw again with a new one."""
+
+
+class SendFailed(PortError):
+    """Temporary: retry later, after `retry_after` seconds when the provider says so."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RecipientUnreachable(PortError):
+    """Permanent: the recipient opted out at the provider (Twilio 21610) or blocked the bot.
+
+    The customer is marked and the message is never retried.
+    """
+
+
+class RecipientNotAllowed(RecipientUnreachable):
+    """Refused before reaching the provider: opted out, never texted us, or not an allowed
+    country (the SMS anti-pumping guard). Nothing to mark; never retried."""

@@ -446,3 +446,21 @@ class RedemptionAttempt:
     text: str
     status: str
     code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RulesVersion:
+    """One published version of a campaign's official rules."""
+
+    campaign_id: int
+    number: int
+    published_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedRules:
+    """A version of the rules with the campaign as it was then, and every version so far."""
+
+    campaign: Campaign
+    version: RulesVersion
+    versions: tuple[RulesVersion, ...]

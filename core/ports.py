@@ -36,6 +36,7 @@ from core.model import (
     Recipient,
     Redemption,
     RedemptionAttempt,
+    RulesVersion,
     SentMessage,
     Staff,
 )
@@ -45,10 +46,7 @@ Clock = Callable[[], datetime]
 EditPlanner = Callable[[Campaign, Mapping[int, Issued]], CampaignEdit]
 # Told after a campaign changed: (before, after, the edit). Issue 13 hooks rules versions here.
 CampaignChanged = Callable[[Campaign, Campaign, CampaignEdit], Awaitable[None]]
-
-
-class CodeCollision(Exception):
-    """The store refused a coupon code that already exists; draw again with a new one."""
+CampaignCreated = Callable[[Campaign], Awaitable[object]]
 
 
 class RandomSource(Protocol):
@@ -105,6 +103,20 @@ class CampaignStore(Protocol):
         ...
 
 
+class RulesStore(Protocol):
+    async def publish(self, campaign: Campaign, now: datetime) -> RulesVersion:
+        """Keep `campaign` as the next version of its rules."""
+        ...
+
+    async def versions(self, campaign_id: int) -> Sequence[RulesVersion]:
+        """Every version, oldest first."""
+        ...
+
+    async def read(self, campaign_id: int, number: int) -> Campaign | None:
+        """The campaign as version `number` of its rules published it."""
+        ...
+
+
 class AuditStore(Protocol):
     async def record(self, entry: AuditEntry) -> None: ...
     async def trail(self, campaign_id: int | None, limit: int) -> Sequence[AuditEntry]:
@@ -114,7 +126,8 @@ class AuditStore(Protocol):
 
 class DrawStore(Protocol):
     async def record_draw(self, request: DrawRequest) -> DrawRecord:
-        """One atomic round trip; raises CodeCollision when the code exists already."""
+        """One atomic round trip; raises CodeCollision when the code exists already, and
+        RequestConflict when the request id belongs to another customer's or campaign's draw."""
         ...
 
 
@@ -175,8 +188,6 @@ class RateLimiter(Protocol):
         """Events in the current window, or None when its store is unreachable."""
         ...
 
-    async def reset(self, key: str) -> None: ...
-
 
 class CustomerStore(Protocol):
     async def get(self, phone: str) -> Customer | None: ...
@@ -216,7 +227,10 @@ class RedemptionStore(Protocol):
     async def redeem(
         self, code: str, staff_phone: str, now: datetime, request_id: str | None
     ) -> Redemption:
-        """Redeem at most once, before expiry, recording the attempt: one transaction."""
+        """Redeem at most once, before expiry, recording the attempt: one transaction.
+
+        A reused request id replays only for the same staff phone and code; otherwise the
+        attempt is recorded and RequestConflict raised."""
         ...
 
     async def record_refusal(
@@ -227,35 +241,16 @@ class RedemptionStore(Protocol):
 
 
 class Deduplicator(Protocol):
-    """Remembers keys (a webhook's delivery id) so a redelivery is handled once."""
+    """Remembers keys of deliveries handled (a webhook's delivery id), so a redelivery of
+    one that was handled is not handled again."""
 
-    async def claim(self, key: str, ttl_seconds: int) -> bool:
-        """True the first time `key` is seen in the TTL, and whenever its store is away."""
+    async def seen(self, key: str) -> bool:
+        """Was `key` handled within its TTL? False whenever the store is away."""
         ...
 
-    async def release(self, key: str) -> None:
-        """Forget `key`: its handling failed and the redelivery must run again."""
+    async def remember(self, key: str, ttl_seconds: int) -> None:
+        """`key` was handled: only now, so a delivery cut off midway is handled again."""
         ...
-
-
-class RecipientUnreachable(Exception):
-    """Permanent: the recipient opted out at the provider (Twilio 21610) or blocked the bot.
-
-    The customer is marked and the message is never retried.
-    """
-
-
-class SendFailed(Exception):
-    """Temporary: retry later, after `retry_after` seconds when the provider says so."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class RecipientNotAllowed(RecipientUnreachable):
-    """Refused before reaching the provider: opted out, never texted us, or not an allowed
-    country (the SMS anti-pumping guard). Nothing to mark; never retried."""
 
 
 class Sender(Protocol):
@@ -270,13 +265,19 @@ class SmsStore(Protocol):
     async def begin_inbound(
         self, message_sid: str, phone: str, body: str, now: datetime
     ) -> str | None:
-        """Record a signed inbound message and that `phone` texted us.
+        """Record a signed inbound message and that `phone` texted us, and claim it.
 
-        Answers the stored reply when this message was answered before (a retried webhook).
+        Answers the stored reply when this message was answered before (a retried webhook);
+        while another copy of it is being handled, waits for that copy's reply. None: the
+        caller handles it, then calls `finish_inbound` (or `release_inbound` on failure).
         """
         ...
 
     async def finish_inbound(self, message_sid: str, reply: str, now: datetime) -> None: ...
+
+    async def release_inbound(self, message_sid: str) -> None:
+        """Handling failed: the next copy handles the message again."""
+        ...
 
     async def may_text(self, phone: str) -> bool:
         """Has `phone` texted us, and not opted out since?"""
@@ -309,6 +310,10 @@ class Telemetry(Protocol):
 
     def sent(self, message: OutgoingMessage, status: str) -> None: ...
 
+    def outbox_failed(self, channel: Channel, message_id: int | None, error: Exception) -> None:
+        """A claim or one message's delivery failed unexpectedly (e.g. the database)."""
+        ...
+
 
 class NoTelemetry:
     """Reports go nowhere (services built without an observer, e.g. in pure tests)."""
@@ -320,6 +325,9 @@ class NoTelemetry:
         pass
 
     def sent(self, message: OutgoingMessage, status: str) -> None:
+        pass
+
+    def outbox_failed(self, channel: Channel, message_id: int | None, error: Exception) -> None:
         pass
 
 
@@ -358,6 +366,10 @@ class OutboxStore(Protocol):
         With `spacing_seconds`, each claimed row gets the next free send slot of the channel,
         shared by all instances, and no more rows are claimed than fit in the horizon.
         """
+        ...
+
+    async def release(self, message_id: int, claim: str) -> bool:
+        """Hand back a claimed message never sent (due again at once); False: not ours."""
         ...
 
     async def recipient(self, message_id: int, claim: str, now: datetime) -> Recipient | None:

@@ -19,8 +19,10 @@ from core.errors import (
     LuckyDrawError,
     NoActiveCampaign,
     RateLimited,
+    RedemptionRefused,
+    RequestConflict,
 )
-from core.model import Coupon, DrawOutcome, DrawResult, Language, RedeemStatus, Redemption
+from core.model import Campaign, Coupon, DrawOutcome, DrawResult, Language, RedeemStatus, Redemption
 
 EN, ZH = Language.EN, Language.ZH_HANT
 
@@ -85,10 +87,14 @@ TEMPLATES: dict[str, dict[Language, str]] = {
         ZH: "你目前沒有未使用的優惠碼。回覆 DRAW 參加抽獎。",
     },
     "help": {
-        EN: "{campaign}: text DRAW once a day to win at once. If a prize is used up, that draw "
-        "wins nothing. COUPONS lists your codes. STOP to opt out.",
-        ZH: "{campaign}：每天回覆 DRAW 即時抽獎一次。若抽中的獎品已派完，該次不設獎品，"
-        "其他機會率不變。COUPONS 查看優惠碼，STOP 取消訂閱，LANG EN 轉英文。",
+        EN: "{campaign}: text DRAW once a day to win at once. A prize used up or not yet "
+        "released wins nothing. RULES: odds. COUPONS: your codes. STOP to opt out.",
+        ZH: "{campaign}：每天回覆 DRAW 即時抽獎一次。若抽中的獎品已派完或未發放，該次不設獎品，"
+        "其他機會率不變。RULES 查看規則，COUPONS 查看優惠碼，STOP 取消訂閱，LANG EN 轉英文。",
+    },
+    "rules.link": {
+        EN: "{campaign} official rules, prizes and odds: {link}",
+        ZH: "{campaign}正式規則、獎品及中獎機會：{link}",
     },
     "stop.done": {
         EN: "You're unsubscribed and will get no more reminders. Reply START to opt back in.",
@@ -220,10 +226,10 @@ TEMPLATES: dict[str, dict[Language, str]] = {
         ZH: "你目前沒有未使用的優惠碼。傳送 /draw 參加抽獎。",
     },
     "tg.help": {
-        EN: "{campaign}: send /draw once a day to win at once. If a prize is used up, that draw "
-        "wins nothing. /coupons lists your codes, /stop ends reminders.",
-        ZH: "{campaign}：每天傳送 /draw 即時抽獎一次。若抽中的獎品已派完，該次不設獎品，"
-        "其他機會率不變。/coupons 查看優惠碼，/stop 停止提示，/lang 轉換語言。",
+        EN: "{campaign}: send /draw once a day to win at once. A prize used up or not yet "
+        "released wins nothing. /rules: odds. /coupons: codes. /stop: no reminders.",
+        ZH: "{campaign}：每天傳送 /draw 即時抽獎一次。若抽中的獎品已派完或未發放，該次不設獎品，"
+        "其他機會率不變。/rules 查看規則，/coupons 查看優惠碼，/stop 停止提示，/lang 轉換語言。",
     },
     "tg.stop.done": {
         EN: "You're unsubscribed and will get no more reminders. Send /start to opt back in.",
@@ -332,8 +338,18 @@ class Wording:
         ]
         return self.text("coupons.list", language, coupons="\n".join(items))
 
-    def redemption(self, redemption: Redemption, timezone: str, language: Language) -> str:
-        """What the till sees; dates in `timezone` (the staff member's home campaign's)."""
+    def help(self, home: Campaign | None, language: Language) -> str:
+        """HELP: how to play the home campaign (core.services.campaigns: `home`)."""
+        name = home.name if home else self.text("brand", language)
+        return self.text("help", language, campaign=name)
+
+    def rules_link(self, campaign: Campaign, link: str, language: Language) -> str:
+        """RULES: one segment with the link to the campaign's official rules."""
+        return self.text("rules.link", language, campaign=campaign.name, link=link)
+
+    def redemption(self, redemption: Redemption, home: Campaign | None, language: Language) -> str:
+        """What the till sees; dates in the home campaign's zone (UTC without one)."""
+        timezone = home.timezone if home else "UTC"
         redeemed_at, expires_at = redemption.redeemed_at, redemption.expires_at
         return self.text(
             _REDEEM_KEYS[redemption.status],
@@ -345,9 +361,19 @@ class Wording:
             expires=last_valid_day(expires_at, timezone, language) if expires_at else "",
         )
 
-    def refusal(self, exc: LuckyDrawError, language: Language, keyword: str | None = None) -> str:
-        """The answer to a refusal; anything else (NotStaff too: no oracle) gets the hint."""
+    def refusal(
+        self,
+        exc: LuckyDrawError,
+        language: Language,
+        keyword: str | None = None,
+        home: Campaign | None = None,
+    ) -> str:
+        """The answer to a refusal; anything else (NotStaff too: no oracle) gets the hint.
+
+        `home` (the home campaign) dates a refused redemption for the till."""
         match exc:
+            case RedemptionRefused():
+                return self.redemption(exc.attempt, home, language)
             case AlreadyDrewToday():
                 return self._already(exc, language)
             case KeywordNeeded():
@@ -365,6 +391,8 @@ class Wording:
                 return self.text("draw.no_campaign", language)
             case RateLimited():
                 return self.text("rate_limited", language)
+            case RequestConflict():  # e.g. a restarted Telegram update id: a new try is fine
+                return self.text("error.temporary", language)
             case _:
                 return self.text("hint", language)
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from core.deadline import remaining, sending
+from core.errors import CodeCollision, RequestConflict
 from core.model import DrawOutcome, DrawRecord, DrawRequest, Language, RedeemStatus, Redemption
 from core.phone import mask
-from core.ports import CodeCollision
 
 # The reply needs time to travel back, and the database's clock may differ a little from
 # ours: PostgreSQL stops committing this long before we stop waiting.
@@ -56,6 +56,8 @@ class PgDrawStore:
                 raise CodeCollision(request.code) from exc
             raise
         assert row is not None
+        if row["status"] == "conflict":
+            raise RequestConflict(f"request id {request.request_id!r} was used for another draw")
         if row["status"] == "closed":
             return DrawRecord(outcome=DrawOutcome.NO_PRIZE, replayed=False, closed=True)
         return DrawRecord(
@@ -81,6 +83,8 @@ class PgRedemptionStore:
             "SELECT * FROM ld_redeem($1, $2, $3, $4)", code, staff_phone, now, request_id
         )
         assert row is not None
+        if row["status"] == "request_conflict":
+            raise RequestConflict(f"request id {request_id!r} was used for another redemption")
         return Redemption(
             status=RedeemStatus(row["status"]),
             code=code,

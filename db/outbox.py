@@ -265,6 +265,18 @@ class PgOutboxStore:
             stale=row["stale"],
         )
 
+    async def release(self, message_id: int, claim: str) -> bool:
+        kept = await self._pool.fetchval(
+            """UPDATE outbox
+                  SET status = 'pending', attempts = attempts - 1,
+                      claimed_until = NULL, claim_token = NULL
+                WHERE id = $1 AND claim_token = $2 AND status = 'sending'
+            RETURNING 1""",
+            message_id,
+            uuid.UUID(claim),
+        )
+        return kept is not None
+
     async def settle(
         self,
         message_id: int,

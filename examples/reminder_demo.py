@@ -18,15 +18,15 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from app import devservers
 from app.settings import Settings
 from core.draw import local_day
 from core.phone import parse_phone
 from core.quiet_hours import send_window
-from db import embedded
 
 
 async def prepare(settings: Settings, phone: str, minutes: int) -> str:
-    url = settings.database_url or embedded.start_postgres(settings.data_dir.resolve()).url
+    url = settings.database_url or devservers.start_postgres(settings.data_dir.resolve()).url
     conn = await asyncpg.connect(url)
     try:
         campaign = await conn.fetchrow(

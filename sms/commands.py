@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from core.languages import language_named
 from core.model import Language
 
 MAX_BODY_CHARS = 1600  # Twilio's longest message; anything longer is not a command
@@ -24,13 +25,14 @@ class Action(enum.StrEnum):
     START = "start"
     REDEEM = "redeem"
     LANG = "lang"
+    RULES = "rules"
     UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
     action: Action
-    argument: str | None = None  # DRAW's keyword, REDEEM's code text, LANG's language
+    argument: str | None = None  # DRAW's and RULES' keyword, REDEEM's code, LANG's language
     language: Language | None = None  # LANG only: the language asked for
 
 
@@ -57,20 +59,11 @@ _WORDS: dict[str, Action] = {
     "YES": Action.START,
     "REDEEM": Action.REDEEM,
     "LANG": Action.LANG,
+    "RULES": Action.RULES,
+    "RULE": Action.RULES,
+    "規則": Action.RULES,
+    "规则": Action.RULES,
     "LANGUAGE": Action.LANG,
-}
-
-_LANGUAGES: dict[str, Language] = {
-    "EN": Language.EN,
-    "ENG": Language.EN,
-    "ENGLISH": Language.EN,
-    "英文": Language.EN,
-    "中文": Language.ZH_HANT,
-    "繁體": Language.ZH_HANT,
-    "繁體中文": Language.ZH_HANT,
-    "ZH": Language.ZH_HANT,
-    "ZH-HANT": Language.ZH_HANT,
-    "CHINESE": Language.ZH_HANT,
 }
 
 _KEYWORD = re.compile(r"^[A-Z0-9]{1,32}$")
@@ -87,25 +80,25 @@ def parse(text: str) -> Command:
     rest = " ".join(words[1:]) or None
     if action is None:
         return Command(Action.UNKNOWN)
-    if action is Action.DRAW:
-        return _draw(rest)
+    if action in (Action.DRAW, Action.RULES):
+        return _with_keyword(action, rest)
     if action is Action.REDEEM:
         return Command(Action.REDEEM, rest) if rest else Command(Action.UNKNOWN)
     if action is Action.LANG:
-        language = _LANGUAGES.get(_bare(rest or "").upper()) or _LANGUAGES.get(rest or "")
+        language = language_named(_bare(rest or "")) or language_named(rest or "")
         return Command(Action.LANG, rest, language) if language else Command(Action.UNKNOWN)
     # COUPONS, HELP, STOP and START ignore what follows ("stop texting me" is still STOP);
     # the word itself is kept as consent evidence.
     return Command(action, _bare(words[0]))
 
 
-def _draw(rest: str | None) -> Command:
+def _with_keyword(action: Action, rest: str | None) -> Command:
     if rest is None:
-        return Command(Action.DRAW)
+        return Command(action)
     keyword = _bare(rest).replace(" ", "")
-    if not keyword:  # only decoration after DRAW ("DRAW !!"): a plain DRAW
-        return Command(Action.DRAW)
-    return Command(Action.DRAW, keyword) if _KEYWORD.match(keyword) else Command(Action.UNKNOWN)
+    if not keyword:  # only decoration after the word ("DRAW !!"): no keyword
+        return Command(action)
+    return Command(action, keyword) if _KEYWORD.match(keyword) else Command(Action.UNKNOWN)
 
 
 def _normalise(text: str) -> str:

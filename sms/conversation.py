@@ -11,12 +11,14 @@ from core.errors import (
     LuckyDrawError,
     RateLimited,
 )
-from core.model import Campaign, Channel, Language, Redemption
+from core.languages import own_language
+from core.model import Campaign, Channel, Language
 from core.replies import Wording, render
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService
 from core.services.redemptions import RedemptionService
+from core.services.rules import RulesService
 from sms.commands import Action, Command, parse
 
 SMS = Wording()
@@ -31,6 +33,7 @@ class Conversation:
         customers: CustomerService,
         redemptions: RedemptionService,
         campaigns: CampaignService,
+        rules: RulesService,
         channel: Channel = Channel.SMS,
     ) -> None:
         self._draws = draws
@@ -38,6 +41,7 @@ class Conversation:
         self._customers = customers
         self._redemptions = redemptions
         self._campaigns = campaigns
+        self._rules = rules
         self.channel = channel
 
     async def reply(self, phone: str, text: str, request_id: str | None = None) -> str | None:
@@ -45,19 +49,39 @@ class Conversation:
         return await self.answer(phone, parse(text), request_id)
 
     async def answer(
-        self, phone: str, command: Command, request_id: str | None = None
+        self,
+        phone: str,
+        command: Command,
+        request_id: str | None = None,
+        *,
+        flood_checked: bool = False,
     ) -> str | None:
-        """The answer to an already parsed command (the webhook parses to pick its path)."""
+        """The answer to an already parsed command (the webhook parses to pick its path).
+
+        `flood_checked`: the caller ran `flood` already, before any work of its own."""
         try:
-            if command.action is not Action.DRAW:  # a draw counts it in its one look at Redis
+            # A draw counts the message in its one look at Redis.
+            if command.action is not Action.DRAW and not flood_checked:
                 await self._spam.check(phone)
             return await self._answer(command, phone, request_id)
         except RateLimited as exc:
-            if not exc.first:
-                return None
-            return render("rate_limited", await self._language(phone, await self._home()))
+            return await self._rate_limited(exc, phone)
         except LuckyDrawError as exc:
             return await self._refusal(exc, command, phone)
+
+    async def flood(self, phone: str) -> tuple[bool, str | None]:
+        """The flood guard alone: (False, None) to go on, or (True, the answer to a flood:
+        one "slow down", then None for silence)."""
+        try:
+            await self._spam.check(phone)
+        except RateLimited as exc:
+            return True, await self._rate_limited(exc, phone)
+        return False, None
+
+    async def _rate_limited(self, exc: RateLimited, phone: str) -> str | None:
+        if not exc.first:
+            return None
+        return render("rate_limited", await self._language(phone, await self._home()))
 
     async def _answer(self, command: Command, phone: str, request_id: str | None) -> str:
         match command.action:
@@ -69,7 +93,9 @@ class Conversation:
             case Action.REDEEM:
                 assert command.argument is not None
                 redemption = await self._redemptions.redeem(command.argument, phone, request_id)
-                return await self._redeem_reply(redemption, phone)
+                home = await self._home()
+                language = await self._language(phone, home)
+                return SMS.redemption(redemption, home, language)
             case Action.LANG:
                 assert command.language is not None
                 await self._customers.set_language(phone, command.language)
@@ -84,9 +110,11 @@ class Conversation:
                 return await self._coupons(phone)
             case Action.HELP:
                 home = await self._home()
-                language = await self._language(phone, home)
-                name = home.name if home else render("brand", language)
-                return render("help", language, campaign=name)
+                return SMS.help(home, await self._language(phone, home))
+            case Action.RULES:
+                campaign = await self._rules.campaign(command.argument, await self._home())
+                language = await self._language(phone, campaign)
+                return SMS.rules_link(campaign, self._rules.link(campaign.keyword), language)
             case Action.UNKNOWN:
                 return await self._render("hint", phone)
 
@@ -94,17 +122,13 @@ class Conversation:
         coupons = await self._customers.coupons(phone)
         return SMS.coupons(coupons, await self._language(phone, await self._home()))
 
-    async def _redeem_reply(self, redemption: Redemption, phone: str) -> str:
-        home = await self._home()
-        language = await self._language(phone, home)
-        return SMS.redemption(redemption, home.timezone if home else "UTC", language)
-
     async def _refusal(self, exc: LuckyDrawError, command: Command, phone: str) -> str:
         if isinstance(exc, AlreadyDrewToday) and exc.language is not None:
             # Spam's hot path: everything needed came with the refusal.
             return SMS.refusal(exc, exc.language)
-        language = await self._language(phone, await self._home())
-        return SMS.refusal(exc, language, command.argument)
+        home = await self._home()
+        language = await self._language(phone, home)
+        return SMS.refusal(exc, language, command.argument, home)
 
     async def _render(self, key: str, phone: str) -> str:
         return render(key, await self._language(phone, await self._home()))
@@ -115,9 +139,7 @@ class Conversation:
     async def _language(self, phone: str, home: Campaign | None) -> Language:
         """The customer's own choice, else the campaign's default."""
         customer = await self._customers.get(phone)
-        if customer is not None and customer.language is not None:
-            return customer.language
-        return home.language if home else Language.EN
+        return own_language(customer, home.language if home else Language.EN)
 
     def _source(self, command: Command) -> str:
         return f"{self.channel.value}:{command.argument}"

@@ -20,15 +20,19 @@ import structlog
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from core.errors import RecipientNotAllowed, RecipientUnreachable, SendFailed
 from core.model import OutgoingMessage
 from core.phone import mask, region_of
-from core.ports import RecipientNotAllowed, RecipientUnreachable, Sender, SendFailed, SmsStore
+from core.ports import Sender, SmsStore
 from core.services.people import CustomerService
-from sms.twilio_http import TWILIO_API, RedirectingTwilioHttpClient
+from sms.twilio_http import (
+    TWILIO_API,
+    UNSUBSCRIBED,
+    RedirectingTwilioHttpClient,
+    idempotency_token,
+)
 
 log = structlog.get_logger(__name__)
-
-UNSUBSCRIBED = 21610  # Twilio: the recipient replied STOP to this sender
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,9 @@ class TwilioSender:
             params["from_"] = self._config.sender
         if self._config.status_callback_url:
             params["status_callback"] = self._config.status_callback_url
+        # Every attempt at one outbox message carries one token, so Twilio can drop a copy
+        # it accepted already (a send whose result we could not record).
+        token = idempotency_token.set(f"outbox-{message.id}")
         try:
             # The SDK ignores its own timeout (twilio-python issue 925): enforce ours.
             async with asyncio.timeout(self._config.timeout_seconds):
@@ -67,6 +74,8 @@ class TwilioSender:
             raise SendFailed(f"Twilio unreachable: {exc!r}") from None
         except TwilioRestException as exc:
             await self._refused(message, exc)
+        finally:
+            idempotency_token.reset(token)
         sid: str | None = created.sid
         return sid
 

@@ -6,10 +6,12 @@ Both are signed by Twilio; the signature is checked against the public URL Twili
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
@@ -27,8 +29,10 @@ from core.replies import render
 from core.services.people import CustomerService
 from sms.commands import MAX_BODY_CHARS, Action, Command, parse
 from sms.conversation import Conversation
+from sms.twilio_http import UNSUBSCRIBED
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 # How far along a message is; a late callback never moves it back ("sent" after "delivered").
 STATUS_RANK = {
@@ -44,7 +48,6 @@ STATUS_RANK = {
     "delivered": 5,
     "read": 6,
 }
-UNSUBSCRIBED = 21610  # Twilio: the recipient replied STOP to this sender
 _MAX_SID_CHARS = 64
 
 
@@ -150,17 +153,33 @@ async def _answer(
         # texted us) and replays a retried MessageSid, in its one database round trip;
         # a repeat is answered from Redis alone.
         return await _converse(hook, phone, command, sid)
+    # Twilio's Advanced Opt-Out events are consent evidence: recorded however many come.
+    if not opt_out_type:
+        # A flood is stopped before any database work (the guard lives in Redis).
+        flooded, answer = await _guarded(hook.conversation.flood(phone), phone, sid)
+        if flooded:
+            return answer
     # Everything else is rare: keep the message and its reply, to replay a retry verbatim.
-    stored = await hook.store.begin_inbound(sid, phone, body[:MAX_BODY_CHARS], hook.clock())
+    stored = await _guarded(
+        hook.store.begin_inbound(sid, phone, body[:MAX_BODY_CHARS], hook.clock()), phone, sid
+    )
     if stored is not None:
         return stored
-    if opt_out_type:
-        # Twilio's Advanced Opt-Out has answered already: record it, add no second reply.
-        await _record_advanced_opt_out(hook.customers, phone, opt_out_type)
-        reply = None
-    else:
-        reply = await _converse(hook, phone, command, sid)
-    await hook.store.finish_inbound(sid, reply or "", hook.clock())
+    try:
+        if opt_out_type:
+            # Twilio's Advanced Opt-Out has answered already: record it, add no second reply.
+            await _guarded(
+                _record_advanced_opt_out(hook.customers, phone, opt_out_type), phone, sid
+            )
+            reply = None
+        else:
+            reply = await _converse(hook, phone, command, sid, flood_checked=True)
+    except _Unanswered:
+        # A retry gets a real answer: now, or once this claim ends at the deadline.
+        with contextlib.suppress(Exception):
+            await hook.store.release_inbound(sid)
+        raise
+    await _guarded(hook.store.finish_inbound(sid, reply or "", hook.clock()), phone, sid)
     return reply
 
 
@@ -168,9 +187,19 @@ class _Unanswered(Exception):
     """The conversation failed; the apology is not stored, so a retry gets a real answer."""
 
 
-async def _converse(hook: SmsWebhook, phone: str, command: Command, sid: str) -> str | None:
+async def _converse(
+    hook: SmsWebhook, phone: str, command: Command, sid: str, *, flood_checked: bool = False
+) -> str | None:
+    answer = hook.conversation.answer(
+        phone, command, request_id=f"sms:{sid}", flood_checked=flood_checked
+    )
+    return await _guarded(answer, phone, sid)
+
+
+async def _guarded(work: Awaitable[T], phone: str, sid: str) -> T:
+    """Any failure (PostgreSQL away, a bug) becomes the one apology path: _Unanswered."""
     try:
-        return await hook.conversation.answer(phone, command, request_id=f"sms:{sid}")
+        return await work
     except TimeoutError:
         raise  # the deadline: answered by the caller
     except Exception as exc:

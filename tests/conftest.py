@@ -16,9 +16,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from app.bootstrap import Services, build_services
+from app import devservers
+from app.bootstrap import Core, open_core
 from app.settings import Settings
-from db import embedded
 from db.migrate import migrate
 from db.pool import create_pool, on_database
 
@@ -45,15 +45,15 @@ class FakeClock:
 @pytest.fixture(scope="session")
 def server_urls() -> Iterator[tuple[str, str]]:
     """(admin database URL, Redis URL) of real servers, embedded when none are configured."""
-    started: list[embedded.EmbeddedServer] = []
+    started: list[devservers.EmbeddedServer] = []
     database_url = os.environ.get("TEST_DATABASE_URL")
     redis_url = os.environ.get("TEST_REDIS_URL")
     data_dir = ROOT / ".data" / "test"
     if not database_url:
-        started.append(embedded.start_postgres(data_dir))
+        started.append(devservers.start_postgres(data_dir))
         database_url = started[-1].url
     if not redis_url:
-        started.append(embedded.start_redis(data_dir))
+        started.append(devservers.start_redis(data_dir))
         redis_url = started[-1].url
     yield database_url, redis_url
     for server in started:
@@ -99,12 +99,15 @@ def settings(database_url: str, server_urls: tuple[str, str], redis_prefix: str)
         twilio_auth_token="test-twilio-token",  # type: ignore[arg-type]
         twilio_account_sid="AC" + "0" * 32,
         pool_max_size=30,
+        # CI shares two cores with other work: a query may wait long for the CPU. Tests about
+        # timeouts and deadlines set their own.
+        db_command_timeout=60,
     )
 
 
 @pytest.fixture(scope="session")
-async def services(settings: Settings, clock: FakeClock) -> AsyncIterator[Services]:
-    async with build_services(settings, clock=clock) as built:
+async def services(settings: Settings, clock: FakeClock) -> AsyncIterator[Core]:
+    async with open_core(settings, clock=clock) as built:
         yield built
 
 
@@ -114,7 +117,7 @@ async def clean_state(request: pytest.FixtureRequest, clock: FakeClock) -> None:
     clock.set(datetime(2026, 12, 10, 4, 0, tzinfo=UTC))
     if "services" not in request.fixturenames:
         return
-    services: Services = request.getfixturevalue("services")
+    services: Core = request.getfixturevalue("services")
     tables = [
         r["tablename"]
         for r in await services.pool.fetch(
@@ -127,7 +130,7 @@ async def clean_state(request: pytest.FixtureRequest, clock: FakeClock) -> None:
     await services.campaigns.drop_cached()
 
 
-async def forget_redis(services: Services) -> None:
+async def forget_redis(services: Core) -> None:
     """Drop this run's Redis keys (never FLUSHDB: other runs may share the server)."""
     client = services.redis.client
     keys = [k async for k in client.scan_iter(match=services.redis.prefix + "*", count=1000)]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.model import CampaignSpec
+from core.validation import campaign_from_mapping
+
 
 def campaign_data(**overrides: Any) -> dict[str, Any]:
     """A valid campaign in PRODUCT.md's format, open around the tests' default clock."""
@@ -39,3 +42,8 @@ def sure_loss(**overrides: Any) -> dict[str, Any]:
     prize = {"name": "Nothing Really", "probability": 0.0, "total_quota": 1,
              "daily_quota": 1, "valid_days": 1}  # fmt: skip
     return campaign_data(prizes=[prize], **overrides)
+
+
+def spec(data: dict[str, Any]) -> CampaignSpec:
+    """The typed spec the use case takes, read from a campaign in file format."""
+    return campaign_from_mapping(data)

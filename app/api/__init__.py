@@ -11,9 +11,18 @@ from aiohttp import web
 
 from app.api import campaigns, customers, draws, redemptions, staff
 from app.api.errors import admin_api_middleware
-from app.api.request import SERVICES
-from app.bootstrap import Services
+from app.api.request import (
+    CAMPAIGNS,
+    CUSTOMERS,
+    DEFAULT_REGION,
+    DRAWS,
+    OUTBOX,
+    REDEMPTIONS,
+    STAFF,
+)
+from app.bootstrap import Core
 from app.openapi import ApiSpec
+from app.settings import Settings
 
 VERSION = "1.0.0"
 
@@ -30,16 +39,14 @@ def build_spec() -> ApiSpec:
     return spec
 
 
-def add_admin_api(app: web.Application, services: Services) -> None:
+def add_admin_api(app: web.Application, settings: Settings, core: Core) -> None:
     spec = build_spec()
-    app[SERVICES] = services
-
-    def public(path: str) -> bool:
-        return (
-            path == spec.openapi_url
-            or path == spec.docs_url
-            or path.startswith(spec.docs_url + "/")
-        )
-
-    app.middlewares.append(admin_api_middleware(services.settings.admin_token, public))
+    app[CAMPAIGNS] = core.campaigns
+    app[CUSTOMERS] = core.customers
+    app[DRAWS] = core.draws
+    app[OUTBOX] = core.outbox
+    app[REDEMPTIONS] = core.redemptions
+    app[STAFF] = core.staff
+    app[DEFAULT_REGION] = settings.default_region
+    app.middlewares.append(admin_api_middleware(settings.admin_token, spec.is_public))
     spec.register(app)

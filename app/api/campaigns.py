@@ -17,7 +17,7 @@ from app.api.models import (
     StatsOut,
     WinnersQuery,
 )
-from app.api.request import CAMPAIGN_MAX_BYTES, services
+from app.api.request import CAMPAIGN_MAX_BYTES, CAMPAIGNS
 from app.openapi import (
     ApiSpec,
     ErrorOut,
@@ -27,6 +27,7 @@ from app.openapi import (
     parse_path,
     parse_query,
 )
+from core.spreadsheet import plain_cell
 
 WINNERS_COLUMNS = ("code", "prize", "phone", "issued_at", "expires_at", "redeemed_at")
 FLUSH_BYTES = 64 * 1024
@@ -40,18 +41,18 @@ async def create_campaign(request: web.Request) -> web.Response:
     total, known time zone, start before end, keyword free in those dates) and name the field.
     """
     body = await parse_body(request, CampaignIn, CAMPAIGN_MAX_BYTES)
-    campaign = await services(request).campaigns.create(body.model_dump(mode="json"))
+    campaign = await request.app[CAMPAIGNS].create(body.to_spec())
     return json_response(CampaignOut.of(campaign), status=201)
 
 
 async def list_campaigns(request: web.Request) -> web.Response:
     """Every campaign, oldest first."""
-    return json_response(CampaignOut.of(c) for c in await services(request).campaigns.list())
+    return json_response(CampaignOut.of(c) for c in await request.app[CAMPAIGNS].list())
 
 
 async def get_campaign(request: web.Request) -> web.Response:
     campaign_id = parse_path(request, CampaignPath).campaign_id
-    return json_response(CampaignOut.of(await services(request).campaigns.get(campaign_id)))
+    return json_response(CampaignOut.of(await request.app[CAMPAIGNS].get(campaign_id)))
 
 
 async def edit_campaign(request: web.Request) -> web.Response:
@@ -67,7 +68,7 @@ async def edit_campaign(request: web.Request) -> web.Response:
     body = await parse_body(request, CampaignPatchIn, CAMPAIGN_MAX_BYTES)
     # exclude_unset: a field left out (a prize's too) stays as it is; an explicit null clears.
     patch = body.model_dump(mode="json", exclude_unset=True)
-    campaign = await services(request).campaigns.edit(campaign_id, patch, actor="api")
+    campaign = await request.app[CAMPAIGNS].edit(campaign_id, patch, actor="api")
     return json_response(CampaignOut.of(campaign))
 
 
@@ -75,32 +76,32 @@ async def campaign_audit(request: web.Request) -> web.Response:
     """Operator actions and edits of the campaign (when, who, fields before and after),
     newest first."""
     campaign_id = parse_path(request, CampaignPath).campaign_id
-    entries = await services(request).campaigns.audit_trail(campaign_id)
+    entries = await request.app[CAMPAIGNS].audit_trail(campaign_id)
     return json_response(AuditEntryOut.of(e) for e in entries)
 
 
 async def pause_campaign(request: web.Request) -> web.Response:
     """Stop draws for now (active -> paused)."""
     campaign_id = parse_path(request, CampaignPath).campaign_id
-    return json_response(CampaignOut.of(await services(request).campaigns.pause(campaign_id)))
+    return json_response(CampaignOut.of(await request.app[CAMPAIGNS].pause(campaign_id)))
 
 
 async def resume_campaign(request: web.Request) -> web.Response:
     """Allow draws again (paused -> active)."""
     campaign_id = parse_path(request, CampaignPath).campaign_id
-    return json_response(CampaignOut.of(await services(request).campaigns.resume(campaign_id)))
+    return json_response(CampaignOut.of(await request.app[CAMPAIGNS].resume(campaign_id)))
 
 
 async def end_campaign(request: web.Request) -> web.Response:
     """End for good (active or paused -> ended); its coupons stay valid until they expire."""
     campaign_id = parse_path(request, CampaignPath).campaign_id
-    return json_response(CampaignOut.of(await services(request).campaigns.end(campaign_id)))
+    return json_response(CampaignOut.of(await request.app[CAMPAIGNS].end(campaign_id)))
 
 
 async def campaign_stats(request: web.Request) -> web.Response:
     """Draws (won or not), wins, and per prize: quotas, issued (today) and redeemed."""
     campaign_id = parse_path(request, CampaignPath).campaign_id
-    return json_response(StatsOut.of(await services(request).campaigns.stats(campaign_id)))
+    return json_response(StatsOut.of(await request.app[CAMPAIGNS].stats(campaign_id)))
 
 
 async def campaign_winners(request: web.Request) -> web.StreamResponse:
@@ -110,7 +111,7 @@ async def campaign_winners(request: web.Request) -> web.StreamResponse:
     """
     campaign_id = parse_path(request, CampaignPath).campaign_id
     full = parse_query(request, WinnersQuery).full
-    rows = await services(request).campaigns.winners(campaign_id, full=full)
+    rows = await request.app[CAMPAIGNS].winners(campaign_id, full=full)
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/csv; charset=utf-8",
@@ -127,8 +128,8 @@ async def campaign_winners(request: web.Request) -> web.StreamResponse:
             writer.writerow(
                 (
                     c.code,
-                    c.prize_name,
-                    c.phone,
+                    plain_cell(c.prize_name),  # the operator's text: never a live formula
+                    c.phone,  # E.164 or masked, never a formula
                     c.issued_at.isoformat(),
                     c.expires_at.isoformat(),
                     c.redeemed_at.isoformat() if c.redeemed_at else "",

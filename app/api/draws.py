@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from app.api.models import DrawIn, DrawOut
-from app.api.request import SMALL_MAX_BYTES, phone, services
+from app.api.request import DRAWS, OUTBOX, SMALL_MAX_BYTES, phone
 from app.openapi import ApiError, ApiSpec, ErrorOut, json_response, parse_body
 from core.model import Channel
 
@@ -14,15 +14,15 @@ async def draw(request: web.Request) -> web.Response:
     """Draw once for a customer today; 201 with the result (won or not).
 
     A second draw the same campaign-local day is 409 `already_drew`; a retry with the same
-    `request_id` is 200 with the first answer (`replayed: true`). A won code is also sent
+    `request_id` is 200 with the first answer (`replayed: true`); the same `request_id` for
+    another phone or campaign is 409 `request_conflict`. A won code is also sent
     to the customer (SMS or Telegram, through the outbox, outside quiet hours).
     """
     body = await parse_body(request, DrawIn, SMALL_MAX_BYTES)
     if body.campaign_id is not None and body.keyword is not None:
         raise ApiError(400, "give campaign_id or keyword, not both", field="keyword")
     customer = phone(request, body.phone)
-    found = services(request)
-    result = await found.draws.draw(
+    result = await request.app[DRAWS].draw(
         customer,
         Channel.API,
         body.keyword,
@@ -31,7 +31,7 @@ async def draw(request: web.Request) -> web.Response:
     )
     # Also on a replay: the outbox queues each coupon once, and a retry after a crash
     # between the draw and this line still gets the code delivered.
-    await found.outbox.service.enqueue_coupon(result)
+    await request.app[OUTBOX].enqueue_coupon(result)
     return json_response(DrawOut.of(result), status=200 if result.replayed else 201)
 
 

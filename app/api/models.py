@@ -1,24 +1,43 @@
 """Request and response bodies of the admin API; the OpenAPI document is generated from them.
 
-Inputs forbid unknown keys (a typo is a 400, not silently ignored). They check shape only;
-the rules that span fields (probabilities summing to at most 1, daily quota within total,
-time zone known, dates in order) are core's, so the API, the CLI and campaign files agree.
+Inputs forbid unknown keys (a typo is a 400, not silently ignored). A campaign's limits are
+core.validation's constants, published here in the document; its rules (including those that
+span fields: probabilities summing to at most 1, daily quota within total, time zone known,
+dates in order) run in the use case on the `CampaignSpec` that `CampaignIn.to_spec` builds,
+so the API, the CLI and campaign files agree.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from core.model import (
     Campaign,
+    CampaignSpec,
     Customer,
     CustomerHistory,
+    Language,
+    PrizeSpec,
     Redemption,
 )
-from core.validation import MAX_PRIZES, MAX_QUOTA, MAX_WINS
+from core.model import Pacing as PacingRule
+from core.validation import (
+    KEYWORD_PATTERN,
+    MAX_PRIZES,
+    MAX_QUOTA,
+    MAX_VALID_DAYS,
+    MAX_WINS,
+    NAME_MAX,
+    OPEN_HOURS_PATTERN,
+    ORGANIZER_MAX,
+    PRIZE_NAME_MAX,
+    REMINDER_PATTERN,
+    TIMEZONE_MAX,
+    read_open_hours,
+)
 
 BIGINT = 2**63 - 1
 Phone = Annotated[
@@ -40,7 +59,7 @@ RequestId = Annotated[
         description="Idempotency key: a retry with the same key gets the first answer",
     ),
 ]
-Keyword = Annotated[str, Field(pattern=r"^[A-Za-z0-9]{2,16}$", examples=["WINTER"])]
+Keyword = Annotated[str, Field(pattern=KEYWORD_PATTERN, examples=["WINTER"])]
 LanguageCode = Literal["en", "zh-Hant"]
 Pacing = Literal["none", "even"]
 Outcome = Literal["won", "no_prize", "sold_out", "not_released", "win_capped"]
@@ -64,11 +83,11 @@ class Output(BaseModel):
 
 
 class PrizeIn(Input):
-    name: str = Field(min_length=1, max_length=80, examples=["$5 Cash Coupon"])
+    name: str = Field(min_length=1, max_length=PRIZE_NAME_MAX, examples=["$5 Cash Coupon"])
     probability: float = Field(ge=0, le=1, examples=[0.05])
     total_quota: int = Field(ge=1, le=MAX_QUOTA, examples=[1000])
     daily_quota: int = Field(ge=1, le=MAX_QUOTA, examples=[50])
-    valid_days: int = Field(ge=1, le=3650, examples=[30])
+    valid_days: int = Field(ge=1, le=MAX_VALID_DAYS, examples=[30])
     pacing: Pacing = Field(
         default="none",
         description="even: the daily quota is released over the open hours ('winning moments')",
@@ -78,58 +97,69 @@ class PrizeIn(Input):
 class CampaignIn(Input):
     """A campaign as in PRODUCT.md (the same format as `luckydraw campaign create FILE`)."""
 
-    name: str = Field(min_length=1, max_length=120, examples=["Winter Lucky Draw"])
+    name: str = Field(min_length=1, max_length=NAME_MAX, examples=["Winter Lucky Draw"])
     keyword: Keyword
-    timezone: str = Field(min_length=1, max_length=64, examples=["Asia/Hong_Kong"])
+    timezone: str = Field(min_length=1, max_length=TIMEZONE_MAX, examples=["Asia/Hong_Kong"])
     starts_at: AwareDatetime = Field(examples=["2026-12-01T00:00:00+08:00"])
     ends_at: AwareDatetime = Field(examples=["2026-12-31T23:59:59+08:00"])
-    reminder_time: str | None = Field(
-        default=None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["10:00"]
-    )
+    reminder_time: str | None = Field(default=None, pattern=REMINDER_PATTERN, examples=["10:00"])
     language: LanguageCode = "en"
-    organizer: str | None = Field(default=None, min_length=1, max_length=120)
-    organizer_contact: str | None = Field(default=None, min_length=1, max_length=120)
+    organizer: str | None = Field(default=None, min_length=1, max_length=ORGANIZER_MAX)
+    organizer_contact: str | None = Field(default=None, min_length=1, max_length=ORGANIZER_MAX)
     open_hours: str | None = Field(
         default=None,
-        pattern=r"^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$",
+        pattern=OPEN_HOURS_PATTERN,
         description="Local HH:MM-HH:MM within one day; pacing releases prizes over them",
         examples=["09:00-21:00"],
     )
     max_wins_per_customer: int | None = Field(default=None, ge=1, le=MAX_WINS)
     prizes: list[PrizeIn] = Field(min_length=1, max_length=MAX_PRIZES)
 
+    def to_spec(self) -> CampaignSpec:
+        """The typed spec the use case validates; fields of plain types pass as they are."""
+        return CampaignSpec(
+            **self.model_dump(exclude={"prizes", "reminder_time", "language", "open_hours"}),
+            prizes=tuple(
+                PrizeSpec(**p.model_dump(exclude={"pacing"}), pacing=PacingRule(p.pacing))
+                for p in self.prizes
+            ),
+            reminder_time=time.fromisoformat(self.reminder_time) if self.reminder_time else None,
+            language=Language(self.language),
+            open_hours=read_open_hours(self.open_hours),
+        )
+
 
 class PrizePatchIn(Input):
     """With `id`: changes that prize (fields left out stay). Without: a new prize (all fields)."""
 
     id: int | None = Field(default=None, ge=1, le=BIGINT)
-    name: str | None = Field(default=None, min_length=1, max_length=80)
+    name: str | None = Field(default=None, min_length=1, max_length=PRIZE_NAME_MAX)
     probability: float | None = Field(default=None, ge=0, le=1)
     total_quota: int | None = Field(default=None, ge=1, le=MAX_QUOTA)
     daily_quota: int | None = Field(default=None, ge=1, le=MAX_QUOTA)
-    valid_days: int | None = Field(default=None, ge=1, le=3650)
+    valid_days: int | None = Field(default=None, ge=1, le=MAX_VALID_DAYS)
     pacing: Pacing | None = None
 
 
 class CampaignPatchIn(Input):
     """The fields to change (PRODUCT.md, "Editing a campaign"); `prizes` is the new list."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=120)
+    name: str | None = Field(default=None, min_length=1, max_length=NAME_MAX)
     keyword: Keyword | None = None
-    timezone: str | None = Field(default=None, min_length=1, max_length=64)
+    timezone: str | None = Field(default=None, min_length=1, max_length=TIMEZONE_MAX)
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
     reminder_time: str | None = Field(
         default=None,
-        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        pattern=REMINDER_PATTERN,
         description="null: no reminders",
     )
     language: LanguageCode | None = None
-    organizer: str | None = Field(default=None, min_length=1, max_length=120)
-    organizer_contact: str | None = Field(default=None, min_length=1, max_length=120)
+    organizer: str | None = Field(default=None, min_length=1, max_length=ORGANIZER_MAX)
+    organizer_contact: str | None = Field(default=None, min_length=1, max_length=ORGANIZER_MAX)
     open_hours: str | None = Field(
         default=None,
-        pattern=r"^[0-9]{2}:[0-9]{2}-[0-9]{2}:[0-9]{2}$",
+        pattern=OPEN_HOURS_PATTERN,
         description="null: the whole day",
     )
     max_wins_per_customer: int | None = Field(default=None, ge=1, le=MAX_WINS)

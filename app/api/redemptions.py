@@ -5,24 +5,21 @@ from __future__ import annotations
 from aiohttp import web
 
 from app.api.models import RedemptionIn, RedemptionOut
-from app.api.request import SMALL_MAX_BYTES, phone, services
+from app.api.request import REDEMPTIONS, SMALL_MAX_BYTES, phone
 from app.openapi import ApiSpec, ErrorOut, json_response, parse_body
-from core.errors import RedemptionRefused
-from core.model import RedeemStatus
 
 
 async def redeem(request: web.Request) -> web.Response:
     """Redeem a coupon for `staff_phone`: at most once, before expiry, every attempt recorded.
 
     Refusals say why: 400 malformed code, 403 not staff, 404 unknown code, 409 already
-    redeemed (and when) or expired, 429 locked out after repeated guesses.
+    redeemed (and when) or expired, 429 locked out after repeated guesses; 409
+    `request_conflict` when the `request_id` was used for another staff phone or code.
     """
     body = await parse_body(request, RedemptionIn, SMALL_MAX_BYTES)
     staff_phone = phone(request, body.staff_phone, field="staff_phone")
     request_id = f"api:{body.request_id}" if body.request_id else None
-    result = await services(request).redemptions.redeem(body.code, staff_phone, request_id)
-    if result.status is not RedeemStatus.REDEEMED:
-        raise RedemptionRefused(result.status.value, result.redeemed_at)
+    result = await request.app[REDEMPTIONS].redeem(body.code, staff_phone, request_id)
     return json_response(RedemptionOut.of(result))
 
 

@@ -5,25 +5,25 @@ from __future__ import annotations
 from aiohttp import web
 
 from app.api.models import PhonePath, StaffIn, StaffOut
-from app.api.request import SMALL_MAX_BYTES, phone, services
+from app.api.request import SMALL_MAX_BYTES, STAFF, phone
 from app.openapi import ApiSpec, ErrorOut, json_response, parse_body, parse_path
 
 
 async def add_staff(request: web.Request) -> web.Response:
     """Let a phone redeem coupons; adding again updates the name."""
     body = await parse_body(request, StaffIn, SMALL_MAX_BYTES)
-    staff = await services(request).staff.add(phone(request, body.phone), body.name)
+    staff = await request.app[STAFF].add(phone(request, body.phone), body.name)
     return json_response(StaffOut.of(staff), status=201)
 
 
 async def list_staff(request: web.Request) -> web.Response:
-    return json_response(StaffOut.of(s) for s in await services(request).staff.list())
+    return json_response(StaffOut.of(s) for s in await request.app[STAFF].list())
 
 
 async def remove_staff(request: web.Request) -> web.Response:
     """Stop a phone redeeming coupons (its past redemptions stay recorded)."""
     raw = parse_path(request, PhonePath).phone
-    await services(request).staff.remove(phone(request, raw))
+    await request.app[STAFF].remove(phone(request, raw))
     return web.Response(status=204)
 
 

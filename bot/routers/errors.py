@@ -13,8 +13,9 @@ from aiogram.types import ErrorEvent, InlineKeyboardMarkup, Update
 
 from bot.keyboards import DrawButton, draw_buttons
 from bot.texts import refusal_text
-from core.errors import KeywordNeeded, LuckyDrawError, RateLimited
+from core.errors import KeywordNeeded, LuckyDrawError, RateLimited, RedemptionRefused
 from core.model import Customer, Language
+from core.services.campaigns import CampaignService
 from core.services.people import CustomerService
 
 
@@ -25,7 +26,9 @@ def create_router() -> Router:
     return router
 
 
-async def refused(event: ErrorEvent, bot: Bot, language: Language = Language.EN) -> None:
+async def refused(
+    event: ErrorEvent, bot: Bot, campaigns: CampaignService, language: Language = Language.EN
+) -> None:
     exc = event.exception
     assert isinstance(exc, LuckyDrawError)
     update = event.update
@@ -37,8 +40,10 @@ async def refused(event: ErrorEvent, bot: Bot, language: Language = Language.EN)
     markup: InlineKeyboardMarkup | None = None
     if isinstance(exc, KeywordNeeded):
         markup = draw_buttons(exc.keywords, language)
+    # The till reads a refused redemption's dates in the home campaign's zone.
+    home = await campaigns.home() if isinstance(exc, RedemptionRefused) else None
     await bot.send_message(
-        user_id, refusal_text(exc, language, _keyword(update)), reply_markup=markup
+        user_id, refusal_text(exc, language, _keyword(update), home), reply_markup=markup
     )
 
 

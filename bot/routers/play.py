@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
+from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message, Update
 
 from bot.keyboards import DrawButton
-from bot.texts import coupons_text, draw_text, text
+from bot.texts import coupons_text, draw_text, help_text, rules_text
 from core.model import Channel, Customer, Language
 from core.services.campaigns import CampaignService
-from core.services.draws import DrawService
+from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService
+from core.services.rules import RulesService
 
 
-def request_id(update: Update) -> str:
-    """Telegram redelivers an update with the same id: the draw answers it as the first time."""
-    return f"tg:{update.update_id}"
+def request_id(bot: Bot, update: Update) -> str:
+    """Telegram redelivers an update with the same id: the draw answers it as the first time.
+
+    Update ids are unique per bot only (another bot may share the database), so the bot's id
+    is part of the request id."""
+    return f"tg:{bot.id}:{update.update_id}"
 
 
 def create_router() -> Router:
@@ -25,20 +30,27 @@ def create_router() -> Router:
     router.callback_query.register(draw_button, DrawButton.filter())
     router.message.register(coupons_command, Command("coupons"))
     router.message.register(help_command, Command("help"))
+    router.message.register(rules_command, Command("rules"))
     return router
 
 
 async def draw_command(
     message: Message,
     command: CommandObject,
+    bot: Bot,
     customer: Customer,
     draws: DrawService,
     language: Language,
     event_update: Update,
-) -> None:
+    spam: SpamGuard,
+) -> SendMessage:
+    """The reply goes back in the webhook's response body (bot/webhook.py): no second call.
+    The draw counts the message against the flood limit (bot/identity.py)."""
     keyword = command.args.split()[0] if command.args else None
-    result = await draws.draw(customer.phone, Channel.TELEGRAM, keyword, request_id(event_update))
-    await message.answer(draw_text(result, language))
+    result = await draws.draw(
+        customer.phone, Channel.TELEGRAM, keyword, request_id(bot, event_update), spam=spam
+    )
+    return message.answer(draw_text(result, language))
 
 
 async def draw_button(
@@ -51,7 +63,7 @@ async def draw_button(
     event_update: Update,
 ) -> None:
     result = await draws.draw(
-        customer.phone, Channel.TELEGRAM, callback_data.keyword, request_id(event_update)
+        customer.phone, Channel.TELEGRAM, callback_data.keyword, request_id(bot, event_update)
     )
     await bot.send_message(query.from_user.id, draw_text(result, language))
     await query.answer()
@@ -64,6 +76,17 @@ async def coupons_command(
 
 
 async def help_command(message: Message, campaigns: CampaignService, language: Language) -> None:
-    home = await campaigns.home()
-    name = home.name if home else text("brand", language)
-    await message.answer(text("help", language, campaign=name))
+    await message.answer(help_text(await campaigns.home(), language))
+
+
+async def rules_command(
+    message: Message,
+    command: CommandObject,
+    campaigns: CampaignService,
+    rules: RulesService,
+    language: Language,
+) -> None:
+    """The link to the official rules of the campaign named, or of the home campaign."""
+    keyword = command.args.split()[0] if command.args else None
+    campaign = await rules.campaign(keyword, await campaigns.home())
+    await message.answer(rules_text(campaign, rules.link(campaign.keyword), language))

@@ -8,22 +8,9 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.keyboards import LanguageButton, language_picker
 from bot.texts import text
+from core.languages import language_named
 from core.model import Customer, Language
 from core.services.people import CustomerService
-
-# What people type after /lang.
-_LANGUAGE_WORDS = {
-    "en": Language.EN,
-    "eng": Language.EN,
-    "english": Language.EN,
-    "英文": Language.EN,
-    "zh": Language.ZH_HANT,
-    "zh-hant": Language.ZH_HANT,
-    "chinese": Language.ZH_HANT,
-    "中文": Language.ZH_HANT,
-    "繁體中文": Language.ZH_HANT,
-    "繁體": Language.ZH_HANT,
-}
 
 
 def create_router() -> Router:
@@ -48,7 +35,7 @@ async def lang_command(
     customers: CustomerService,
     language: Language,
 ) -> None:
-    chosen = _LANGUAGE_WORDS.get((command.args or "").strip().lower())
+    chosen = language_named(command.args or "")
     if chosen is None:
         await message.answer(text("tg.lang_choose", language), reply_markup=language_picker())
         return

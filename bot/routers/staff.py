@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message, Update
 
@@ -22,6 +22,7 @@ def create_router() -> Router:
 async def redeem_command(
     message: Message,
     command: CommandObject,
+    bot: Bot,
     customer: Customer,
     redemptions: RedemptionService,
     campaigns: CampaignService,
@@ -30,7 +31,7 @@ async def redeem_command(
 ) -> None:
     """Non-staff get the same hint as any unknown command (core raises NotStaff)."""
     redemption = await redemptions.redeem(
-        command.args or "", customer.phone, request_id(event_update)
+        command.args or "", customer.phone, request_id(bot, event_update)
     )
     home = await campaigns.home()
-    await message.answer(redemption_text(redemption, home.timezone if home else "UTC", language))
+    await message.answer(redemption_text(redemption, home, language))

@@ -27,8 +27,8 @@ from core.model import (
     RedemptionAttempt,
 )
 from core.phone import mask
-from core.ports import AuditStore, CampaignChanged, CampaignStore, Clock
-from core.validation import campaign_from_mapping
+from core.ports import AuditStore, CampaignChanged, CampaignCreated, CampaignStore, Clock
+from core.validation import validated
 
 # Which status each operator action may start from.
 _TRANSITIONS = {
@@ -54,16 +54,22 @@ class CampaignService:
         clock: Clock,
         audit: AuditStore,
         after_change: Sequence[CampaignChanged] = (),
+        after_create: Sequence[CampaignCreated] = (),
     ) -> None:
         self._store = store
         self._clock = clock
         self._audit = audit
         self._after_change = after_change
+        self._after_create = after_create
 
-    async def create(self, data: Any) -> Campaign:
-        """Validate a campaign in PRODUCT.md's format and store it; raises InvalidCampaign."""
-        spec = data if isinstance(data, CampaignSpec) else campaign_from_mapping(data)
-        return await self._store.create(spec, self._clock())
+    async def create(self, spec: CampaignSpec) -> Campaign:
+        """Store a campaign that passes core.validation's rules; raises InvalidCampaign.
+
+        Hooks in `after_create` hear of it once it is stored (its rules' first version)."""
+        campaign = await self._store.create(validated(spec), self._clock())
+        for hook in self._after_create:
+            await hook(campaign)
+        return campaign
 
     async def get(self, campaign_id: int) -> Campaign:
         campaign = await self._store.get(campaign_id)

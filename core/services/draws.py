@@ -10,6 +10,7 @@ from core.errors import (
     AlreadyDrewToday,
     CampaignClosed,
     CampaignNotFound,
+    CodeCollision,
     KeywordNeeded,
     LuckyDrawError,
     NoActiveCampaign,
@@ -19,7 +20,6 @@ from core.model import Campaign, Channel, DrawRecord, DrawRequest, DrawResult
 from core.ports import (
     CampaignStore,
     Clock,
-    CodeCollision,
     DrawGate,
     DrawStore,
     FloodRule,
@@ -108,6 +108,9 @@ class DrawService:
                 campaign.name, result.next_draw_at, campaign.timezone, result.language, result
             )
         record, result = await self._record(campaign, phone, channel, request_id, now, day)
+        if record.replayed:
+            # The replayed draw may be of an earlier local day: it says nothing about today.
+            return result
         first_request = record.first_request_id if record.already else request_id
         await self._gate.remember(phone, day, first_request, result, result.next_draw_at)
         if record.already:

@@ -1,9 +1,10 @@
-"""The outbox: queue what the service sends on its own, and deliver it exactly once.
+"""The outbox: queue what the service sends on its own, and deliver it at least once.
 
 Every instance runs a Dispatcher. A tick claims due rows in batches (FOR UPDATE SKIP LOCKED,
 under a lease), waits for each row's send slot (the channel's rate, shared by all
 instances), re-reads the recipient, sends, and records the result while the claim is still
-its own. A claim whose instance died is taken again once its lease ends.
+its own. A claim whose instance died is taken again once its lease ends: a send accepted by
+the provider but not recorded goes out again then (the README names this window).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core import replies
-from core.errors import CampaignNotFound
+from core.errors import CampaignNotFound, RecipientUnreachable, SendFailed
 from core.model import (
     Channel,
     ClaimedMessage,
@@ -31,9 +32,7 @@ from core.ports import (
     NoTelemetry,
     OutboxStore,
     RandomSource,
-    RecipientUnreachable,
     Sender,
-    SendFailed,
     Telemetry,
 )
 from core.quiet_hours import QuietHours, next_open
@@ -117,13 +116,40 @@ class Dispatcher:
         self._config = config or DispatchConfig()
         self._telemetry = telemetry or NoTelemetry()
         self._sleep = sleep
+        self._stopping = asyncio.Event()
+        self._ticks = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def stop(self) -> None:
+        """Stop gracefully: sends in flight finish and are recorded, every other claimed
+        message is handed back at once (not left to its lease), and nothing more is claimed.
+        Returns when the tick in progress has ended (the caller bounds the wait)."""
+        self._stopping.set()
+        await self._idle.wait()
 
     async def tick(self) -> Counter[str]:
-        """Send what is due on every channel with a sender; answers outcomes by name."""
+        """Send what is due on every channel with a sender; answers outcomes by name.
+
+        Each message fails on its own ("error": reported, and its lease brings it back): a
+        failure never cancels sends in flight, which the provider may have accepted already.
+        """
         outcomes: Counter[str] = Counter()
-        async with asyncio.TaskGroup() as group:
-            for channel, sender in self._senders.items():
-                group.create_task(self._drain(channel, sender, outcomes))
+        if self._stopping.is_set():
+            return outcomes
+        self._ticks += 1
+        self._idle.clear()
+        try:
+            await asyncio.gather(
+                *(
+                    self._drain(channel, sender, outcomes)
+                    for channel, sender in self._senders.items()
+                )
+            )
+        finally:
+            self._ticks -= 1
+            if not self._ticks:
+                self._idle.set()
         return outcomes
 
     async def _drain(self, channel: Channel, sender: Sender, outcomes: Counter[str]) -> None:
@@ -133,27 +159,40 @@ class Dispatcher:
 
         async def deliver(claimed: ClaimedMessage) -> None:
             async with in_flight:
-                outcomes[await self._deliver(claimed, sender)] += 1
+                try:
+                    outcome = await self._deliver(claimed, sender)
+                except Exception as exc:
+                    self._telemetry.outbox_failed(channel, claimed.id, exc)
+                    outcome = "error"
+                outcomes[outcome] += 1
 
         for _ in range(config.max_batches):
-            batch = await self._store.claim(
-                channel,
-                config.batch_size,
-                self._clock(),
-                config.lease_seconds,
-                1.0 / rate if rate else None,
-                config.horizon_seconds,
-            )
+            if self._stopping.is_set():
+                return
+            try:
+                batch = await self._store.claim(
+                    channel,
+                    config.batch_size,
+                    self._clock(),
+                    config.lease_seconds,
+                    1.0 / rate if rate else None,
+                    config.horizon_seconds,
+                )
+            except Exception as exc:  # nothing claimed: the next tick tries again
+                self._telemetry.outbox_failed(channel, None, exc)
+                outcomes["error"] += 1
+                return
             if not batch:
                 return
-            async with asyncio.TaskGroup() as group:
-                for claimed in batch:
-                    group.create_task(deliver(claimed))
+            await asyncio.gather(*(deliver(claimed) for claimed in batch))
 
     async def _deliver(self, claimed: ClaimedMessage, sender: Sender) -> str:
         wait = (claimed.send_at - self._clock()).total_seconds()
         if wait > 0:
-            await self._sleep(wait)
+            await self._pause(wait)
+        if self._stopping.is_set():  # not sent yet: hand it back for the next instance
+            kept = await self._store.release(claimed.id, claimed.claim)
+            return "released" if kept else "lost"
         now = self._clock()
         if claimed.not_after is not None and now >= claimed.not_after:
             return await self._settle(claimed, OutboxStatus.SKIPPED, error="quiet hours began")
@@ -168,6 +207,16 @@ class Dispatcher:
             outcome = await self._send(claimed, message, sender)
         self._telemetry.sent(message, outcome)
         return outcome
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait for a send slot, or until the dispatcher is stopped."""
+        sleeping = asyncio.ensure_future(self._sleep(seconds))
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({sleeping, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeping.cancel()
+            stopping.cancel()
 
     async def _send(self, claimed: ClaimedMessage, message: OutgoingMessage, sender: Sender) -> str:
         try:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from core.codes import normalise_code
-from core.errors import NotStaff
+from core.errors import NotStaff, RedemptionRefused, RequestConflict
 from core.model import RedeemStatus, Redemption
 from core.ports import Clock, NoTelemetry, RateLimiter, RedemptionStore, StaffStore, Telemetry
 
@@ -37,16 +37,19 @@ class RedemptionService:
     async def redeem(
         self, text: str, staff_phone: str, request_id: str | None = None
     ) -> Redemption:
-        """Redeem the code in `text` for `staff_phone`; raises NotStaff for anyone else.
-
-        A refusal is a Redemption with its status, so the till can say exactly why.
-        """
+        """The redeemed coupon; NotStaff for anyone but staff, and RedemptionRefused (with the
+        recorded attempt, so the till can say exactly why) for any other refusal."""
         try:
             result = await self._redeem(text, staff_phone, request_id)
         except NotStaff:
             self._telemetry.redeemed(staff_phone, RedeemStatus.NOT_STAFF, None)
             raise
+        except RequestConflict as exc:
+            self._telemetry.redeemed(staff_phone, exc.code, None)
+            raise
         self._telemetry.redeemed(staff_phone, result.status, result.code)
+        if result.status is not RedeemStatus.REDEEMED:
+            raise RedemptionRefused(result)
         return result
 
     async def _redeem(self, text: str, staff_phone: str, request_id: str | None) -> Redemption:

@@ -5,9 +5,13 @@ DROP FUNCTION IF EXISTS ld_claim_slot(bigint, date);
 -- A draw in one round trip: everything is decided beforehand (band, code, expiry, day);
 -- this records it atomically, or answers with what was recorded first.
 
+DROP FUNCTION IF EXISTS ld_recorded_draw(text, text, bigint, bigint, date);
+
 -- The draw a request id (or a customer's day) already recorded, as ld_draw answers it.
+-- A request id replays only for the same campaign and phone: ids come from callers (admin
+-- API) and from Telegram, whose update ids may restart.
 CREATE OR REPLACE FUNCTION ld_recorded_draw(p_draw_where text, p_key text, p_campaign bigint,
-                                 p_customer bigint, p_day date)
+                                 p_customer bigint, p_day date, p_phone text)
 RETURNS TABLE (status text, kind text, first_request text, prize_name text, code text,
                expires_at timestamptz, language text)
 LANGUAGE sql STABLE AS $$
@@ -20,7 +24,8 @@ LANGUAGE sql STABLE AS $$
       JOIN customer cu ON cu.id = d.customer_id
       LEFT JOIN coupon c ON c.draw_id = d.id
       LEFT JOIN prize p ON p.id = c.prize_id
-     WHERE CASE WHEN p_draw_where = 'replayed' THEN d.request_id = p_key
+     WHERE CASE WHEN p_draw_where = 'replayed'
+                THEN d.request_id = p_key AND d.campaign_id = p_campaign AND cu.phone = p_phone
                 ELSE d.campaign_id = p_campaign AND d.customer_id = p_customer
                      AND d.local_day = p_day END
 $$;
@@ -52,9 +57,9 @@ $$;
 -- 'not_released' (a paced prize whose next unit's instant has not come yet).
 -- Slots are made in batches, never more than the day's units and the total quota allow, by one
 -- maker at a time (the prize row lock); claims themselves never wait for each other.
--- A paced prize makes its whole day at once: unit k of the day's n gets a random instant in
--- the k-th equal slice of the release window, so instants rise with k, and while any made slot
--- is unreleased, no unit that is not made yet can be released either.
+-- A paced prize's unit k of the day's n gets a random instant in the k-th equal slice of the
+-- release window, so instants rise with k: while any made slot is unreleased, no unit that is
+-- not made yet can be released either, and the next batch is made only once none is left.
 CREATE OR REPLACE FUNCTION ld_claim_slot(p_prize bigint, p_day date, p_now timestamptz)
 RETURNS text
 LANGUAGE plpgsql AS $$
@@ -116,8 +121,7 @@ BEGIN
             0)
     ON CONFLICT DO NOTHING;
     SELECT * INTO v_day FROM prize_day WHERE prize_id = p_prize AND day = p_day;
-    v_make := least(CASE v_prize.pacing WHEN 'none' THEN ld_slot_batch() ELSE 100000 END,
-                    v_day.quota - v_day.created,
+    v_make := least(ld_slot_batch(), v_day.quota - v_day.created,
                     v_prize.total_quota - (v_prize.created - v_given_back));
     UPDATE prize SET created = created - v_given_back + greatest(v_make, 0) WHERE id = p_prize;
     IF v_make <= 0 THEN RETURN 'sold_out'; END IF;
@@ -157,8 +161,15 @@ DECLARE
     v_claim      text;
 BEGIN
     IF p_request IS NOT NULL THEN
-        RETURN QUERY SELECT * FROM ld_recorded_draw('replayed', p_request, NULL, NULL, NULL);
+        RETURN QUERY SELECT * FROM ld_recorded_draw('replayed', p_request, p_campaign, NULL, NULL,
+                                                    p_phone);
         IF FOUND THEN RETURN; END IF;
+        PERFORM 1 FROM draw d WHERE d.request_id = p_request;
+        IF FOUND THEN
+            RETURN QUERY SELECT 'conflict', 'new', NULL::text, NULL::text, NULL::text,
+                                NULL::timestamptz, NULL::text;
+            RETURN;
+        END IF;
     END IF;
 
     SELECT cp.max_wins_per_customer INTO v_cap FROM campaign cp
@@ -206,10 +217,16 @@ BEGIN
     RETURNING id INTO v_draw;
     IF v_draw IS NULL THEN
         IF p_request IS NOT NULL THEN
-            RETURN QUERY SELECT * FROM ld_recorded_draw('replayed', p_request, NULL, NULL, NULL);
+            RETURN QUERY SELECT * FROM ld_recorded_draw('replayed', p_request, p_campaign, NULL,
+                                                        NULL, p_phone);
             IF FOUND THEN RETURN; END IF;
         END IF;
-        RETURN QUERY SELECT * FROM ld_recorded_draw('already', NULL, p_campaign, v_customer, p_day);
+        RETURN QUERY SELECT * FROM ld_recorded_draw('already', NULL, p_campaign, v_customer, p_day,
+                                                    NULL);
+        IF FOUND THEN RETURN; END IF;
+        -- Only the request id clashed, with another customer's draw committed meanwhile.
+        RETURN QUERY SELECT 'conflict', 'new', NULL::text, NULL::text, NULL::text,
+                            NULL::timestamptz, NULL::text;
         RETURN;
     END IF;
 

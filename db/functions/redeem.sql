@@ -17,13 +17,21 @@ BEGIN
     ON CONFLICT (request_id) DO NOTHING
     RETURNING id INTO v_attempt;
     IF v_attempt IS NULL THEN
+        -- A retry replays only when it asks the same: same staff phone, same code.
         RETURN QUERY
         SELECT a.status, pz.name, cu.phone, c.redeemed_at, c.expires_at
           FROM redemption_attempt a
           LEFT JOIN coupon c ON c.id = a.coupon_id
           LEFT JOIN prize pz ON pz.id = c.prize_id
           LEFT JOIN customer cu ON cu.id = c.customer_id
-         WHERE a.request_id = p_request;
+         WHERE a.request_id = p_request AND a.staff_phone = p_staff
+           AND a.code IS NOT DISTINCT FROM p_code;
+        IF FOUND THEN RETURN; END IF;
+        -- The id was someone else's: refuse, and still record the attempt.
+        INSERT INTO redemption_attempt (at, staff_phone, text, code, status)
+        VALUES (p_now, p_staff, p_code, p_code, 'request_conflict');
+        RETURN QUERY SELECT 'request_conflict', NULL::text, NULL::text, NULL::timestamptz,
+                            NULL::timestamptz;
         RETURN;
     END IF;
 

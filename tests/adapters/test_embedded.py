@@ -8,7 +8,6 @@ a concurrently running server off from its own data dir.
 
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,14 +17,8 @@ import pytest
 import redis.asyncio as aredis
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from db.embedded import (
-    pgbench_path,
-    pid_alive,
-    redis_server_binary,
-    start_postgres,
-    start_private_redis,
-    start_redis,
-)
+from app.devservers import pid_alive, start_postgres, start_redis
+from tests.private_redis import start_private_redis
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -70,12 +63,6 @@ async def test_postgres_restarts_over_a_stale_postmaster_pid(pg_dir: Path) -> No
     assert not pid_alive(server.pid)
 
 
-def test_pgbench_is_shipped() -> None:
-    cmd = [str(pgbench_path()), "--version"]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    assert "PostgreSQL" in out.stdout
-
-
 async def test_redis_starts_is_reused_and_stops_with_clients_connected(tmp_path: Path) -> None:
     server = start_redis(tmp_path)
     client = aredis.Redis.from_url(server.url)
@@ -99,10 +86,6 @@ async def test_redis_restarts_over_a_stale_pidfile(tmp_path: Path) -> None:
         assert await client.ping()
         await client.aclose()
     assert not pid_alive(server.pid)
-
-
-def test_redis_server_binary_is_executable() -> None:
-    assert os.access(redis_server_binary(), os.X_OK)
 
 
 async def test_private_redis_can_hang_and_recover() -> None:

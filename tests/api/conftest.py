@@ -12,9 +12,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from app.openapi import ErrorOut
 from app.server import create_app
+from app.settings import Settings
 from db.pool import on_database
 
 AUTH = {"Authorization": "Bearer test-admin-token"}
@@ -22,8 +23,8 @@ Client = TestClient[web.Request, web.Application]
 
 
 @pytest.fixture
-async def api(services: Services) -> AsyncIterator[Client]:
-    async with TestClient(TestServer(create_app(services))) as client:
+async def api(services: Core, settings: Settings) -> AsyncIterator[Client]:
+    async with TestClient(TestServer(create_app(settings, services))) as client:
         yield client
 
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
 from app.api import build_spec
-from app.bootstrap import Services
+from app.bootstrap import Core
 from app.openapi import ErrorOut
 from app.server import create_app
+from app.settings import Settings
 from tests.api.conftest import Client
 
 SAMPLE = {"campaign_id": "1", "phone": "%2B85291234567"}
@@ -19,12 +20,6 @@ ROUTES = [
     (r.method, re.sub(r"\{(\w+)(:[^}]*\})?\}?", lambda m: SAMPLE[m[1]], r.path))
     for r in build_spec().routes
 ]
-
-
-def test_every_declared_route_is_listed_here() -> None:
-    assert len(ROUTES) == 17
-    assert ("GET", "/api/campaigns/1/winners") in ROUTES
-    assert ("DELETE", "/api/staff/%2B85291234567") in ROUTES
 
 
 async def test_without_the_right_token_every_api_path_is_401(api: Client) -> None:
@@ -52,9 +47,10 @@ async def test_an_unknown_api_path_with_the_token_is_a_json_404(api: Client) -> 
     assert ErrorOut.model_validate(await resp.json()).error.code == "method_not_allowed"
 
 
-async def test_without_an_admin_token_configured_the_api_is_disabled(services: Services) -> None:
-    settings = services.settings.model_copy(update={"admin_token": None})
-    app = create_app(dataclasses.replace(services, settings=settings))
+async def test_without_an_admin_token_configured_the_api_is_disabled(
+    services: Core, settings: Settings
+) -> None:
+    app = create_app(settings.model_copy(update={"admin_token": None}), services)
     async with TestClient(TestServer(app)) as client:
         resp = await client.get("/api/campaigns", headers={"Authorization": "Bearer "})
         assert resp.status == 503
@@ -91,8 +87,8 @@ async def test_the_openapi_document_is_public_and_valid(api: Client) -> None:
     assert create["application/json"]["schema"] == {"$ref": "#/components/schemas/CampaignIn"}
 
 
-def test_every_api_route_of_the_app_is_documented(services: Services) -> None:
-    app = create_app(services)
+def test_every_api_route_of_the_app_is_documented(services: Core, settings: Settings) -> None:
+    app = create_app(settings, services)
     documented = {
         (m.upper(), p) for p, ops in build_spec().document()["paths"].items() for m in ops
     }
@@ -124,3 +120,12 @@ async def test_swagger_ui_is_public_and_references_no_other_host(api: Client) ->
             assert '"/api/openapi.json"' in text
             assert not set(_ABSOLUTE.findall(text)) - {"127.0.0.1", "localhost"}
     assert not _ABSOLUTE.findall(page)
+    init = await (await api.get("/api/docs/init.js")).text()
+    assert "validatorUrl: null" in init  # else Swagger UI loads a badge from swagger.io
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/docs/static/swagger-initializer.js", "/api/docs/static/..%2F__init__.py"]
+)
+async def test_swagger_ui_serves_only_the_files_its_page_loads(api: Client, path: str) -> None:
+    assert (await api.get(path)).status == 404

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core.model import Channel, DrawOutcome, DrawResult
 from tests.api.conftest import Client, call, error
 from tests.conftest import FakeClock
@@ -32,7 +32,7 @@ async def trail(api: Client, campaign: dict[str, Any]) -> list[dict[str, Any]]:
     return entries
 
 
-async def draw(services: Services, phone: str) -> DrawResult:
+async def draw(services: Core, phone: str) -> DrawResult:
     return await services.draws.draw(phone, Channel.SMS)
 
 
@@ -154,7 +154,7 @@ async def test_a_keyword_change_before_start_must_still_be_free(api: Client) -> 
 
 
 async def test_quotas_go_up_any_time_and_down_only_to_what_was_issued(
-    api: Client, services: Services, clock: FakeClock
+    api: Client, services: Core, clock: FakeClock
 ) -> None:
     campaign = await create(api, sure_win(total=10, daily=5))
     prize_id = campaign["prizes"][0]["id"]
@@ -186,7 +186,7 @@ async def test_quotas_go_up_any_time_and_down_only_to_what_was_issued(
 
 
 async def test_new_odds_apply_from_the_next_draw_and_validity_to_new_coupons_only(
-    api: Client, services: Services
+    api: Client, services: Core
 ) -> None:
     campaign = await create(api, sure_loss())  # probability 0, valid 1 day
     prize_id = campaign["prizes"][0]["id"]
@@ -217,7 +217,7 @@ async def test_odds_may_change_but_still_sum_to_at_most_one(api: Client) -> None
 
 
 async def test_a_prize_may_be_added_and_one_that_issued_nothing_removed(
-    api: Client, services: Services
+    api: Client, services: Core
 ) -> None:
     campaign = await create(api, sure_loss())
     old = campaign["prizes"][0]["id"]
@@ -237,9 +237,7 @@ async def test_a_prize_may_be_added_and_one_that_issued_nothing_removed(
     assert old not in [p["id"] for p in body["prizes"]]
 
 
-async def test_a_prize_that_issued_coupons_cannot_be_removed(
-    api: Client, services: Services
-) -> None:
+async def test_a_prize_that_issued_coupons_cannot_be_removed(api: Client, services: Core) -> None:
     campaign = await create(api, sure_win(total=10, daily=5))
     assert (await draw(services, "+85291000001")).won
     other = {"name": "Free Tea", "probability": 0.0, "total_quota": 2, "daily_quota": 2,
@@ -291,7 +289,7 @@ ROUNDS = 10
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
 async def test_edits_during_concurrent_draws_never_break_the_quotas(
-    api: Client, services: Services, round_: int
+    api: Client, services: Core, round_: int
 ) -> None:
     campaign = await create(api, sure_win(total=60, daily=20))
     prize_id = campaign["prizes"][0]["id"]

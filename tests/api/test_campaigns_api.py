@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from tests.api.conftest import Client, call, error
 from tests.helpers import campaign_data
 
@@ -169,7 +169,7 @@ async def test_a_malformed_campaign_id_is_refused_as_json(
     assert err.message
 
 
-async def test_oversized_and_non_json_bodies_are_refused(api: Client, services: Services) -> None:
+async def test_oversized_and_non_json_bodies_are_refused(api: Client, services: Core) -> None:
     data = campaign_data(name="x" * 200_000)
     assert (await error(api, "POST", "/api/campaigns", 413, data)).code == "too_large"
     resp = await api.post(
@@ -184,4 +184,17 @@ async def test_oversized_and_non_json_bodies_are_refused(api: Client, services: 
         headers={"Authorization": "Bearer test-admin-token", "Content-Type": "application/json"},
     )
     assert bad.status == 400
+    not_utf8 = await api.post(
+        "/api/campaigns",
+        data=b'{"name": "\xff"}',
+        headers={"Authorization": "Bearer test-admin-token", "Content-Type": "application/json"},
+    )
+    assert not_utf8.status == 400
+    assert "UTF-8" in (await not_utf8.json())["error"]["message"]
     assert await services.campaigns.list() == []
+
+
+async def test_values_of_the_wrong_json_type_are_refused_not_coerced(api: Client) -> None:
+    prize = campaign_data()["prizes"][0] | {"total_quota": "1000"}
+    err = await error(api, "POST", "/api/campaigns", 400, campaign_data(prizes=[prize]))
+    assert err.field == "prizes.0.total_quota"

@@ -239,3 +239,24 @@ async def _wait_ready(http: aiohttp.ClientSession, base: str, server: Process) -
             pass
         await asyncio.sleep(0.1)
     raise AssertionError("not ready within 30 s")
+
+
+@pytest.mark.parametrize("command", ["migrate", "serve"])
+def test_without_urls_the_image_says_in_one_sentence_what_to_set_or_install(
+    image: Path, tmp_path: Path, command: str
+) -> None:
+    done = subprocess.run(
+        [image / "bin" / "luckydraw", command],
+        env={"PATH": f"{image / 'bin'}:{os.environ['PATH']}"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "error: DATABASE_URL and REDIS_URL are unset and the embedded PostgreSQL and Redis for"
+        " local use are not installed: set DATABASE_URL and REDIS_URL, or install the local"
+        " extra (pip install 'luckydraw[local]'; make run does)"
+    ]

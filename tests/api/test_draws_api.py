@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from tests.api.conftest import Client, call, error
 from tests.conftest import FakeClock
 from tests.helpers import campaign_data, sure_loss, sure_win
@@ -131,7 +131,7 @@ async def test_an_invalid_draw_is_refused_naming_its_field_and_draws_nothing(
 
 
 async def test_a_won_coupon_is_queued_once_for_the_customer_and_a_loss_is_not(
-    api: Client, services: Services
+    api: Client, services: Core
 ) -> None:
     win = await _campaign(api, sure_win())
     lose = await _campaign(api, sure_loss(keyword="SPRING", name="Spring"))
@@ -146,4 +146,25 @@ async def test_a_won_coupon_is_queued_once_for_the_customer_and_a_loss_is_not(
     assert len(rows) == 1
     assert (rows[0]["kind"], rows[0]["channel"], rows[0]["phone"]) == ("coupon", "sms", PHONE)
     assert body["code"] in rows[0]["body"]
-    assert await services.outbox.service.depth() == 1
+    assert await services.outbox.depth() == 1
+
+
+@pytest.mark.parametrize("other", ["customer", "campaign"])
+async def test_a_request_id_reused_for_another_draw_is_a_conflict_that_leaks_nothing(
+    api: Client, services: Core, other: str
+) -> None:
+    cid = await _campaign(api, sure_win())
+    first = {"phone": PHONE, "campaign_id": cid, "request_id": "till-1"}
+    won = await call(api, "POST", "/api/draws", 201, first)
+    if other == "customer":
+        reused = first | {"phone": "+85291234568"}
+    else:
+        reused = first | {"campaign_id": await _campaign(api, sure_win(keyword="SPRING"))}
+    err = await error(api, "POST", "/api/draws", 409, reused)
+    assert (err.code, err.field) == ("request_conflict", "request_id")
+    assert won["code"] not in err.message
+    # Refused for the reused id only: the same draw under its own id goes through.
+    fresh = await call(api, "POST", "/api/draws", 201, reused | {"request_id": "till-2"})
+    assert fresh["won"]
+    assert fresh["code"] != won["code"]
+    assert await services.pool.fetchval("SELECT count(*) FROM draw") == 2

@@ -8,20 +8,20 @@ from contextlib import asynccontextmanager
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.bootstrap import Services, build_services
+from app.bootstrap import Core, open_core
 from app.server import create_app
 from app.settings import Settings
-from db.embedded import start_private_redis
 from tests.api.conftest import Client, call, empty_database
 from tests.conftest import FakeClock
 from tests.helpers import sure_win
+from tests.private_redis import start_private_redis
 
 
 @asynccontextmanager
 async def _client(settings: Settings, clock: FakeClock) -> AsyncIterator[Client]:
     async with (
-        build_services(settings, clock=clock) as services,
-        TestClient(TestServer(create_app(services))) as client,
+        open_core(settings, clock=clock) as core,
+        TestClient(TestServer(create_app(settings, core))) as client,
     ):
         yield client
 
@@ -52,12 +52,12 @@ async def test_readyz_is_ready_with_postgres_redis_and_a_current_schema(api: Cli
 
 
 async def test_with_redis_down_readyz_is_503_draws_go_on_and_fallbacks_are_counted(
-    services: Services, clock: FakeClock
+    services: Core, settings: Settings, clock: FakeClock
 ) -> None:
     redis = start_private_redis()
     try:
-        settings = services.settings.model_copy(update={"redis_url": redis.url})
-        async with _client(settings, clock) as api:
+        own_settings = settings.model_copy(update={"redis_url": redis.url})
+        async with _client(own_settings, clock) as api:
             await call(api, "POST", "/api/campaigns", 201, sure_win())
             assert (await api.get("/readyz")).status == 200
             redis.stop()

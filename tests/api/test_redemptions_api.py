@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from app.bootstrap import Core
 from tests.api.conftest import Client, call, error
 from tests.conftest import FakeClock
 from tests.helpers import sure_win
@@ -86,3 +87,18 @@ async def test_repeated_guesses_lock_the_staff_phone_out(api: Client) -> None:
         await error(api, "POST", "/api/redemptions", 404, guess)
     err = await error(api, "POST", "/api/redemptions", 429, guess)
     assert (err.code, err.field) == ("locked_out", "staff_phone")
+
+
+async def test_a_request_id_reused_for_another_code_is_a_conflict_and_is_recorded(
+    api: Client, services: Core
+) -> None:
+    code = await _won_code(api)
+    first = {"code": code, "staff_phone": STAFF, "request_id": "r1"}
+    await call(api, "POST", "/api/redemptions", 200, first)
+    err = await error(api, "POST", "/api/redemptions", 409, first | {"code": "ZZZZZ-ZZZZZ"})
+    assert (err.code, err.field) == ("request_conflict", "request_id")
+    attempts = await services.pool.fetch("SELECT code, status FROM redemption_attempt ORDER BY id")
+    assert [(a["code"], a["status"]) for a in attempts] == [
+        (code, "redeemed"),
+        ("ZZZZZ-ZZZZZ", "request_conflict"),
+    ]

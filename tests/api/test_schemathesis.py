@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from app.api import build_spec
-from app.bootstrap import build_services
+from app.bootstrap import open_core
 from app.server import create_app
 from app.settings import Settings
 from tests.api.conftest import AUTH
-from tests.helpers import campaign_data
+from tests.helpers import campaign_data, spec
 
 MAX_EXAMPLES = int(
     os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25")
@@ -43,17 +43,20 @@ def live_server(settings: Settings) -> Iterator[str]:
     stack = AsyncExitStack()
 
     async def start() -> str:
-        services = await stack.enter_async_context(build_services(settings))
+        services = await stack.enter_async_context(open_core(settings))
         # Something to find, so valid ids and keywords reach the handlers' happy paths.
         await services.campaigns.create(
-            campaign_data(
-                keyword="FUZZING",  # earlier tests' rows may still be there: a keyword of its own
-                starts_at="2020-01-01T00:00:00Z",
-                ends_at="2999-01-01T00:00:00Z",
+            spec(
+                campaign_data(
+                    # earlier tests' rows may still be there: a keyword of its own
+                    keyword="FUZZING",
+                    starts_at="2020-01-01T00:00:00Z",
+                    ends_at="2999-01-01T00:00:00Z",
+                )
             )
         )
         await services.staff.add("+85261234567", "Till")
-        runner = web.AppRunner(create_app(services))
+        runner = web.AppRunner(create_app(settings, services))
         await runner.setup()
         stack.push_async_callback(runner.cleanup)
         await web.TCPSite(runner, "127.0.0.1", 0).start()

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
+import aiohttp
 import pytest
 import structlog
+from aiogram import Bot
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 from structlog.dev import plain_traceback
 from twilio.request_validator import RequestValidator
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from app.server import create_app
 from app.settings import Settings
 from bot.client import open_bot
@@ -63,22 +65,28 @@ async def bot_api() -> AsyncIterator[FakeBotAPI]:
 
 
 @pytest.fixture
-async def tg_services(
-    services: Services, settings: Settings, bot_api: FakeBotAPI
-) -> AsyncIterator[Services]:
-    """The test services, with a bot pointed at the fake Bot API."""
-    async with open_bot(TOKEN, bot_api.base) as bot:
-        yield dataclasses.replace(
-            services,
-            settings=telegram_settings(settings, bot_api.base),
-            telegram_bot=bot,
-            telegram_sender=TelegramSender(bot, services.customers),
-        )
+def tg_settings(settings: Settings, bot_api: FakeBotAPI) -> Settings:
+    return telegram_settings(settings, bot_api.base)
 
 
 @pytest.fixture
-async def client(tg_services: Services) -> AsyncIterator[TestClient[Any, Any]]:
-    async with TestClient(TestServer(create_app(tg_services))) as test_client:
+async def bot(bot_api: FakeBotAPI) -> AsyncIterator[Bot]:
+    """A bot pointed at the fake Bot API."""
+    async with open_bot(TOKEN, bot_api.base) as opened:
+        yield opened
+
+
+@pytest.fixture
+def sender(bot: Bot, services: Core) -> TelegramSender:
+    return TelegramSender(bot, services.customers)
+
+
+@pytest.fixture
+async def client(
+    services: Core, tg_settings: Settings, bot: Bot
+) -> AsyncIterator[TestClient[Any, Any]]:
+    app = create_app(tg_settings, services, telegram_bot=bot)
+    async with TestClient(TestServer(app)) as test_client:
         yield test_client
 
 
@@ -122,11 +130,22 @@ class TelegramUser:
     async def deliver(
         self, update: dict[str, Any], *, secret: str | None = SECRET
     ) -> tuple[int, dict[str, Any]]:
-        """POST one update; answers (status, update) so a test can deliver it again."""
+        """POST one update; answers (status, update) so a test can deliver it again.
+
+        A Bot API method in the response body is called as Telegram would call it."""
         update.setdefault("update_id", next(_update_ids))
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
         response = await self.client.post("/telegram/webhook", json=update, headers=headers)
+        if response.status == 200:
+            reply = dict(await response.json())
+            if "method" in reply:
+                await self._call(reply.pop("method"), reply)
         return response.status, update
+
+    async def _call(self, method: str, params: dict[str, Any]) -> None:
+        form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
+        async with aiohttp.ClientSession() as http:
+            await http.post(f"{self.api.base}/bot{self.api.token}/{method}", data=form)
 
     async def send(self, text: str, **options: Any) -> int:
         content: dict[str, Any] = {"text": text}
@@ -232,5 +251,5 @@ class SmsPhone:
 
 
 @pytest.fixture
-def sms(client: TestClient[Any, Any], tg_services: Services) -> SmsPhone:
-    return SmsPhone(client, tg_services.settings)
+def sms(client: TestClient[Any, Any], tg_settings: Settings) -> SmsPhone:
+    return SmsPhone(client, tg_settings)

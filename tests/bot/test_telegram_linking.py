@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core.model import Channel
 from tests.bot.conftest import PHONE, TelegramUser
-from tests.helpers import sure_loss
+from tests.helpers import spec, sure_loss
 
 
 async def test_start_greets_in_english_and_asks_for_the_phone_with_a_contact_button(
@@ -29,9 +29,9 @@ async def test_start_greets_a_chinese_telegram_user_in_traditional_chinese(
 
 
 async def test_every_command_asks_for_the_contact_again_until_linked(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     for text in ("/draw", "/coupons", "/redeem ABCDE-12345", "/help", "hello"):
         assert await ann.send(text) == 200
     assert all("share your phone number first" in t for t in ann.texts())
@@ -40,7 +40,7 @@ async def test_every_command_asks_for_the_contact_again_until_linked(
 
 
 async def test_someone_elses_contact_is_refused_and_links_nothing(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
     assert await ann.share_contact("85291234567", owner=999) == 200
     assert "someone else's number" in ann.last
@@ -49,7 +49,7 @@ async def test_someone_elses_contact_is_refused_and_links_nothing(
 
 
 async def test_own_contact_without_plus_links_the_international_number(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
     # The tests' DEFAULT_REGION is HK: a British number must not be read as a local one.
     assert await ann.share_contact("447911123456") == 200
@@ -61,7 +61,7 @@ async def test_own_contact_without_plus_links_the_international_number(
 
 
 async def test_own_contact_with_plus_links_the_same_customer_as_sms(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
     await services.customers.register(PHONE, Channel.SMS)
     await ann.share_contact(PHONE)
@@ -69,16 +69,14 @@ async def test_own_contact_with_plus_links_the_same_customer_as_sms(
     assert [(r["phone"], r["telegram_user_id"]) for r in rows] == [(PHONE, ann.id)]
 
 
-async def test_an_unreadable_number_is_refused_politely(
-    ann: TelegramUser, services: Services
-) -> None:
+async def test_an_unreadable_number_is_refused_politely(ann: TelegramUser, services: Core) -> None:
     assert await ann.share_contact("12") == 200
     assert "could not read that phone number" in ann.last
     assert await services.pool.fetchval("SELECT count(*) FROM customer") == 0
 
 
 async def test_sharing_a_new_number_moves_the_account_to_it(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
     await ann.linked(PHONE)
     await ann.linked("+85291234568")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
+from aiogram import Bot
 from aiohttp.test_utils import TestClient, TestServer
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from app.server import create_app
 from app.settings import Settings
 from app.telegram_wiring import set_webhook
@@ -16,13 +16,10 @@ from tests.fakes.bot_api import FakeBotAPI
 
 
 async def test_polling_mode_answers_updates_fetched_from_telegram(
-    tg_services: Services, bot_api: FakeBotAPI
+    services: Core, tg_settings: Settings, bot: Bot, bot_api: FakeBotAPI
 ) -> None:
-    services = dataclasses.replace(
-        tg_services,
-        settings=tg_services.settings.model_copy(update={"telegram_mode": "polling"}),
-    )
-    async with TestClient(TestServer(create_app(services))) as client:
+    polling = tg_settings.model_copy(update={"telegram_mode": "polling"})
+    async with TestClient(TestServer(create_app(polling, services, telegram_bot=bot))) as client:
         user = {"id": 5_550_009, "is_bot": False, "first_name": "Bo", "language_code": "en"}
         chat = {"id": 5_550_009, "type": "private", "first_name": "Bo"}
         bot_api.push_update(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core.model import Channel, Language
 from tests.bot.conftest import PHONE, SmsPhone, TelegramUser
-from tests.helpers import campaign_data, sure_loss, sure_win
+from tests.helpers import campaign_data, spec, sure_loss, sure_win
 
 
-async def test_draw_wins_and_shows_the_code(ann: TelegramUser, services: Services) -> None:
-    await services.campaigns.create(sure_win())
+async def test_draw_wins_and_shows_the_code(ann: TelegramUser, services: Core) -> None:
+    await services.campaigns.create(spec(sure_win()))
     await ann.linked()
     assert await ann.send("/draw") == 200
     code = await services.pool.fetchval("SELECT code FROM coupon")
@@ -19,9 +19,9 @@ async def test_draw_wins_and_shows_the_code(ann: TelegramUser, services: Service
 
 
 async def test_draw_loses_and_says_when_the_next_draw_opens(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     await ann.linked()
     await ann.send("/draw WINTER")
     assert ann.last.startswith("No prize this time in Winter Lucky Draw.")
@@ -29,9 +29,9 @@ async def test_draw_loses_and_says_when_the_next_draw_opens(
 
 
 async def test_a_phone_that_drew_by_sms_today_is_told_on_telegram_it_already_drew(
-    ann: TelegramUser, sms: SmsPhone, services: Services
+    ann: TelegramUser, sms: SmsPhone, services: Core
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     await sms.text("DRAW")
     await ann.linked()
     await ann.send("/draw")
@@ -40,9 +40,9 @@ async def test_a_phone_that_drew_by_sms_today_is_told_on_telegram_it_already_dre
 
 
 async def test_a_phone_that_drew_on_telegram_today_is_told_by_sms_it_already_drew(
-    ann: TelegramUser, sms: SmsPhone, services: Services
+    ann: TelegramUser, sms: SmsPhone, services: Core
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     await ann.linked()
     await ann.send("/draw")
     assert "You already drew today in Winter Lucky Draw: no prize" in await sms.text("DRAW")
@@ -50,9 +50,9 @@ async def test_a_phone_that_drew_on_telegram_today_is_told_by_sms_it_already_dre
 
 
 async def test_the_draw_button_of_a_reminder_draws_and_stops_the_spinner(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    await services.campaigns.create(sure_win())
+    await services.campaigns.create(spec(sure_win()))
     await ann.linked()
     assert await ann.press("draw:WINTER") == 200
     assert "You won Free Coffee" in ann.last
@@ -61,10 +61,10 @@ async def test_the_draw_button_of_a_reminder_draws_and_stops_the_spinner(
 
 
 async def test_with_several_draws_on_the_bot_offers_one_button_each(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    await services.campaigns.create(sure_loss())
-    await services.campaigns.create(sure_loss(keyword="SPRING", name="Spring Draw"))
+    await services.campaigns.create(spec(sure_loss()))
+    await services.campaigns.create(spec(sure_loss(keyword="SPRING", name="Spring Draw")))
     await ann.linked()
     await ann.send("/draw")
     reply = ann.sent()[-1]
@@ -76,18 +76,18 @@ async def test_with_several_draws_on_the_bot_offers_one_button_each(
 
 
 async def test_an_unknown_keyword_is_named_in_the_refusal(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     await ann.linked()
     await ann.send("/draw SUMMER")
     assert ann.last == "There is no draw called SUMMER. Send /draw to play."
 
 
 async def test_coupons_lists_unused_codes_and_says_when_there_are_none(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    await services.campaigns.create(sure_win(valid_days=7))
+    await services.campaigns.create(spec(sure_win(valid_days=7)))
     await ann.linked()
     await ann.send("/coupons")
     assert ann.last == "You have no unused codes right now. Send /draw to play."
@@ -98,16 +98,30 @@ async def test_coupons_lists_unused_codes_and_says_when_there_are_none(
 
 
 async def test_help_names_the_campaign_and_the_sold_out_rule(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    await services.campaigns.create(campaign_data())
+    await services.campaigns.create(spec(campaign_data()))
     await ann.linked()
     await ann.send("/help")
     assert ann.last.startswith("Winter Lucky Draw: send /draw once a day")
-    assert "If a prize is used up, that draw wins nothing." in ann.last
+    assert "A prize used up or not yet released wins nothing." in ann.last
+    assert "/rules" in ann.last
 
 
-async def test_stop_opts_out_and_start_opts_back_in(ann: TelegramUser, services: Services) -> None:
+async def test_rules_answers_the_link_to_the_official_rules(
+    ann: TelegramUser, services: Core
+) -> None:
+    await services.campaigns.create(spec(campaign_data()))
+    await ann.linked()
+    await ann.send("/rules")
+    assert ann.last == (
+        "Winter Lucky Draw official rules, prizes and odds: https://luckydraw.example.com/r/WINTER"
+    )
+    await ann.send("/rules NOSUCH")
+    assert ann.last == "There is no draw called NOSUCH. Send /draw to play."
+
+
+async def test_stop_opts_out_and_start_opts_back_in(ann: TelegramUser, services: Core) -> None:
     await ann.linked()
     await ann.send("/stop")
     assert ann.last.startswith("You're unsubscribed")
@@ -124,9 +138,9 @@ async def test_stop_opts_out_and_start_opts_back_in(ann: TelegramUser, services:
 
 
 async def test_lang_switches_replies_to_traditional_chinese_for_sms_too(
-    ann: TelegramUser, sms: SmsPhone, services: Services
+    ann: TelegramUser, sms: SmsPhone, services: Core
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     await ann.linked()
     await ann.send("/lang")
     picker = ann.sent()[-1]["reply_markup"]["inline_keyboard"]
@@ -139,7 +153,7 @@ async def test_lang_switches_replies_to_traditional_chinese_for_sms_too(
 
 
 async def test_a_customer_chosen_language_wins_over_the_telegram_apps(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
     await services.customers.set_language(PHONE, Language.ZH_HANT)
     await ann.linked()
@@ -151,7 +165,7 @@ async def test_a_customer_chosen_language_wins_over_the_telegram_apps(
 
 
 async def test_unknown_commands_text_and_photos_get_a_hint(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
     await ann.linked()
     assert await ann.send("/dance") == 200
@@ -170,9 +184,9 @@ async def test_a_stale_button_just_stops_its_spinner(ann: TelegramUser) -> None:
 
 
 async def test_the_same_phone_by_sms_and_telegram_is_one_customer(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     await services.draws.draw(PHONE, Channel.SMS)
     await ann.linked()
     assert await services.pool.fetchval("SELECT count(*) FROM customer") == 1

@@ -6,9 +6,10 @@ import dataclasses
 
 import pytest
 
-from app.bootstrap import Services
+from app.bootstrap import Core
+from bot.sender import TelegramSender
+from core.errors import RecipientUnreachable, SendFailed
 from core.model import Channel, Language, MessageKind, OutgoingMessage
-from core.ports import RecipientUnreachable, SendFailed
 from tests.bot.conftest import PHONE, TelegramUser
 
 
@@ -27,11 +28,9 @@ def reminder(chat_id: int, language: Language | None = None) -> OutgoingMessage:
 
 
 async def test_a_reminder_carries_a_draw_button_that_draws(
-    ann: TelegramUser, tg_services: Services
+    ann: TelegramUser, sender: TelegramSender
 ) -> None:
     await ann.linked()
-    sender = tg_services.telegram_sender
-    assert sender is not None
     message_id = await sender.send(reminder(ann.id, Language.ZH_HANT))
     sent = ann.sent()[-1]
     assert message_id is not None
@@ -40,9 +39,7 @@ async def test_a_reminder_carries_a_draw_button_that_draws(
     assert button == {"text": "抽獎", "callback_data": "draw:WINTER"}
 
 
-async def test_a_coupon_message_has_no_button(ann: TelegramUser, tg_services: Services) -> None:
-    sender = tg_services.telegram_sender
-    assert sender is not None
+async def test_a_coupon_message_has_no_button(ann: TelegramUser, sender: TelegramSender) -> None:
     message = reminder(ann.id)
     coupon = dataclasses.replace(message, kind=MessageKind.COUPON)
     await sender.send(coupon)
@@ -50,41 +47,33 @@ async def test_a_coupon_message_has_no_button(ann: TelegramUser, tg_services: Se
 
 
 async def test_a_long_429_is_handed_back_to_the_outbox_with_its_retry_after(
-    ann: TelegramUser, tg_services: Services
+    ann: TelegramUser, sender: TelegramSender
 ) -> None:
-    sender = tg_services.telegram_sender
-    assert sender is not None
     ann.api.fail_next("sendMessage", status=429, retry_after=30)
     with pytest.raises(SendFailed) as failed:
         await sender.send(reminder(ann.id))
     assert failed.value.retry_after == 30
 
 
-async def test_a_short_429_is_waited_out(ann: TelegramUser, tg_services: Services) -> None:
-    sender = tg_services.telegram_sender
-    assert sender is not None
+async def test_a_short_429_is_waited_out(ann: TelegramUser, sender: TelegramSender) -> None:
     ann.api.fail_next("sendMessage", status=429, retry_after=1)
     assert await sender.send(reminder(ann.id)) is not None
     assert len(ann.sent()) == 2  # the refused attempt and the delivered one
 
 
 async def test_a_blocked_bot_marks_the_customer_unreachable_on_telegram(
-    ann: TelegramUser, tg_services: Services
+    ann: TelegramUser, sender: TelegramSender, services: Core
 ) -> None:
     await ann.linked()
-    sender = tg_services.telegram_sender
-    assert sender is not None
     ann.api.blocked_chats.add(ann.id)
     with pytest.raises(RecipientUnreachable):
         await sender.send(reminder(ann.id))
-    customer = await tg_services.customers.get(PHONE)
+    customer = await services.customers.get(PHONE)
     assert customer is not None
     assert customer.telegram_blocked
 
 
-async def test_a_customer_without_a_chat_is_unreachable(tg_services: Services) -> None:
-    sender = tg_services.telegram_sender
-    assert sender is not None
+async def test_a_customer_without_a_chat_is_unreachable(sender: TelegramSender) -> None:
     message = dataclasses.replace(reminder(1), telegram_chat_id=None)
     with pytest.raises(RecipientUnreachable):
         await sender.send(message)

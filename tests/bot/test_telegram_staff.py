@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from tests.bot.conftest import PHONE, STAFF_PHONE, TelegramUser
-from tests.helpers import sure_win
+from tests.helpers import spec, sure_win
 
 
-async def won_code(ann: TelegramUser, services: Services) -> str:
-    await services.campaigns.create(sure_win())
+async def won_code(ann: TelegramUser, services: Core) -> str:
+    await services.campaigns.create(spec(sure_win()))
     await ann.linked(PHONE)
     await ann.send("/draw")
     code: str = await services.pool.fetchval("SELECT code FROM coupon")
@@ -16,7 +16,7 @@ async def won_code(ann: TelegramUser, services: Services) -> str:
 
 
 async def test_staff_redeem_a_code_and_see_the_prize_and_the_masked_phone(
-    ann: TelegramUser, staff_member: TelegramUser, services: Services
+    ann: TelegramUser, staff_member: TelegramUser, services: Core
 ) -> None:
     code = await won_code(ann, services)
     await services.staff.add(STAFF_PHONE, "Till 1")
@@ -29,7 +29,7 @@ async def test_staff_redeem_a_code_and_see_the_prize_and_the_masked_phone(
 
 
 async def test_staff_are_told_exactly_why_a_code_is_refused(
-    staff_member: TelegramUser, services: Services
+    staff_member: TelegramUser, services: Core
 ) -> None:
     await services.staff.add(STAFF_PHONE)
     await staff_member.linked(STAFF_PHONE)
@@ -42,7 +42,7 @@ async def test_staff_are_told_exactly_why_a_code_is_refused(
 
 
 async def test_a_customer_who_tries_redeem_gets_the_hint_and_the_coupon_stays_unused(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
     code = await won_code(ann, services)
     await ann.send(f"/redeem {code}")
@@ -53,7 +53,7 @@ async def test_a_customer_who_tries_redeem_gets_the_hint_and_the_coupon_stays_un
 
 
 async def test_a_redelivered_redeem_answers_as_the_first_time(
-    ann: TelegramUser, staff_member: TelegramUser, services: Services
+    ann: TelegramUser, staff_member: TelegramUser, services: Core
 ) -> None:
     code = await won_code(ann, services)
     await services.staff.add(STAFF_PHONE)

@@ -5,17 +5,24 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from aiohttp.test_utils import TestClient
+import pytest
+from aiogram import Bot
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
 
-from app.bootstrap import Services
-from tests.bot.conftest import PHONE, TelegramUser
-from tests.helpers import sure_loss, sure_win
+from app.bootstrap import Core
+from app.server import create_app
+from app.settings import Settings
+from bot.client import open_bot
+from tests.bot.conftest import PHONE, SECRET, TelegramUser, telegram_settings
+from tests.fakes.bot_api import FakeBotAPI
+from tests.helpers import spec, sure_loss, sure_win
 
 
 async def test_a_wrong_or_missing_secret_gets_403_and_writes_nothing(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    await services.campaigns.create(sure_win())
+    await services.campaigns.create(spec(sure_win()))
     assert await ann.share_contact(PHONE.lstrip("+"), secret="wrong") == 403
     assert await ann.send("/draw", secret="s3cret-webhook-toke") == 403
     assert await ann.send("/draw", secret=None) == 403
@@ -34,25 +41,45 @@ async def test_a_body_that_is_not_an_update_gets_400(
     assert ann.api.calls == []
 
 
-async def test_the_same_update_delivered_twice_draws_and_answers_once(
-    ann: TelegramUser, services: Services
-) -> None:
-    await services.campaigns.create(sure_win())
+async def test_the_same_update_delivered_twice_answers_once(ann: TelegramUser) -> None:
     await ann.linked()
-    command = {"text": "/draw", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
+    command = {"text": "/help", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
     status, update = await ann.deliver({"message": ann.message(**command)})
     replies = len(ann.sent())
     assert status == 200
     status, _ = await ann.deliver(update)
     assert status == 200
     assert len(ann.sent()) == replies
+
+
+async def test_a_draw_answers_in_the_webhook_response_and_a_redelivery_replays_it(
+    ann: TelegramUser, services: Core, client: TestClient[Any, Any]
+) -> None:
+    """Telegram sends the reply in the response body itself; if that response was lost,
+    its redelivery gets the same answer and never a second draw."""
+    await services.campaigns.create(spec(sure_win()))
+    await ann.linked()
+    calls = len(ann.api.calls)
+    update = {"update_id": 777_002, "message": ann.message(text="/draw")}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook-token"}
+    answers = []
+    for _ in range(2):
+        response = await client.post("/telegram/webhook", json=update, headers=headers)
+        assert response.status == 200
+        answers.append(await response.json())
+    code = await services.pool.fetchval("SELECT code FROM coupon")
+    assert answers[0] == answers[1]
+    assert answers[0]["method"] == "sendMessage"
+    assert answers[0]["chat_id"] == ann.id
+    assert f"Your code: {code}" in answers[0]["text"]
+    assert len(ann.api.calls) == calls  # no call of our own to the Bot API
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
 
 
 async def test_the_same_update_delivered_twice_at_once_draws_once(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    await services.campaigns.create(sure_win())
+    await services.campaigns.create(spec(sure_win()))
     await ann.linked()
     update = {"update_id": 777_001, "message": ann.message(text="/draw")}
     statuses = await asyncio.gather(*(ann.deliver(dict(update)) for _ in range(5)))
@@ -62,13 +89,15 @@ async def test_the_same_update_delivered_twice_at_once_draws_once(
 
 
 async def test_a_reply_that_failed_is_redelivered_with_the_same_draw(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    """The draw is durable before the answer; Telegram's retry replays it, never redraws."""
-    await services.campaigns.create(sure_win())
+    """The draw is durable before the answer; Telegram's retry replays it, never redraws.
+
+    The Draw button's reply is a Bot API call of ours (the button also needs its answer)."""
+    await services.campaigns.create(spec(sure_win()))
     await ann.linked()
     ann.api.fail_next("sendMessage", status=500)
-    status, update = await ann.deliver({"message": ann.message(text="/draw")})
+    status, update = await ann.deliver(ann.button_update("draw:WINTER"))
     assert status == 500
     code = await services.pool.fetchval("SELECT code FROM coupon")
     status, _ = await ann.deliver(update)
@@ -78,23 +107,24 @@ async def test_a_reply_that_failed_is_redelivered_with_the_same_draw(
 
 
 async def test_a_429_on_the_reply_is_waited_out_and_the_reply_arrives(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     await ann.linked()
     ann.api.fail_next("sendMessage", status=429, retry_after=1)
-    assert await ann.send("/draw") == 200
+    assert await ann.press("draw:WINTER") == 200
+    assert len(ann.sent()) == 3  # welcome, the refused try, the reply
     assert ann.last.startswith("No prize this time")
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
 
 
 async def test_a_user_who_blocked_the_bot_is_marked_and_the_update_is_not_retried(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     await ann.linked()
     ann.api.blocked_chats.add(ann.id)
-    assert await ann.send("/draw") == 200
+    assert await ann.press("draw:WINTER") == 200
     customer = await services.customers.get(PHONE)
     assert customer is not None
     assert customer.telegram_blocked
@@ -106,7 +136,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_the_update_is_not_retrie
 
 
 async def test_blocking_and_unblocking_the_bot_is_noted_from_telegrams_notice(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
     await ann.linked()
 
@@ -133,7 +163,7 @@ async def test_blocking_and_unblocking_the_bot_is_noted_from_telegrams_notice(
 
 
 async def test_a_flood_gets_one_slow_down_answer_then_silence(
-    ann: TelegramUser, services: Services
+    ann: TelegramUser, services: Core
 ) -> None:
     await ann.linked()
     for _ in range(25):
@@ -149,3 +179,66 @@ async def test_groups_are_ignored(ann: TelegramUser) -> None:
     status, _ = await ann.deliver({"message": message})
     assert status == 200
     assert ann.api.calls == []
+
+
+@pytest.mark.parametrize("secret", ["", "has space", "x" * 257, "sécret"])
+async def test_webhook_mode_refuses_to_start_with_an_empty_or_malformed_secret(
+    services: Core, tg_settings: Settings, bot: Bot, secret: str
+) -> None:
+    """An empty secret would match an update sent with no secret header at all."""
+    settings = tg_settings.model_copy(update={"telegram_webhook_secret": SecretStr(secret)})
+    with pytest.raises(ValueError, match="TELEGRAM_WEBHOOK_SECRET: 1-256 characters"):
+        create_app(settings, services, telegram_bot=bot)
+
+
+async def test_the_same_update_id_from_another_bot_on_the_database_is_its_own_draw(
+    ann: TelegramUser, tg_settings: Settings, services: Core
+) -> None:
+    """Update ids are unique per bot only: a second bot's update 9000 is not ann's."""
+    await services.campaigns.create(spec(sure_win()))
+    await ann.linked()
+    draw = {"text": "/draw", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
+    await ann.deliver({"update_id": 9_000, "message": ann.message(**draw)})
+    ann_code = await services.pool.fetchval("SELECT code FROM coupon")
+    other_token = "987654321:AAE-other-bot"
+    async with FakeBotAPI(other_token) as other_api, open_bot(other_token, other_api.base) as bot:
+        settings = telegram_settings(
+            tg_settings, other_api.base, telegram_bot_token=SecretStr(other_token)
+        )
+        other = create_app(settings, services, telegram_bot=bot)
+        async with TestClient(TestServer(other)) as other_client:
+            bo = TelegramUser(other_client, other_api, 5_550_003)
+            assert await bo.share_contact("85291234568") == 200
+            response = await other_client.post(
+                "/telegram/webhook",
+                json={"update_id": 9_000, "message": bo.message(**draw)},
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            )
+            answer = await response.json()
+    assert response.status == 200
+    assert "Your code:" in answer["text"]
+    assert ann_code not in answer["text"]
+    assert await services.pool.fetchval("SELECT count(*) FROM coupon") == 2
+
+
+async def test_an_update_whose_handling_was_cut_off_is_handled_when_redelivered(
+    ann: TelegramUser, client: TestClient[Any, Any]
+) -> None:
+    """A crash or timeout mid-handling must not make Telegram's redelivery a silent 200."""
+    await ann.linked()
+    command = {"text": "/help", "entities": [{"type": "bot_command", "offset": 0, "length": 5}]}
+    update = {"update_id": 777_003, "message": ann.message(**command)}
+    ann.api.stall("sendMessage")
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.5):  # the test server cancels the handler with it
+            await client.post(
+                "/telegram/webhook",
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+            )
+    ann.api.resume()
+    before = len(ann.sent())
+    status, _ = await ann.deliver(update)
+    assert status == 200
+    assert len(ann.sent()) == before + 1
+    assert "text DRAW once a day" in ann.last or "/draw once a day" in ann.last

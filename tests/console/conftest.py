@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import AsyncIterator
 
@@ -10,26 +9,27 @@ import pytest
 from aiohttp import CookieJar, web
 from aiohttp.test_utils import TestClient, TestServer
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from app.server import create_app
+from app.settings import Settings
 
 TOKEN = "test-admin-token"
 Client = TestClient[web.Request, web.Application]
 
 
 @pytest.fixture
-def plain_http(services: Services) -> Services:
-    """The services behind a plain-http PUBLIC_BASE_URL: session cookies without `Secure`,
-    so a client on http://127.0.0.1 sends them back."""
-    settings = services.settings.model_copy(update={"public_base_url": "http://127.0.0.1"})
-    return dataclasses.replace(services, settings=settings)
+def plain_http(settings: Settings) -> Settings:
+    """Settings with a plain-http PUBLIC_BASE_URL: session cookies without `Secure`, so a
+    client on http://127.0.0.1 sends them back."""
+    return settings.model_copy(update={"public_base_url": "http://127.0.0.1"})
 
 
 @pytest.fixture
-async def web_client(plain_http: Services) -> AsyncIterator[Client]:
+async def web_client(services: Core, plain_http: Settings) -> AsyncIterator[Client]:
     # unsafe: keep cookies set by an IP address host (127.0.0.1), as browsers do.
     jar = CookieJar(unsafe=True)
-    async with TestClient(TestServer(create_app(plain_http)), cookie_jar=jar) as client:
+    app = create_app(plain_http, services)
+    async with TestClient(TestServer(app), cookie_jar=jar) as client:
         yield client
 
 

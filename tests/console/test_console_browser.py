@@ -18,11 +18,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from app.server import create_app
+from app.settings import Settings
 from tests.conftest import ROOT
 from tests.console.conftest import TOKEN
-from tests.helpers import campaign_data, sure_win
+from tests.helpers import campaign_data, spec, sure_win
 from tests.sms.conftest import Twilio
 
 CHROMIUM = "/usr/bin/chromium"
@@ -80,8 +81,9 @@ class Console:
 
 
 @pytest.fixture
-async def console(browser: Browser, plain_http: Services) -> AsyncIterator[Console]:
-    async with TestClient(TestServer(create_app(plain_http), host="127.0.0.1")) as client:
+async def console(browser: Browser, services: Core, plain_http: Settings) -> AsyncIterator[Console]:
+    app = create_app(plain_http, services)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         context = await browser.new_context(viewport={"width": 1280, "height": 900})
         context.set_default_timeout(ACTION_MS)
         page = await context.new_page()
@@ -144,9 +146,9 @@ async def test_create_a_campaign_fixing_an_invalid_field_then_see_it_listed(
 
 
 async def test_edit_a_prize_quota_pause_and_resume_and_see_the_audit_trail(
-    console: Console, services: Services
+    console: Console, services: Core
 ) -> None:
-    campaign = await services.campaigns.create(campaign_data())
+    campaign = await services.campaigns.create(spec(campaign_data()))
     await console.sign_in()
     page = console.page
     card = page.locator("article.campaign[data-keyword=WINTER]")
@@ -168,14 +170,14 @@ async def test_edit_a_prize_quota_pause_and_resume_and_see_the_audit_trail(
 
 
 async def test_the_live_page_updates_after_draws_through_the_sms_webhook(
-    console: Console, services: Services, plain_http: Services
+    console: Console, services: Core, plain_http: Settings
 ) -> None:
-    campaign = await services.campaigns.create(sure_win(total=100, daily=10))
+    campaign = await services.campaigns.create(spec(sure_win(total=100, daily=10)))
     await console.sign_in()
     page = console.page
     await console.open(f"/console/campaigns/{campaign.id}")
     await expect(page.locator("#draws-today")).to_have_text("0")
-    twilio = Twilio(console.client, plain_http.settings)  # type: ignore[arg-type]
+    twilio = Twilio(console.client, plain_http)  # type: ignore[arg-type]
     for i in range(3):
         answer = await twilio.text("DRAW", phone=f"+8529100000{i}")
         assert "You won" in answer.reply
@@ -187,10 +189,8 @@ async def test_the_live_page_updates_after_draws_through_the_sms_webhook(
     await page.screenshot(path=SCREENSHOTS / "live-campaign.png", full_page=True)
 
 
-async def test_try_it_draws_through_the_sms_conversation(
-    console: Console, services: Services
-) -> None:
-    campaign = await services.campaigns.create(sure_win())
+async def test_try_it_draws_through_the_sms_conversation(console: Console, services: Core) -> None:
+    campaign = await services.campaigns.create(spec(sure_win()))
     await console.sign_in()
     page = console.page
     await console.open(f"/console/campaigns/{campaign.id}")
@@ -203,12 +203,10 @@ async def test_try_it_draws_through_the_sms_conversation(
     assert (await services.campaigns.stats(campaign.id)).draws == 1
 
 
-async def test_find_a_winner_by_code_and_download_the_csv(
-    console: Console, services: Services
-) -> None:
+async def test_find_a_winner_by_code_and_download_the_csv(console: Console, services: Core) -> None:
     from core.model import Channel
 
-    campaign = await services.campaigns.create(sure_win())
+    campaign = await services.campaigns.create(spec(sure_win()))
     won = [await services.draws.draw(f"+8529200000{i}", Channel.SMS) for i in range(3)]
     await console.sign_in()
     page = console.page
@@ -229,7 +227,7 @@ async def test_find_a_winner_by_code_and_download_the_csv(
     assert sorted(r[0] for r in rows[1:]) == sorted(w.code or "" for w in won)
 
 
-async def test_add_staff_from_a_csv_with_one_bad_row(console: Console, services: Services) -> None:
+async def test_add_staff_from_a_csv_with_one_bad_row(console: Console, services: Core) -> None:
     await console.sign_in()
     page = console.page
     await page.get_by_role("link", name="Staff").click()
@@ -244,11 +242,11 @@ async def test_add_staff_from_a_csv_with_one_bad_row(console: Console, services:
 
 
 async def test_look_up_a_customer_and_reveal_the_phone_on_the_record(
-    console: Console, services: Services
+    console: Console, services: Core
 ) -> None:
     from core.model import Channel
 
-    await services.campaigns.create(sure_win())
+    await services.campaigns.create(spec(sure_win()))
     await services.draws.draw("+85291234567", Channel.SMS)
     await console.sign_in()
     page = console.page
@@ -264,11 +262,11 @@ async def test_look_up_a_customer_and_reveal_the_phone_on_the_record(
 
 
 async def test_the_list_on_a_phone_sized_screen_in_traditional_chinese(
-    console: Console, services: Services
+    console: Console, services: Core
 ) -> None:
     from core.model import Channel
 
-    campaign = await services.campaigns.create(sure_win(total=100, daily=20))
+    campaign = await services.campaigns.create(spec(sure_win(total=100, daily=20)))
     for i in range(5):
         await services.draws.draw(f"+8529300000{i}", Channel.SMS)
     await console.sign_in()

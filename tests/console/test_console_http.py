@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from app.server import create_app
+from app.settings import Settings
 from tests.console.conftest import TOKEN, Client, sign_in
-from tests.helpers import campaign_data
+from tests.helpers import campaign_data, spec
 
 PAGES = [
     "/console",
@@ -79,8 +80,10 @@ async def test_the_printed_link_signs_in_and_drops_the_token_from_the_address(
     assert (resp.status, resp.headers["Location"]) == (303, "/console")
 
 
-async def test_behind_https_the_session_cookie_is_secure(services: Services) -> None:
-    async with TestClient(TestServer(create_app(services))) as client:  # https PUBLIC_BASE_URL
+async def test_behind_https_the_session_cookie_is_secure(
+    services: Core, settings: Settings
+) -> None:
+    async with TestClient(TestServer(create_app(settings, services))) as client:  # https
         resp = await client.post("/console/signin", data={"token": TOKEN}, allow_redirects=False)
         assert resp.cookies["ld_console"]["secure"]
 
@@ -97,9 +100,9 @@ async def test_repeated_wrong_tokens_are_slowed_down_per_address(web_client: Cli
 
 
 async def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(
-    web_client: Client, services: Services
+    web_client: Client, services: Core
 ) -> None:
-    campaign = await services.campaigns.create(campaign_data())
+    campaign = await services.campaigns.create(spec(campaign_data()))
     csrf = await sign_in(web_client)
     resp = await web_client.post(f"/console/campaigns/{campaign.id}/pause", data={})
     assert resp.status == 403
@@ -124,9 +127,9 @@ async def test_sign_out_ends_the_session(web_client: Client) -> None:
 
 
 async def test_every_page_renders_for_a_signed_in_operator(
-    web_client: Client, services: Services
+    web_client: Client, services: Core
 ) -> None:
-    await services.campaigns.create(campaign_data())
+    await services.campaigns.create(spec(campaign_data()))
     await sign_in(web_client)
     for path in PAGES:
         resp = await web_client.get(path)

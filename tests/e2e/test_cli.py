@@ -16,12 +16,12 @@ import asyncpg
 import pytest
 import yaml
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from app.settings import Settings
 from core.model import Channel
 from db.migrate import functions, migrate, pending
 from db.pool import create_pool, on_database
-from tests.helpers import campaign_data, sure_win
+from tests.helpers import campaign_data, spec, sure_win
 
 
 def cli_env(settings: Settings) -> dict[str, str]:
@@ -46,7 +46,7 @@ def luckydraw(settings: Settings, *args: str) -> subprocess.CompletedProcess[str
 
 
 async def test_campaign_create_from_yaml_then_list_and_stats(
-    services: Services, settings: Settings, tmp_path: Path
+    services: Core, settings: Settings, tmp_path: Path
 ) -> None:
     data = sure_win(starts_at="2026-01-01T00:00:00+08:00", ends_at="2099-01-01T00:00:00+08:00")
     path = tmp_path / "campaign.yaml"
@@ -65,9 +65,9 @@ async def test_campaign_create_from_yaml_then_list_and_stats(
 
 
 async def test_campaign_stats_is_a_readable_table_of_prizes(
-    services: Services, settings: Settings
+    services: Core, settings: Settings
 ) -> None:
-    campaign = await services.campaigns.create(sure_win())
+    campaign = await services.campaigns.create(spec(sure_win()))
     await services.draws.draw("+85291234567", Channel.SMS)
 
     stats = await asyncio.to_thread(luckydraw, settings, "campaign", "stats", str(campaign.id))
@@ -98,7 +98,7 @@ def test_shell_completion_is_available() -> None:
 
 
 async def test_a_json_campaign_file_works_too(
-    services: Services, settings: Settings, tmp_path: Path
+    services: Core, settings: Settings, tmp_path: Path
 ) -> None:
     path = tmp_path / "campaign.json"
     path.write_text(json.dumps(campaign_data()))
@@ -119,7 +119,7 @@ async def test_a_json_campaign_file_works_too(
     ],
 )
 async def test_a_bad_campaign_file_is_refused_with_a_clear_message_and_nothing_written(
-    services: Services, settings: Settings, tmp_path: Path, content: str, message: str
+    services: Core, settings: Settings, tmp_path: Path, content: str, message: str
 ) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(content)
@@ -131,7 +131,7 @@ async def test_a_bad_campaign_file_is_refused_with_a_clear_message_and_nothing_w
 
 
 async def test_staff_add_list_and_remove_read_local_numbers_in_the_default_region(
-    services: Services, settings: Settings
+    services: Core, settings: Settings
 ) -> None:
     added = await asyncio.to_thread(
         luckydraw, settings, "staff", "add", "6123 4567", "--name", "Ann"
@@ -190,3 +190,50 @@ async def test_a_changed_function_file_is_applied_again_and_only_then(
         monkeypatch.undo()
         await migrate(pool)
         await pool.close()
+
+
+async def test_read_only_commands_never_migrate_and_say_how_to(
+    settings: Settings, server_urls: tuple[str, str]
+) -> None:
+    name = f"ld_unmigrated_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(server_urls[0])
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        fresh = settings.model_copy(update={"database_url": on_database(server_urls[0], name)})
+        for command in (("campaign", "list"), ("staff", "list"), ("outbox", "stats")):
+            result = await asyncio.to_thread(luckydraw, fresh, *command)
+            assert result.returncode == 2, command
+            assert "run `luckydraw migrate` first" in result.stderr
+            assert "Traceback" not in result.stderr
+        pool = await create_pool(on_database(server_urls[0], name), min_size=1)
+        try:
+            assert await pool.fetchval("SELECT to_regclass('schema_migration')") is None
+        finally:
+            await pool.close()
+    finally:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def test_serve_refuses_a_webhook_without_a_secret_in_one_sentence(
+    settings: Settings,
+) -> None:
+    env = cli_env(settings) | {
+        "TELEGRAM_BOT_TOKEN": "123456789:AAE-test-token",
+        "TELEGRAM_WEBHOOK_SECRET": "",
+        "PORT": "0",
+    }
+    served = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "app.cli", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert served.returncode == 2
+    assert served.stderr.strip() == (
+        "error: TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET: 1-256 characters of "
+        "A-Z a-z 0-9 _ - (for example the output of `openssl rand -hex 32`)."
+    )

@@ -78,6 +78,8 @@ class FakeBotAPI(FakeServer):
         self._update_pushed = asyncio.Event()
         self._message_ids = 0
         self._failures: defaultdict[str, deque[_ApiError]] = defaultdict(deque)
+        self._stalled: set[str] = set()  # methods whose calls wait until resumed
+        self._resumed = asyncio.Event()
         self._methods: dict[str, Callable[[Params], Awaitable[Any]]] = {
             "getme": self._get_me,
             "sendmessage": self._send_message,
@@ -101,6 +103,15 @@ class FakeBotAPI(FakeServer):
         else:
             error = _ApiError(status, HTTPStatus(status).phrase)
         self._failures[method.lower()].extend([error] * times)
+
+    def stall(self, method: str) -> None:
+        """Calls of ``method`` hang (after being recorded) until ``resume``."""
+        self._stalled.add(method.lower())
+        self._resumed.clear()
+
+    def resume(self) -> None:
+        self._stalled.clear()
+        self._resumed.set()
 
     def push_update(self, update: Params) -> Params:
         """Queue an update (``update_id`` is assigned) for the next getUpdates."""
@@ -128,6 +139,8 @@ class FakeBotAPI(FakeServer):
                 if isinstance(v, str)
             }
             self.calls.append(ApiCall(request.match_info["method"], params))
+            if method in self._stalled:
+                await self._resumed.wait()
             if self._failures[method]:
                 raise self._failures[method].popleft()
             result = await handler(params)

@@ -72,6 +72,8 @@ class FakeTwilio(FakeServer):
         self.delay = delay  # seconds to wait before answering each request
         self.opted_out: set[str] = set()  # recipients answered with error 21610
         self.messages: list[SentMessage] = []  # accepted requests only
+        # I-Twilio-Idempotency-Token of every message request, refused ones too.
+        self.idempotency_tokens: list[str | None] = []
         self.numbers: dict[str, dict[str, object]] = {}  # IncomingPhoneNumbers by PN… sid
         self._failures: deque[int] = deque()
 
@@ -160,6 +162,7 @@ class FakeTwilio(FakeServer):
         return web.json_response(number)
 
     async def _create_message(self, request: web.Request) -> web.Response:
+        self.idempotency_tokens.append(request.headers.get("I-Twilio-Idempotency-Token"))
         if refused := await self._refusal(request):
             return refused
         form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}

@@ -34,7 +34,7 @@ async def broken_invariants(pool: asyncpg.Pool, outcomes: list[Outcome]) -> list
         list(shown),
     )
     found = {r["code"]: r["phone"] for r in issued}
-    broken += [f"code {code} was shown but is not {phone}'s coupon"
+    broken += [f"code {code} was shown to {phone} but is {found.get(code)}'s coupon"
                for code, phone in shown.items() if found.get(code) != phone]  # fmt: skip
     by_sid = {o.sid: o for o in outcomes}
     draws = await pool.fetch(

@@ -9,28 +9,47 @@ import asyncio
 import json
 import os
 import secrets
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
+import structlog
 from aiohttp import web
 
-from app.bootstrap import Services, build_services
+from app.bootstrap import Core, open_core
+from app.logs import configure_logging
 from app.server import create_app
 from app.settings import Settings
+from core.model import CampaignSpec
 from db.migrate import migrate
 from db.pool import create_pool, on_database
 from tests.faults.load import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.faults.servers import PG_BIN, PrivatePostgres, PrivateRedis, free_port, start_postgres
+from tests.helpers import spec
 
 if not (PG_BIN / "postgres").exists():
     pytest.skip(f"no PostgreSQL server binaries in {PG_BIN}", allow_module_level=True)
 
 TEMPLATE = "ld_faults_template"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def production_logging() -> Iterator[None]:
+    """Log as `serve` does: faults log many tracebacks, and the test default renders each
+    one with rich (seconds apiece on a busy machine, blocking the loop the service runs on)."""
+    saved = structlog.get_config()
+    configure_logging("json", "warning")
+    yield
+    structlog.configure(**saved)
 
 
 @pytest.fixture(scope="session")
@@ -88,15 +107,15 @@ def fault_settings(database_url: str, redis_url: str, **overrides: Any) -> Setti
     )
 
 
-def campaign(daily_quota: int = 300) -> dict[str, Any]:
+def campaign(daily_quota: int = 300) -> CampaignSpec:
     """Open now (real time), half the draws win, a daily quota the faults can run into."""
     now = datetime.now(UTC)
     prize = {"name": "Free Coffee", "probability": 0.5, "total_quota": 100_000,
              "daily_quota": daily_quota, "valid_days": 7}  # fmt: skip
-    return {"name": "Fault Draw", "keyword": "FAULT", "timezone": "Asia/Hong_Kong",
-            "starts_at": (now - timedelta(days=1)).isoformat(),
-            "ends_at": (now + timedelta(days=30)).isoformat(),
-            "language": "en", "prizes": [prize]}  # fmt: skip
+    return spec({"name": "Fault Draw", "keyword": "FAULT", "timezone": "Asia/Hong_Kong",
+                 "starts_at": (now - timedelta(days=1)).isoformat(),
+                 "ends_at": (now + timedelta(days=30)).isoformat(),
+                 "language": "en", "prizes": [prize]})  # fmt: skip
 
 
 def report(fault: str, kinds: dict[str, int], recovery: float | None) -> None:
@@ -113,15 +132,15 @@ def report(fault: str, kinds: dict[str, int], recovery: float | None) -> None:
 
 @dataclass
 class RunningApp:
-    services: Services
+    services: Core
     base_url: str
 
 
 @asynccontextmanager
 async def running_app(settings: Settings) -> AsyncIterator[RunningApp]:
     """The service in this process, on a real port, as `luckydraw serve` runs it."""
-    async with build_services(settings) as services:
-        runner = web.AppRunner(create_app(services), access_log=None)
+    async with open_core(settings) as services:
+        runner = web.AppRunner(create_app(settings, services), access_log=None)
         await runner.setup()
         port = free_port()
         await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -129,3 +148,93 @@ async def running_app(settings: Settings) -> AsyncIterator[RunningApp]:
             yield RunningApp(services, f"http://127.0.0.1:{port}")
         finally:
             await runner.cleanup()
+
+
+@dataclass
+class Served:
+    """`luckydraw serve` as a child process, as production runs it."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log: Path
+
+    def workers(self) -> list[int]:
+        """The worker processes of `serve --workers N` (not multiprocessing's helper)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        pids = [int(pid) for pid in children.read_text().split()]
+        return [p for p in pids if b"resource_tracker" not in _cmdline(p)]
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+@asynccontextmanager
+async def serving(
+    database_url: str, redis_url: str, tmp_path: Path, *args: str, **env: str
+) -> AsyncIterator[Served]:
+    """Start `luckydraw serve ARGS` on a free port and wait until /readyz answers 200."""
+    port = free_port()
+    environment = {
+        **{k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "REDIS_PREFIX": f"ldfault:{secrets.token_hex(4)}:",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "DEFAULT_REGION": "HK",
+        "SCHEDULER": "false",
+        "LOG_FORMAT": "json",
+        **env,
+    }
+    log = tmp_path / "serve.log"
+    process = _spawn(["serve", *args], environment, log, tmp_path)
+    served = Served(process, f"http://127.0.0.1:{port}", log)
+    try:
+        await _ready(served)
+        yield served
+    finally:
+        if process.poll() is None:
+            process.kill()
+            await asyncio.to_thread(process.wait)
+
+
+def _spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [str(Path(sys.executable).parent / "luckydraw"), *args],
+            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
+        )  # fmt: skip
+
+
+async def _ready(served: Served, seconds: float = 90.0) -> None:
+    deadline = time.monotonic() + seconds
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+        while time.monotonic() < deadline:
+            if served.process.poll() is not None:
+                raise RuntimeError(f"serve exited {served.process.returncode}:\n{served.output()}")
+            try:
+                async with session.get(served.base_url + "/readyz") as response:
+                    if response.status == 200:
+                        return
+            except (aiohttp.ClientError, TimeoutError):
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"serve not ready in {seconds} s:\n{served.output()}")
+
+
+async def metric(base_url: str, name: str) -> float:
+    """One unlabelled value from /metrics."""
+    async with aiohttp.ClientSession() as session, session.get(base_url + "/metrics") as r:
+        for line in (await r.text()).splitlines():
+            if line.startswith((name + " ", name + "{")):
+                return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} not in /metrics")

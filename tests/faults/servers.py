@@ -67,11 +67,13 @@ class PrivatePostgres:
         )  # fmt: skip
 
     def start(self) -> None:
+        # fsync off: only the OS could lose what PostgreSQL wrote, and it does not crash here.
+        # synchronous_commit stays on: a commit answered must survive a PostgreSQL crash.
         log = (self.root / "postgres.log").open("ab")
         self.process = subprocess.Popen(
             [PG_BIN / "postgres", "-D", self.data, "-p", str(self.port),
              "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
-             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+             "-c", "fsync=off", "-c", "full_page_writes=off",
              "-c", "max_connections=200"],
             stdout=log, stderr=subprocess.STDOUT, user=_PG_USER,
         )  # fmt: skip

@@ -17,6 +17,28 @@ from tests.faults.proxy import BlackHoleProxy
 from tests.faults.servers import PrivatePostgres, PrivateRedis
 
 
+@pytest.mark.parametrize("mode", ["fast", "immediate"])
+async def test_a_postgres_restart_costs_apologies_only_and_draws_resume(
+    postgres: PrivatePostgres, database_url: str, redis: PrivateRedis, mode: str
+) -> None:
+    """Restarted (`pg_ctl -m fast`) or crashed (`-m immediate`, crash recovery) mid-load."""
+    async with running_app(fault_settings(database_url, redis.url)) as app:
+        await app.services.campaigns.create(campaign())
+        load = DrawLoad(app.base_url, concurrency=8, timeout=15)
+        await load.start()
+        await asyncio.sleep(1.0)
+        await asyncio.to_thread(postgres.stop, mode)
+        await asyncio.sleep(1.0)
+        await asyncio.to_thread(postgres.start)
+        restarted = time.monotonic()
+        await asyncio.sleep(1.5)
+        outcomes = await load.stop()
+        kinds = load.kinds()
+        report(f"postgres restarted ({mode})", kinds, load.recovery_seconds(restarted))
+        assert await broken_invariants(app.services.pool, outcomes) == []
+        assert await unseen_wins(app.services.pool, app.base_url, outcomes) == []
+
+
 async def test_a_silent_postgres_gets_apologies_that_are_true_and_no_late_commits(
     postgres: PrivatePostgres, database_url: str, redis: PrivateRedis
 ) -> None:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from app.cli import load_campaign_file
 from app.serve import DEMO_DAYS, dated_from_today
 from core.errors import CampaignClosed
 from core.model import Channel
 from tests.conftest import FakeClock
-from tests.helpers import campaign_data
+from tests.helpers import campaign_data, spec
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "campaign.yaml"
 
@@ -23,10 +23,12 @@ DEMO = Path(__file__).resolve().parents[2] / "examples" / "campaign.yaml"
     [datetime(2026, 12, 10, 4, 0, tzinfo=UTC), datetime(2031, 6, 15, 23, 30, tzinfo=UTC)],
 )
 async def test_the_demo_campaign_is_playable_from_today_for_ninety_days(
-    services: Services, clock: FakeClock, today: datetime
+    services: Core, clock: FakeClock, today: datetime
 ) -> None:
     clock.set(today)
-    campaign = await services.campaigns.create(dated_from_today(load_campaign_file(DEMO), clock()))
+    campaign = await services.campaigns.create(
+        spec(dated_from_today(load_campaign_file(DEMO), clock()))
+    )
     # 23:30 UTC is already the next day in Hong Kong: the demo starts at that day's midnight.
     assert campaign.starts_at <= today < campaign.starts_at + timedelta(days=1)
     assert campaign.ends_at - campaign.starts_at == timedelta(days=DEMO_DAYS)

@@ -16,9 +16,12 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.bootstrap import Services
+from app.bootstrap import Core
+from app.channels import open_channels
+from app.outbox_wiring import build_outbox_jobs
+from app.settings import Settings
 from tests.api.conftest import Client, call
-from tests.helpers import sure_win
+from tests.helpers import spec, sure_win
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 ALERTS = DEPLOY / "prometheus" / "alerts.yml"
@@ -138,12 +141,14 @@ def test_a_broken_query_would_be_caught(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-async def exported(services: Services, api: Client) -> dict[str, set[str]]:
+async def exported(services: Core, settings: Settings, api: Client) -> dict[str, set[str]]:
     """Sample name -> label names, from GET /metrics of a service that has seen some traffic."""
-    campaign = await services.campaigns.create(sure_win())
+    campaign = await services.campaigns.create(spec(sure_win()))
     body = {"campaign_id": campaign.id, "phone": "+85291234567"}
     await call(api, "POST", "/api/draws", 201, body)
-    await services.outbox.dispatcher.tick()  # the won code: not sent (never texted us), counted
+    async with open_channels(settings, services) as channels:
+        outbox = build_outbox_jobs(settings, services, channels.senders)
+        await outbox.dispatcher.tick()  # the won code: not sent (never texted us), counted
     await call(api, "POST", "/api/staff", 201, {"phone": "+85261234567", "name": "Till 1"})
     redeem = {"code": "AAAAA-AAAAA", "staff_phone": "+85261234567"}
     await call(api, "POST", "/api/redemptions", 404, redeem)

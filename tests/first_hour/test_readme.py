@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 import typer
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from app.cli import cli, load_campaign_file
 from app.serve import dated_from_today
 from tests.api.conftest import Client, call
+from tests.helpers import spec
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
@@ -25,12 +26,12 @@ def _section(title: str) -> str:
 
 
 async def test_the_admin_api_example_creates_a_campaign_beside_the_seeded_demo(
-    services: Services, api: Client
+    services: Core, api: Client
 ) -> None:
     demo = dated_from_today(
         load_campaign_file(ROOT / "examples" / "campaign.yaml"), services.clock()
     )
-    await services.campaigns.create(demo)
+    await services.campaigns.create(spec(demo))
     example = _section("Admin API")
     body = json.loads(re.search(r"/api/campaigns \\\n.*?-d '(\{.*?\})'", example, re.S)[1])  # type: ignore[index]
 

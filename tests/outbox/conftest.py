@@ -6,12 +6,12 @@ from __future__ import annotations
 import itertools
 import secrets
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 import pytest
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from bot.client import open_bot
 from bot.sender import TelegramSender
 from core.model import Channel
@@ -30,6 +30,7 @@ AUTH_TOKEN = "fake-twilio-outbox-token"
 FROM = "+85230001234"
 BOT_TOKEN = "987654321:AAE-outbox-test-token"
 ALLOWED = frozenset({"HK", "US"})
+QUIET_HOURS = (time(21, 0), time(9, 0))  # QUIET_HOURS' default, as the tests' settings have it
 _sids = itertools.count(1)
 _telegram_ids = itertools.count(7_000_001)
 
@@ -58,7 +59,7 @@ async def bot_api() -> AsyncIterator[FakeBotAPI]:
 
 @pytest.fixture
 async def senders(
-    services: Services, fake_twilio: FakeTwilio, bot_api: FakeBotAPI
+    services: Core, fake_twilio: FakeTwilio, bot_api: FakeBotAPI
 ) -> AsyncIterator[dict[Channel, Sender]]:
     """The production senders (SMS behind its anti-pumping guard) pointed at the fakes."""
     twilio = TwilioConfig(ACCOUNT_SID, AUTH_TOKEN, FROM, api_base=fake_twilio.base)
@@ -70,7 +71,7 @@ async def senders(
 
 
 def dispatcher(
-    services: Services,
+    services: Core,
     senders: dict[Channel, Sender],
     *,
     store: PgOutboxStore | None = None,
@@ -89,16 +90,12 @@ def dispatcher(
     )
 
 
-def reminders(services: Services) -> ReminderService:
+def reminders(services: Core) -> ReminderService:
     store = PgOutboxStore(services.pool)
-    return ReminderService(
-        PgCampaignStore(services.pool), store, services.clock, services.settings.quiet_hours
-    )
+    return ReminderService(PgCampaignStore(services.pool), store, services.clock, QUIET_HOURS)
 
 
-async def sms_player(
-    services: Services, clock: FakeClock, phone: str, *, days_ago: int = 1
-) -> None:
+async def sms_player(services: Core, clock: FakeClock, phone: str, *, days_ago: int = 1) -> None:
     """Someone who texted DRAW `days_ago` days ago (the clock comes back to now after)."""
     now = clock.now
     clock.set(now - timedelta(days=days_ago))
@@ -108,7 +105,7 @@ async def sms_player(
 
 
 async def telegram_player(
-    services: Services, clock: FakeClock, phone: str, *, days_ago: int = 1
+    services: Core, clock: FakeClock, phone: str, *, days_ago: int = 1
 ) -> int:
     """Someone who linked Telegram and drew there `days_ago` days ago; answers their chat id."""
     user_id = next(_telegram_ids)
@@ -120,7 +117,7 @@ async def telegram_player(
     return user_id
 
 
-async def outbox_rows(services: Services) -> list[dict[str, Any]]:
+async def outbox_rows(services: Core) -> list[dict[str, Any]]:
     rows = await services.pool.fetch(
         """SELECT o.*, cu.phone FROM outbox o JOIN customer cu ON cu.id = o.customer_id
             ORDER BY o.id"""

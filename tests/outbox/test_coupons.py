@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core.model import Channel
 from core.ports import Sender
 from tests.conftest import FakeClock
 from tests.fakes.twilio_api import FakeTwilio
-from tests.helpers import sure_win
+from tests.helpers import spec, sure_win
 from tests.outbox.conftest import dispatcher, outbox_rows, reminders, sms_player
 
 PLAYER = "+85291230001"
@@ -17,14 +17,14 @@ STAFF = "+85261230001"
 
 
 async def test_a_code_won_through_the_admin_api_is_texted_to_its_owner_once(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
 ) -> None:
-    await services.campaigns.create(sure_win(valid_days=7))
+    await services.campaigns.create(spec(sure_win(valid_days=7)))
     await sms_player(services, clock, PLAYER)  # texted us yesterday
     result = await services.draws.draw(PLAYER, Channel.API)
 
-    assert await services.outbox.service.enqueue_coupon(result)
-    assert not await services.outbox.service.enqueue_coupon(result)  # a retried API call
+    assert await services.outbox.enqueue_coupon(result)
+    assert not await services.outbox.enqueue_coupon(result)  # a retried API call
     assert await dispatcher(services, senders).tick() == {"sent": 1}
 
     (sms,) = fake_twilio.messages
@@ -35,12 +35,12 @@ async def test_a_code_won_through_the_admin_api_is_texted_to_its_owner_once(
 
 
 async def test_a_code_won_at_night_is_sent_when_quiet_hours_end(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
 ) -> None:
-    await services.campaigns.create(sure_win())
+    await services.campaigns.create(spec(sure_win()))
     clock.set(datetime(2026, 12, 10, 15, 0, tzinfo=UTC))  # 23:00 in Hong Kong
     await sms_player(services, clock, PLAYER)
-    await services.outbox.service.enqueue_coupon(await services.draws.draw(PLAYER, Channel.API))
+    await services.outbox.enqueue_coupon(await services.draws.draw(PLAYER, Channel.API))
 
     assert await dispatcher(services, senders).tick() == {}
     clock.set(datetime(2026, 12, 11, 1, 0, tzinfo=UTC))  # 09:00
@@ -49,23 +49,23 @@ async def test_a_code_won_at_night_is_sent_when_quiet_hours_end(
 
 
 async def test_nothing_is_queued_for_a_draw_that_won_nothing(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
-    await services.campaigns.create(sure_win(total=1, daily=1))
+    await services.campaigns.create(spec(sure_win(total=1, daily=1)))
     await sms_player(services, clock, PLAYER)  # takes the only prize
     clock.advance(days=1)
     result = await services.draws.draw(PLAYER, Channel.API)
     assert not result.won
-    assert not await services.outbox.service.enqueue_coupon(result)
+    assert not await services.outbox.enqueue_coupon(result)
     assert await outbox_rows(services) == []
 
 
 async def test_an_expiry_notice_goes_out_the_day_before_the_last_valid_day_once(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
 ) -> None:
     # Won on 10 Dec, valid 3 days: the last valid day is 13 Dec, the notice goes on 12 Dec
     # at the campaign's reminder time (10:00 in Hong Kong).
-    await services.campaigns.create(sure_win(valid_days=3))
+    await services.campaigns.create(spec(sure_win(valid_days=3)))
     clock.set(datetime(2026, 12, 10, 2, 0, tzinfo=UTC))
     await sms_player(services, clock, PLAYER, days_ago=0)
     (code,) = [c.code for c in await services.customers.coupons(PLAYER)]
@@ -87,9 +87,9 @@ async def test_an_expiry_notice_goes_out_the_day_before_the_last_valid_day_once(
 
 
 async def test_a_redeemed_coupon_gets_no_expiry_notice(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
 ) -> None:
-    await services.campaigns.create(sure_win(valid_days=3))
+    await services.campaigns.create(spec(sure_win(valid_days=3)))
     clock.set(datetime(2026, 12, 10, 2, 0, tzinfo=UTC))
     await sms_player(services, clock, PLAYER, days_ago=0)
     await sms_player(services, clock, "+85291230002", days_ago=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core.model import Channel, OutboxStatus
 from core.ports import Sender
 from core.retry import RetryPolicy
@@ -13,7 +13,7 @@ from db.outbox import PgOutboxStore
 from tests.conftest import FakeClock
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.twilio_api import FakeTwilio
-from tests.helpers import campaign_data
+from tests.helpers import campaign_data, spec
 from tests.outbox.conftest import (
     dispatcher,
     outbox_rows,
@@ -25,14 +25,14 @@ from tests.outbox.conftest import (
 PLAYER = "+85291230001"
 
 
-async def one_sms_reminder(services: Services, clock: FakeClock, phone: str = PLAYER) -> None:
-    await services.campaigns.create(campaign_data(reminder_time="10:00"))
+async def one_sms_reminder(services: Core, clock: FakeClock, phone: str = PLAYER) -> None:
+    await services.campaigns.create(spec(campaign_data(reminder_time="10:00")))
     await sms_player(services, clock, phone)
     assert (await reminders(services).tick()).reminders == 1
 
 
 async def test_a_provider_5xx_is_retried_with_backoff_then_the_message_is_dead(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
 ) -> None:
     await one_sms_reminder(services, clock)
     fake_twilio.fail_next(500, times=3)
@@ -57,13 +57,13 @@ async def test_a_provider_5xx_is_retried_with_backoff_then_the_message_is_dead(
     assert "500" in row["last_error"]
     assert fake_twilio.messages == []
 
-    assert await services.outbox.service.retry_dead() == 1
+    assert await services.outbox.retry_dead() == 1
     assert await sending.tick() == {"sent": 1}
     assert [m.to for m in fake_twilio.messages] == [PLAYER]
 
 
 async def test_twilio_21610_opts_the_customer_out_and_the_message_is_not_retried(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
 ) -> None:
     await one_sms_reminder(services, clock)
     fake_twilio.opted_out.add(PLAYER)
@@ -81,9 +81,9 @@ async def test_twilio_21610_opts_the_customer_out_and_the_message_is_not_retried
 
 
 async def test_a_customer_who_blocked_the_bot_is_marked_and_not_retried(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], bot_api: FakeBotAPI
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], bot_api: FakeBotAPI
 ) -> None:
-    await services.campaigns.create(campaign_data(reminder_time="10:00"))
+    await services.campaigns.create(spec(campaign_data(reminder_time="10:00")))
     chat_id = await telegram_player(services, clock, PLAYER)
     await reminders(services).tick()
     bot_api.blocked_chats.add(chat_id)
@@ -100,7 +100,7 @@ async def test_a_customer_who_blocked_the_bot_is_marked_and_not_retried(
 
 
 async def test_an_abandoned_claim_is_sent_after_its_lease_with_one_delivery_recorded(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
 ) -> None:
     await one_sms_reminder(services, clock)
     dead_instance = PgOutboxStore(services.pool)
@@ -121,9 +121,9 @@ async def test_an_abandoned_claim_is_sent_after_its_lease_with_one_delivery_reco
 
 
 async def test_the_send_rate_is_shared_by_every_instance(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
 ) -> None:
-    await services.campaigns.create(campaign_data(reminder_time="10:00"))
+    await services.campaigns.create(spec(campaign_data(reminder_time="10:00")))
     for i in range(15):
         await sms_player(services, clock, f"+8529123{i:04d}")
     await reminders(services).tick()
@@ -146,19 +146,95 @@ async def test_the_send_rate_is_shared_by_every_instance(
 
 
 async def test_operators_see_the_outbox_by_channel_kind_and_status(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
 ) -> None:
-    await services.campaigns.create(campaign_data(reminder_time="10:00"))
+    await services.campaigns.create(spec(campaign_data(reminder_time="10:00")))
     await sms_player(services, clock, "+85291230001")
     await sms_player(services, clock, "+85291230002")
     await reminders(services).tick()
-    assert await services.outbox.service.depth() == 2
+    assert await services.outbox.depth() == 2
     fake_twilio.opted_out.add("+85291230002")
     await dispatcher(services, senders).tick()
 
-    stats = await services.outbox.service.stats()
+    stats = await services.outbox.stats()
     assert {(c.channel, c.kind, c.status, c.count) for c in stats.counts} == {
         (Channel.SMS, "reminder", OutboxStatus.SENT, 1),
         (Channel.SMS, "reminder", OutboxStatus.SKIPPED, 1),
     }
-    assert (stats.due_now, await services.outbox.service.depth()) == (0, 0)
+    assert (stats.due_now, await services.outbox.depth()) == (0, 0)
+
+
+REFUSE_SKIPS = """
+CREATE FUNCTION test_refuse_skip() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the database refused this update (test)'; END $$;
+CREATE TRIGGER test_refuse_skip BEFORE UPDATE ON outbox FOR EACH ROW
+    WHEN (NEW.status = 'skipped') EXECUTE FUNCTION test_refuse_skip();
+"""
+
+
+async def test_a_failed_database_call_for_one_message_leaves_the_sends_in_flight_sent_once(
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+) -> None:
+    """Twilio accepted the sends in flight: cancelling them would leave them to the lease,
+    which sends them again."""
+    await services.campaigns.create(spec(campaign_data(reminder_time="10:00")))
+    phones = [f"+8529123{i:04d}" for i in range(4)]
+    for phone in phones:
+        await sms_player(services, clock, phone)
+    assert (await reminders(services).tick()).reminders == 4
+    await services.customers.opt_out(phones[0], "test")  # skipped at once, while others send
+    fake_twilio.delay = 0.3
+    await services.pool.execute(REFUSE_SKIPS)
+    try:
+        outcomes = await dispatcher(services, senders).tick()
+    finally:
+        await services.pool.execute(
+            "DROP TRIGGER test_refuse_skip ON outbox; DROP FUNCTION test_refuse_skip()"
+        )
+    assert outcomes == {"sent": 3, "error": 1}
+    clock.advance(seconds=61)  # the failed message's lease ends: it is taken again
+    assert await dispatcher(services, senders).tick() == {"skipped": 1}
+    assert sorted(m.to for m in fake_twilio.messages) == phones[1:]
+
+
+async def test_every_attempt_at_one_sms_carries_the_same_idempotency_token(
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+) -> None:
+    await one_sms_reminder(services, clock)
+    fake_twilio.fail_next(500)
+    sending = dispatcher(services, senders)
+    assert await sending.tick() == {"retry": 1}
+    (row,) = await outbox_rows(services)
+    clock.set(row["next_attempt_at"])
+    assert await sending.tick() == {"sent": 1}
+    assert fake_twilio.idempotency_tokens == [f"outbox-{row['id']}"] * 2
+
+
+async def test_a_stopped_dispatcher_finishes_its_send_in_flight_and_hands_back_the_rest(
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+) -> None:
+    """SIGTERM mid-dispatch: the send Twilio is answering is recorded as sent, the messages
+    still waiting for their send slot are due again at once (no lease to sit out), and no
+    message goes out twice."""
+    await services.campaigns.create(spec(campaign_data(reminder_time="10:00")))
+    phones = [f"+8529123{i:04d}" for i in range(5)]
+    for phone in phones:
+        await sms_player(services, clock, phone)
+    assert (await reminders(services).tick()).reminders == 5
+    fake_twilio.delay = 0.5
+    stopping = dispatcher(services, senders, rates={Channel.SMS: 1.0})  # one now, 4 wait
+    tick = asyncio.create_task(stopping.tick())
+    for _ in range(1000):  # until the first send has reached Twilio
+        if fake_twilio.idempotency_tokens:
+            break
+        await asyncio.sleep(0.01)
+    await stopping.stop()
+    assert await tick == {"sent": 1, "released": 4}
+    rows = await outbox_rows(services)
+    assert sorted((r["status"], r["attempts"]) for r in rows) == [("pending", 0)] * 4 + [
+        ("sent", 1)
+    ]
+    assert await stopping.tick() == {}  # a stopped dispatcher claims nothing more
+    clock.advance(seconds=10)  # the send slots the stopped one had reserved have passed
+    assert await dispatcher(services, senders).tick() == {"sent": 4}
+    assert sorted(m.to for m in fake_twilio.messages) == phones

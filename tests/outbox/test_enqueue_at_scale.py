@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from tests.conftest import FakeClock
-from tests.helpers import campaign_data
+from tests.helpers import campaign_data, spec
 from tests.outbox.conftest import reminders
 
 PLAYERS = 100_000
 
 
 async def test_one_tick_enqueues_a_reminder_for_each_of_100_000_players(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
-    campaign = await services.campaigns.create(campaign_data(reminder_time="10:00"))
+    campaign = await services.campaigns.create(spec(campaign_data(reminder_time="10:00")))
     clock.set(datetime(2026, 12, 10, 2, 0, tzinfo=UTC))  # 10:00 in Hong Kong
     await services.pool.execute(
         """INSERT INTO customer (phone, last_channel, created_at, sms_inbound_at)

@@ -3,37 +3,41 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from app.bootstrap import Services
-from app.outbox_wiring import build_outbox
+from app.bootstrap import Core
+from app.outbox_wiring import build_outbox_jobs
 from app.scheduler import running_scheduler
 from app.server import create_app
 from app.settings import Settings
 from core.model import Channel, OutgoingMessage
-from core.ports import NoTelemetry, Sender
+from core.ports import Sender
 from core.retry import RetryPolicy
 from core.services.outbox import DispatchConfig, Dispatcher
-from db.campaigns import PgCampaignStore
 from db.outbox import PgOutboxStore
 from tests.conftest import FakeClock
 from tests.e2e.test_cli import luckydraw
 from tests.fakes.twilio_api import FakeTwilio
-from tests.helpers import campaign_data, sure_win
+from tests.helpers import campaign_data, spec, sure_win
 from tests.outbox.conftest import HalfRandom, dispatcher, reminders, sms_player
 
 PLAYER = "+85291230001"
 
 
 async def test_the_scheduler_sends_a_won_code_on_its_own(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core,
+    settings: Settings,
+    clock: FakeClock,
+    senders: dict[Channel, Sender],
+    fake_twilio: FakeTwilio,
 ) -> None:
-    await services.campaigns.create(sure_win())
+    await services.campaigns.create(spec(sure_win()))
     await sms_player(services, clock, PLAYER)
-    await services.outbox.service.enqueue_coupon(await services.draws.draw(PLAYER, Channel.API))
+    await services.outbox.enqueue_coupon(await services.draws.draw(PLAYER, Channel.API))
     delivered = asyncio.Event()
 
     class Notifying:
@@ -43,15 +47,8 @@ async def test_the_scheduler_sends_a_won_code_on_its_own(
             finally:
                 delivered.set()
 
-    outbox = build_outbox(
-        services.settings,
-        services.pool,
-        PgCampaignStore(services.pool),
-        clock,
-        HalfRandom(),
-        {Channel.SMS: Notifying()},
-        NoTelemetry(),
-    )
+    core = dataclasses.replace(services, random=HalfRandom())
+    outbox = build_outbox_jobs(settings, core, {Channel.SMS: Notifying()})
 
     async with running_scheduler(outbox):
         await asyncio.wait_for(delivered.wait(), 20)
@@ -59,13 +56,13 @@ async def test_the_scheduler_sends_a_won_code_on_its_own(
 
 
 async def test_operators_list_the_outbox_and_revive_dead_messages_from_the_cli(
-    services: Services,
+    services: Core,
     settings: Settings,
     clock: FakeClock,
     senders: dict[Channel, Sender],
     fake_twilio: FakeTwilio,
 ) -> None:
-    await services.campaigns.create(campaign_data(reminder_time="10:00"))
+    await services.campaigns.create(spec(campaign_data(reminder_time="10:00")))
     await sms_player(services, clock, PLAYER)
     await reminders(services).tick()
     fake_twilio.fail_next(503)
@@ -85,9 +82,9 @@ async def test_operators_list_the_outbox_and_revive_dead_messages_from_the_cli(
 
 
 async def test_metrics_show_the_outbox_depth_and_send_outcomes(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender]
+    services: Core, settings: Settings, clock: FakeClock, senders: dict[Channel, Sender]
 ) -> None:
-    await services.campaigns.create(campaign_data(reminder_time="10:00"))
+    await services.campaigns.create(spec(campaign_data(reminder_time="10:00")))
     await sms_player(services, clock, PLAYER)
     await sms_player(services, clock, "+85291230002")
     await reminders(services).tick()
@@ -100,7 +97,7 @@ async def test_metrics_show_the_outbox_depth_and_send_outcomes(
         services.telemetry,
     ).tick()
 
-    async with TestClient(TestServer(create_app(services))) as client:
+    async with TestClient(TestServer(create_app(settings, services))) as client:
         text = await (await client.get("/metrics")).text()
     assert "luckydraw_outbox_depth 1.0" in text
     assert 'luckydraw_messages_sent_total{channel="sms",status="sent"}' in text

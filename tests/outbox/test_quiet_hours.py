@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime, time
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core.model import Channel
 from core.ports import Sender
 from core.quiet_hours import send_window
 from tests.conftest import FakeClock
 from tests.fakes.twilio_api import FakeTwilio
-from tests.helpers import campaign_data
+from tests.helpers import campaign_data, spec
 from tests.outbox.conftest import dispatcher, outbox_rows, reminders, sms_player
 
 HK_PLAYER = "+85291230001"
@@ -30,9 +30,9 @@ def new_york(**overrides: str) -> dict[str, object]:
 
 
 async def test_a_reminder_due_in_quiet_hours_waits_for_nine_in_hong_kong(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
 ) -> None:
-    await services.campaigns.create(campaign_data(reminder_time="07:30"))
+    await services.campaigns.create(spec(campaign_data(reminder_time="07:30")))
     clock.set(datetime(2026, 12, 10, 0, 59, tzinfo=UTC))  # 08:59 in Hong Kong
     await sms_player(services, clock, HK_PLAYER)
     assert (await reminders(services).tick()).reminders == 0
@@ -45,9 +45,9 @@ async def test_a_reminder_due_in_quiet_hours_waits_for_nine_in_hong_kong(
 
 
 async def test_a_reminder_due_after_quiet_hours_begin_is_skipped_for_the_day(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
-    await services.campaigns.create(campaign_data(reminder_time="22:00"))
+    await services.campaigns.create(spec(campaign_data(reminder_time="22:00")))
     await sms_player(services, clock, HK_PLAYER)
     for hour_utc in (13, 14, 15, 23):  # 21:00, 22:00, 23:00 and 07:00 next day in Hong Kong
         clock.set(datetime(2026, 12, 10, hour_utc, 5, tzinfo=UTC))
@@ -55,9 +55,9 @@ async def test_a_reminder_due_after_quiet_hours_begin_is_skipped_for_the_day(
 
 
 async def test_a_reminder_not_sent_before_quiet_hours_begin_is_never_sent(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
 ) -> None:
-    await services.campaigns.create(campaign_data(reminder_time="20:30"))
+    await services.campaigns.create(spec(campaign_data(reminder_time="20:30")))
     clock.set(datetime(2026, 12, 10, 12, 30, tzinfo=UTC))  # 20:30 in Hong Kong
     await sms_player(services, clock, HK_PLAYER)
     assert (await reminders(services).tick()).reminders == 1
@@ -70,9 +70,9 @@ async def test_a_reminder_not_sent_before_quiet_hours_begin_is_never_sent(
 
 
 async def test_new_york_reminders_follow_local_time_across_the_spring_dst_change(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
 ) -> None:
-    await services.campaigns.create(new_york(reminder_time="08:00"))  # in quiet hours
+    await services.campaigns.create(spec(new_york(reminder_time="08:00")))  # in quiet hours
     # Saturday 7 March 2026 is still EST (UTC-5): quiet hours end at 14:00 UTC.
     clock.set(datetime(2026, 3, 7, 13, 59, tzinfo=UTC))
     await sms_player(services, clock, NY_PLAYER)
@@ -99,9 +99,9 @@ async def test_new_york_reminders_follow_local_time_across_the_spring_dst_change
 
 
 async def test_new_york_reminders_fire_once_on_the_autumn_dst_change(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
 ) -> None:
-    await services.campaigns.create(new_york(reminder_time="10:00"))
+    await services.campaigns.create(spec(new_york(reminder_time="10:00")))
     clock.set(datetime(2026, 11, 1, 14, 30, tzinfo=UTC))  # 09:30 EST, the day clocks fell back
     await sms_player(services, clock, NY_PLAYER)
     assert (await reminders(services).tick()).reminders == 0

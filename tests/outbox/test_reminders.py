@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core.model import Channel
 from core.ports import Sender
 from tests.conftest import FakeClock
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.twilio_api import FakeTwilio
-from tests.helpers import campaign_data
+from tests.helpers import campaign_data, spec
 from tests.outbox.conftest import (
     dispatcher,
     outbox_rows,
@@ -24,13 +24,13 @@ TG_PLAYER = "+85291230002"
 
 
 async def test_a_customer_who_played_yesterday_gets_one_reminder_on_the_channel_they_used(
-    services: Services,
+    services: Core,
     clock: FakeClock,
     senders: dict[Channel, Sender],
     fake_twilio: FakeTwilio,
     bot_api: FakeBotAPI,
 ) -> None:
-    await services.campaigns.create(campaign_data(reminder_time="10:00"))
+    await services.campaigns.create(spec(campaign_data(reminder_time="10:00")))
     clock.set(datetime(2026, 12, 10, 2, 0, tzinfo=UTC))  # 10:00 in Hong Kong
     await sms_player(services, clock, SMS_PLAYER)
     chat_id = await telegram_player(services, clock, TG_PLAYER)
@@ -51,9 +51,9 @@ async def test_a_customer_who_played_yesterday_gets_one_reminder_on_the_channel_
 
 
 async def test_no_reminder_before_the_campaigns_reminder_time(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
-    await services.campaigns.create(campaign_data(reminder_time="10:00"))
+    await services.campaigns.create(spec(campaign_data(reminder_time="10:00")))
     clock.set(datetime(2026, 12, 10, 1, 59, tzinfo=UTC))  # 09:59 in Hong Kong
     await sms_player(services, clock, SMS_PLAYER)
     assert (await reminders(services).tick()).reminders == 0
@@ -62,9 +62,9 @@ async def test_no_reminder_before_the_campaigns_reminder_time(
 
 
 async def test_no_reminder_for_those_who_drew_today_never_played_or_opted_out(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
 ) -> None:
-    await services.campaigns.create(campaign_data(reminder_time="10:00"))
+    await services.campaigns.create(spec(campaign_data(reminder_time="10:00")))
     clock.set(datetime(2026, 12, 10, 3, 0, tzinfo=UTC))
     await sms_player(services, clock, "+85291230003", days_ago=0)  # drew today
     await sms_player(services, clock, "+85291230004", days_ago=2)
@@ -78,19 +78,19 @@ async def test_no_reminder_for_those_who_drew_today_never_played_or_opted_out(
 
 
 async def test_a_campaign_without_reminder_time_sends_no_reminders(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
     data = campaign_data()
     del data["reminder_time"]
-    await services.campaigns.create(data)
+    await services.campaigns.create(spec(data))
     await sms_player(services, clock, SMS_PLAYER)
     assert (await reminders(services).tick()).reminders == 0
 
 
 async def test_opting_out_between_enqueue_and_send_means_no_message(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
 ) -> None:
-    await services.campaigns.create(campaign_data(reminder_time="10:00"))
+    await services.campaigns.create(spec(campaign_data(reminder_time="10:00")))
     await sms_player(services, clock, SMS_PLAYER)
     assert (await reminders(services).tick()).reminders == 1
     await services.customers.opt_out(SMS_PLAYER, "sms:STOP")
@@ -102,9 +102,9 @@ async def test_opting_out_between_enqueue_and_send_means_no_message(
 
 
 async def test_playing_between_enqueue_and_send_cancels_the_reminder(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
 ) -> None:
-    await services.campaigns.create(campaign_data(reminder_time="10:00"))
+    await services.campaigns.create(spec(campaign_data(reminder_time="10:00")))
     await sms_player(services, clock, SMS_PLAYER)
     await reminders(services).tick()
     await services.draws.draw(SMS_PLAYER, Channel.SMS)
@@ -116,9 +116,9 @@ async def test_playing_between_enqueue_and_send_cancels_the_reminder(
 
 
 async def test_an_sms_reminder_goes_only_to_numbers_that_texted_us(
-    services: Services, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
 ) -> None:
-    await services.campaigns.create(campaign_data(reminder_time="10:00"))
+    await services.campaigns.create(spec(campaign_data(reminder_time="10:00")))
     clock.set(datetime(2026, 12, 9, 4, 0, tzinfo=UTC))
     await services.draws.draw(SMS_PLAYER, Channel.API)  # drawn for them by an operator
     clock.set(datetime(2026, 12, 10, 4, 0, tzinfo=UTC))

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core.errors import InvalidCampaign, KeywordTaken
 from core.model import CampaignStatus
-from tests.helpers import campaign_data
+from tests.helpers import campaign_data, spec
 
 
 def prize(**overrides: Any) -> dict[str, Any]:
@@ -44,28 +44,32 @@ BAD_CAMPAIGNS: list[tuple[dict[str, Any], str]] = [
 
 @pytest.mark.parametrize(("overrides", "field"), BAD_CAMPAIGNS)
 async def test_an_invalid_campaign_is_refused_naming_the_field_and_nothing_is_written(
-    services: Services, overrides: dict[str, Any], field: str
+    services: Core, overrides: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(InvalidCampaign) as refused:
-        await services.campaigns.create(campaign_data(**overrides))
+        await services.campaigns.create(spec(campaign_data(**overrides)))
     assert refused.value.field == field
     assert await services.pool.fetchval("SELECT count(*) FROM campaign") == 0
     assert await services.pool.fetchval("SELECT count(*) FROM prize") == 0
 
 
-async def test_a_keyword_is_unique_among_overlapping_campaigns(services: Services) -> None:
-    await services.campaigns.create(campaign_data())
+async def test_a_keyword_is_unique_among_overlapping_campaigns(services: Core) -> None:
+    await services.campaigns.create(spec(campaign_data()))
     with pytest.raises(KeywordTaken):
-        await services.campaigns.create(campaign_data(keyword="winter", name="Another"))
+        await services.campaigns.create(spec(campaign_data(keyword="winter", name="Another")))
     later = await services.campaigns.create(
-        campaign_data(starts_at="2027-01-01T00:00:00+08:00", ends_at="2027-02-01T00:00:00+08:00")
+        spec(
+            campaign_data(
+                starts_at="2027-01-01T00:00:00+08:00", ends_at="2027-02-01T00:00:00+08:00"
+            )
+        )
     )
     assert later.keyword == "WINTER"
     assert await services.pool.fetchval("SELECT count(*) FROM campaign") == 2
 
 
-async def test_pause_resume_and_end_move_a_campaign_through_its_states(services: Services) -> None:
-    campaign = await services.campaigns.create(campaign_data())
+async def test_pause_resume_and_end_move_a_campaign_through_its_states(services: Core) -> None:
+    campaign = await services.campaigns.create(spec(campaign_data()))
     assert (await services.campaigns.pause(campaign.id)).status is CampaignStatus.PAUSED
     with pytest.raises(InvalidCampaign):
         await services.campaigns.pause(campaign.id)
@@ -76,8 +80,10 @@ async def test_pause_resume_and_end_move_a_campaign_through_its_states(services:
 
 
 async def test_an_unquoted_yaml_reminder_time_is_read_as_hours_and_minutes(
-    services: Services,
+    services: Core,
 ) -> None:
-    campaign = await services.campaigns.create(campaign_data(reminder_time=600))  # YAML 1.1 10:00
+    campaign = await services.campaigns.create(
+        spec(campaign_data(reminder_time=600))
+    )  # YAML 1.1 10:00
     assert campaign.reminder_time is not None
     assert campaign.reminder_time.isoformat() == "10:00:00"

@@ -7,22 +7,22 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core.errors import AlreadyDrewToday
 from core.model import Channel, DrawOutcome, DrawResult
 from tests.conftest import FakeClock
-from tests.helpers import sure_win
+from tests.helpers import spec, sure_win
 
 ROUNDS = 20
 
 
-async def draw_all(services: Services, phones: list[str]) -> list[DrawResult | BaseException]:
+async def draw_all(services: Core, phones: list[str]) -> list[DrawResult | BaseException]:
     return await asyncio.gather(
         *(services.draws.draw(p, Channel.SMS) for p in phones), return_exceptions=True
     )
 
 
-async def assert_counters_agree_with_coupons(services: Services) -> None:
+async def assert_counters_agree_with_coupons(services: Core) -> None:
     """Every slot made is a coupon or still unclaimed; no day made more than its quota."""
     prizes = await services.pool.fetch(
         """SELECT p.created, p.total_quota,
@@ -44,21 +44,21 @@ async def assert_counters_agree_with_coupons(services: Services) -> None:
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
 async def test_500_concurrent_winners_never_exceed_daily_or_total_quota(
-    services: Services, clock: FakeClock, round_: int
+    services: Core, clock: FakeClock, round_: int
 ) -> None:
     await quota_race(services, clock, round_)
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
 async def test_50_concurrent_draws_by_one_customer_record_exactly_one(
-    services: Services, round_: int
+    services: Core, round_: int
 ) -> None:
     await one_customer_race(services)
 
 
-async def quota_race(services: Services, clock: FakeClock, round_: int) -> None:
+async def quota_race(services: Core, clock: FakeClock, round_: int) -> None:
     """500 customers who always win, three days running, against quotas 50 total, 20 a day."""
-    await services.campaigns.create(sure_win(total=50, daily=20))
+    await services.campaigns.create(spec(sure_win(total=50, daily=20)))
     phones = [f"+852912{round_:02d}{i:03d}" for i in range(500)]
     issued_per_day = []
     for day in range(3):
@@ -74,9 +74,9 @@ async def quota_race(services: Services, clock: FakeClock, round_: int) -> None:
     await assert_counters_agree_with_coupons(services)
 
 
-async def one_customer_race(services: Services) -> None:
+async def one_customer_race(services: Core) -> None:
     """One customer's 50 simultaneous draws: one is recorded, 49 refused."""
-    await services.campaigns.create(sure_win())
+    await services.campaigns.create(spec(sure_win()))
     results = await draw_all(services, ["+85291234567"] * 50)
     drawn = [r for r in results if isinstance(r, DrawResult)]
     refused = [r for r in results if isinstance(r, AlreadyDrewToday)]

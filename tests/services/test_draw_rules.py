@@ -7,15 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core.errors import AlreadyDrewToday
 from core.model import Channel, DrawOutcome
 from tests.conftest import FakeClock, forget_redis
-from tests.helpers import campaign_data, sure_loss, sure_win
+from tests.helpers import campaign_data, spec, sure_loss, sure_win
 
 
-async def test_rule1_the_same_phone_by_sms_and_telegram_is_one_customer(services: Services) -> None:
-    await services.campaigns.create(sure_loss())
+async def test_rule1_the_same_phone_by_sms_and_telegram_is_one_customer(services: Core) -> None:
+    await services.campaigns.create(spec(sure_loss()))
     await services.draws.draw("+85291234567", Channel.SMS)
     with pytest.raises(AlreadyDrewToday):
         await services.draws.draw("+85291234567", Channel.TELEGRAM)
@@ -23,9 +23,9 @@ async def test_rule1_the_same_phone_by_sms_and_telegram_is_one_customer(services
 
 
 async def test_rule2_one_draw_per_customer_per_campaign_local_day(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     # 23:30 in Hong Kong on 10 December
     clock.set(datetime(2026, 12, 10, 15, 30, tzinfo=UTC))
     await services.draws.draw("+85291234567", Channel.SMS)
@@ -39,9 +39,9 @@ async def test_rule2_one_draw_per_customer_per_campaign_local_day(
 
 
 async def test_rule2_the_database_refuses_a_second_draw_when_redis_forgot_the_first(
-    services: Services,
+    services: Core,
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     await services.draws.draw("+85291234567", Channel.SMS)
     await forget_redis(services)
     with pytest.raises(AlreadyDrewToday):
@@ -49,8 +49,8 @@ async def test_rule2_the_database_refuses_a_second_draw_when_redis_forgot_the_fi
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
 
 
-async def test_rule3_a_prize_out_of_quota_means_no_prize(services: Services) -> None:
-    await services.campaigns.create(sure_win(total=1, daily=1))
+async def test_rule3_a_prize_out_of_quota_means_no_prize(services: Core) -> None:
+    await services.campaigns.create(spec(sure_win(total=1, daily=1)))
     first = await services.draws.draw("+85291234567", Channel.SMS)
     second = await services.draws.draw("+85291234568", Channel.SMS)
     assert first.outcome is DrawOutcome.WON
@@ -60,9 +60,9 @@ async def test_rule3_a_prize_out_of_quota_means_no_prize(services: Services) -> 
 
 
 async def test_rule4_daily_quota_restarts_at_local_midnight(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
-    await services.campaigns.create(sure_win(total=10, daily=2))
+    await services.campaigns.create(spec(sure_win(total=10, daily=2)))
     outcomes = [(await services.draws.draw(f"+8529123450{i}", Channel.SMS)).won for i in range(3)]
     assert outcomes == [True, True, False]
     clock.advance(days=1)
@@ -70,9 +70,9 @@ async def test_rule4_daily_quota_restarts_at_local_midnight(
 
 
 async def test_rule5_a_win_issues_a_unique_formatted_code_valid_to_end_of_local_day(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
-    await services.campaigns.create(sure_win(valid_days=7))
+    await services.campaigns.create(spec(sure_win(valid_days=7)))
     results = [await services.draws.draw(f"+8529123456{i}", Channel.SMS) for i in range(5)]
     codes = {r.code for r in results}
     assert len(codes) == 5
@@ -82,9 +82,9 @@ async def test_rule5_a_win_issues_a_unique_formatted_code_valid_to_end_of_local_
 
 
 async def test_rule7_a_retried_request_gets_the_same_answer_and_no_second_draw(
-    services: Services,
+    services: Core,
 ) -> None:
-    await services.campaigns.create(sure_win())
+    await services.campaigns.create(spec(sure_win()))
     first = await services.draws.draw("+85291234567", Channel.SMS, request_id="sms:SM1")
     again = await services.draws.draw("+85291234567", Channel.SMS, request_id="sms:SM1")
     assert (again.outcome, again.code) == (first.outcome, first.code)
@@ -94,8 +94,8 @@ async def test_rule7_a_retried_request_gets_the_same_answer_and_no_second_draw(
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
 
 
-async def test_rule7_concurrent_retries_in_flight_draw_once(services: Services) -> None:
-    await services.campaigns.create(sure_win())
+async def test_rule7_concurrent_retries_in_flight_draw_once(services: Core) -> None:
+    await services.campaigns.create(spec(sure_win()))
     results = await asyncio.gather(
         *(services.draws.draw("+85291234567", Channel.SMS, request_id="sms:SM2") for _ in range(20))
     )
@@ -103,12 +103,10 @@ async def test_rule7_concurrent_retries_in_flight_draw_once(services: Services) 
     assert await services.pool.fetchval("SELECT count(*) FROM coupon") == 1
 
 
-async def test_a_campaign_outside_its_dates_refuses_draws(
-    services: Services, clock: FakeClock
-) -> None:
+async def test_a_campaign_outside_its_dates_refuses_draws(services: Core, clock: FakeClock) -> None:
     from core.errors import CampaignClosed, NoActiveCampaign
 
-    await services.campaigns.create(campaign_data())
+    await services.campaigns.create(spec(campaign_data()))
     clock.set(datetime(2027, 1, 1, tzinfo=UTC))
     with pytest.raises(NoActiveCampaign):
         await services.draws.draw("+85291234567", Channel.SMS)

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core.errors import AlreadyDrewToday
 from core.model import Channel
 from tests.conftest import FakeClock
-from tests.helpers import sure_win
+from tests.helpers import spec, sure_win
 
 HK = {"keyword": "HONGKONG", "timezone": "Asia/Hong_Kong"}
 NY = {
@@ -22,9 +22,9 @@ NY = {
 
 
 async def test_daily_quota_rolls_over_at_hong_kong_midnight_not_utc_midnight(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
-    await services.campaigns.create(sure_win(total=10, daily=1, **HK))
+    await services.campaigns.create(spec(sure_win(total=10, daily=1, **HK)))
     clock.set(datetime(2026, 12, 10, 15, 59, tzinfo=UTC))  # 23:59 local, 10 Dec
     assert (await services.draws.draw("+85291230001", Channel.SMS, "HONGKONG")).won
     assert not (await services.draws.draw("+85291230002", Channel.SMS, "HONGKONG")).won
@@ -50,9 +50,9 @@ async def test_daily_quota_rolls_over_at_hong_kong_midnight_not_utc_midnight(
     ],
 )
 async def test_new_york_days_roll_over_at_local_midnight_across_dst(
-    services: Services, clock: FakeClock, last_minute: datetime, first_minute: datetime, label: str
+    services: Core, clock: FakeClock, last_minute: datetime, first_minute: datetime, label: str
 ) -> None:
-    await services.campaigns.create(sure_win(total=10, daily=1, **NY))
+    await services.campaigns.create(spec(sure_win(total=10, daily=1, **NY)))
     clock.set(last_minute)
     assert (await services.draws.draw("+12125550101", Channel.SMS, "NEWYORK")).won
     with pytest.raises(AlreadyDrewToday) as refused:
@@ -64,10 +64,10 @@ async def test_new_york_days_roll_over_at_local_midnight_across_dst(
 
 
 async def test_two_campaigns_in_different_zones_keep_their_own_days(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
-    await services.campaigns.create(sure_win(total=10, daily=1, **HK))
-    await services.campaigns.create(sure_win(total=10, daily=1, **NY))
+    await services.campaigns.create(spec(sure_win(total=10, daily=1, **HK)))
+    await services.campaigns.create(spec(sure_win(total=10, daily=1, **NY)))
     clock.set(datetime(2026, 12, 10, 16, 30, tzinfo=UTC))  # HK: 11 Dec 00:30; NY: 10 Dec 11:30
     await services.draws.draw("+85291230001", Channel.SMS, "HONGKONG")
     await services.draws.draw("+85291230001", Channel.SMS, "NEWYORK")
@@ -79,3 +79,21 @@ async def test_two_campaigns_in_different_zones_keep_their_own_days(
         ("HONGKONG", "2026-12-11"),
         ("NEWYORK", "2026-12-10"),
     ]
+
+
+async def test_a_draw_replayed_after_local_midnight_leaves_the_new_day_open(
+    services: Core, clock: FakeClock
+) -> None:
+    """Won at 23:59:50, the webhook redelivered at 00:00:20: the replay is yesterday's draw."""
+    await services.campaigns.create(spec(sure_win(total=10, daily=5, **HK)))
+    clock.set(datetime(2026, 12, 10, 15, 59, 50, tzinfo=UTC))  # 23:59:50 local, 10 Dec
+    first = await services.draws.draw("+85291230001", Channel.TELEGRAM, request_id="tg:1:77")
+    clock.set(datetime(2026, 12, 10, 16, 0, 20, tzinfo=UTC))  # 00:00:20 local, 11 Dec
+    again = await services.draws.draw("+85291230001", Channel.TELEGRAM, request_id="tg:1:77")
+    assert (again.replayed, again.code) == (True, first.code)
+    clock.set(datetime(2026, 12, 11, 1, 0, tzinfo=UTC))  # 09:00 local, 11 Dec
+    today = await services.draws.draw("+85291230001", Channel.TELEGRAM, request_id="tg:1:78")
+    assert today.won
+    assert not today.replayed
+    assert today.code != first.code
+    assert await services.pool.fetchval("SELECT count(*) FROM draw") == 2

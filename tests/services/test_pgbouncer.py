@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from app.bootstrap import Services, build_services
+from app.bootstrap import Core, open_core
+from app.settings import Settings
 from tests.conftest import FakeClock
 from tests.pgbouncer import running_pgbouncer
 from tests.services.test_concurrency import one_customer_race, quota_race
@@ -28,25 +29,25 @@ def bouncer_url(database_url: str) -> Iterator[str]:
 
 @pytest.fixture
 async def bounced(
-    services: Services, bouncer_url: str, clock: FakeClock
-) -> AsyncIterator[Services]:
+    services: Core, settings: Settings, bouncer_url: str, clock: FakeClock
+) -> AsyncIterator[Core]:
     """The service through PgBouncer; `services` (direct) empties the tables first."""
-    settings = services.settings.model_copy(
+    bounced_settings = settings.model_copy(
         update={"database_url": bouncer_url, "db_statement_cache_size": 0}
     )
-    async with build_services(settings, clock=clock) as built:
+    async with open_core(bounced_settings, clock=clock) as built:
         yield built
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
 async def test_behind_pgbouncer_concurrent_winners_never_exceed_daily_or_total_quota(
-    bounced: Services, clock: FakeClock, round_: int
+    bounced: Core, clock: FakeClock, round_: int
 ) -> None:
     await quota_race(bounced, clock, round_)
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
 async def test_behind_pgbouncer_concurrent_draws_by_one_customer_record_exactly_one(
-    bounced: Services, round_: int
+    bounced: Core, round_: int
 ) -> None:
     await one_customer_race(bounced)

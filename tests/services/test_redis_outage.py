@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from app.bootstrap import Services, build_services
+from app.bootstrap import Core, open_core
 from app.settings import Settings
 from core.errors import AlreadyDrewToday
 from core.model import Channel, DrawResult
-from db.embedded import PrivateRedis, start_private_redis
 from tests.conftest import FakeClock
-from tests.helpers import sure_win
+from tests.helpers import spec, sure_win
+from tests.private_redis import PrivateRedis, start_private_redis
 
 
 @pytest.fixture
@@ -27,19 +27,19 @@ async def private_redis() -> AsyncIterator[PrivateRedis]:
 
 @pytest.fixture
 async def own_services(
-    services: Services, settings: Settings, clock: FakeClock, private_redis: PrivateRedis
-) -> AsyncIterator[Services]:
+    services: Core, settings: Settings, clock: FakeClock, private_redis: PrivateRedis
+) -> AsyncIterator[Core]:
     """The same database as `services`, with a Redis this test may stop."""
-    async with build_services(
+    async with open_core(
         settings.model_copy(update={"redis_url": private_redis.url}), clock=clock
     ) as built:
         yield built
 
 
 async def test_draws_stay_exact_while_redis_is_stopped_and_the_gate_returns_with_it(
-    own_services: Services, private_redis: PrivateRedis
+    own_services: Core, private_redis: PrivateRedis
 ) -> None:
-    await own_services.campaigns.create(sure_win(total=100, daily=30))
+    await own_services.campaigns.create(spec(sure_win(total=100, daily=30)))
     await own_services.draws.draw("+85291230000", Channel.SMS)
     private_redis.stop()
 
@@ -55,9 +55,9 @@ async def test_draws_stay_exact_while_redis_is_stopped_and_the_gate_returns_with
 
 
 async def test_a_hung_redis_costs_a_short_timeout_not_a_stuck_draw(
-    own_services: Services, private_redis: PrivateRedis
+    own_services: Core, private_redis: PrivateRedis
 ) -> None:
-    await own_services.campaigns.create(sure_win())
+    await own_services.campaigns.create(spec(sure_win()))
     private_redis.pause()
     started = time.monotonic()
     result = await own_services.draws.draw("+85291230001", Channel.SMS)
@@ -66,14 +66,14 @@ async def test_a_hung_redis_costs_a_short_timeout_not_a_stuck_draw(
 
 
 async def test_when_redis_comes_back_repeats_are_answered_from_it_again(
-    services: Services, settings: Settings, clock: FakeClock
+    services: Core, settings: Settings, clock: FakeClock
 ) -> None:
     server = await asyncio.to_thread(start_private_redis)
     try:
-        async with build_services(
+        async with open_core(
             settings.model_copy(update={"redis_url": server.url}), clock=clock
         ) as svc:
-            await svc.campaigns.create(sure_win())
+            await svc.campaigns.create(spec(sure_win()))
             server.pause()
             await svc.draws.draw("+85291230002", Channel.SMS)  # remembered by PostgreSQL only
             server.resume()

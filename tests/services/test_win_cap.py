@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core.model import Channel, DrawOutcome, DrawRecord, DrawRequest
 from core.replies import Wording
 from db.draws import PgDrawStore
 from tests.conftest import FakeClock
-from tests.helpers import sure_win
+from tests.helpers import spec, sure_win
 
 PHONE = "+85291234567"
 ROUNDS = 10
@@ -35,11 +35,11 @@ def request(campaign_id: int, prize_id: int, day: int, channel: Channel) -> Draw
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
 async def test_50_concurrent_draws_by_one_customer_on_two_channels_never_pass_the_cap(
-    services: Services, round_: int
+    services: Core, round_: int
 ) -> None:
-    campaign = await services.campaigns.create(sure_win(max_wins_per_customer=3))
+    campaign = await services.campaigns.create(spec(sure_win(max_wins_per_customer=3)))
     prize = campaign.prizes[0]
-    store = PgDrawStore(services.pool)
+    store = PgDrawStore(services.pool, command_timeout=60)
     # 25 days, each drawn at once by SMS and by Telegram: 50 draws in flight together.
     requests = [
         request(campaign.id, prize.id, day, channel)
@@ -56,9 +56,9 @@ async def test_50_concurrent_draws_by_one_customer_on_two_channels_never_pass_th
 
 
 async def test_a_capped_customer_still_draws_daily_and_is_told_why_nothing_can_be_won(
-    services: Services, clock: FakeClock
+    services: Core, clock: FakeClock
 ) -> None:
-    await services.campaigns.create(sure_win(max_wins_per_customer=1))
+    await services.campaigns.create(spec(sure_win(max_wins_per_customer=1)))
     assert (await services.draws.draw(PHONE, Channel.SMS)).won
     clock.advance(days=1)
     capped = await services.draws.draw(PHONE, Channel.TELEGRAM, request_id="tg:1")
@@ -71,10 +71,8 @@ async def test_a_capped_customer_still_draws_daily_and_is_told_why_nothing_can_b
     assert (await services.draws.draw("+85291234568", Channel.SMS)).won
 
 
-async def test_without_a_cap_a_customer_wins_every_day(
-    services: Services, clock: FakeClock
-) -> None:
-    await services.campaigns.create(sure_win())
+async def test_without_a_cap_a_customer_wins_every_day(services: Core, clock: FakeClock) -> None:
+    await services.campaigns.create(spec(sure_win()))
     for _ in range(5):
         assert (await services.draws.draw(PHONE, Channel.SMS)).won
         clock.advance(days=1)

@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from twilio.request_validator import RequestValidator
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from app.server import create_app
 from app.settings import Settings
 from app.sms_wiring import sms_conversation
@@ -86,11 +86,11 @@ class Twilio:
 
 
 @pytest.fixture
-async def twilio(services: Services) -> AsyncIterator[Twilio]:
-    async with TestClient(TestServer(create_app(services))) as client:
-        yield Twilio(client, services.settings)
+async def twilio(services: Core, settings: Settings) -> AsyncIterator[Twilio]:
+    async with TestClient(TestServer(create_app(settings, services))) as client:
+        yield Twilio(client, settings)
 
 
 @pytest.fixture
-def conversation(services: Services) -> Conversation:
+def conversation(services: Core) -> Conversation:
     return sms_conversation(services)

@@ -8,15 +8,15 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from app.bootstrap import Services
-from tests.helpers import sure_win
+from app.bootstrap import Core
+from app.settings import Settings
+from tests.helpers import spec, sure_win
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONE = "+85291234567"
 
 
-async def chat(services: Services, phone: str, lines: str) -> tuple[int, str, str]:
-    settings = services.settings
+async def chat(settings: Settings, phone: str, lines: str) -> tuple[int, str, str]:
     env = {
         **os.environ,
         "DATABASE_URL": settings.database_url or "",
@@ -41,16 +41,20 @@ async def chat(services: Services, phone: str, lines: str) -> tuple[int, str, st
     return process.returncode or 0, out.decode(), err.decode()
 
 
-async def test_a_chat_session_through_a_pipe_answers_like_sms(services: Services) -> None:
+async def test_a_chat_session_through_a_pipe_answers_like_sms(
+    services: Core, settings: Settings
+) -> None:
     now = datetime.now(UTC)  # the subprocess runs on the real clock
     await services.campaigns.create(
-        sure_win(
-            valid_days=7,
-            starts_at=(now - timedelta(days=1)).isoformat(),
-            ends_at=(now + timedelta(days=30)).isoformat(),
+        spec(
+            sure_win(
+                valid_days=7,
+                starts_at=(now - timedelta(days=1)).isoformat(),
+                ends_at=(now + timedelta(days=30)).isoformat(),
+            )
         )
     )
-    code, out, err = await chat(services, "9123 4567", "help\nDRAW\n\ndraw\nLANG 中文\nwhat?\n")
+    code, out, err = await chat(settings, "9123 4567", "help\nDRAW\n\ndraw\nLANG 中文\nwhat?\n")
     assert code == 0, err
     replies = out.strip().split("\n")
     assert replies[0].startswith("Winter Lucky Draw: text DRAW once a day")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from app.bootstrap import Services
+from app.bootstrap import Core
 from core.model import Channel
 from tests.conftest import FakeClock
-from tests.helpers import campaign_data, sure_loss, sure_win
+from tests.helpers import campaign_data, spec, sure_loss, sure_win
 from tests.sms.conftest import CUSTOMER, Twilio
 
 HINT = (
@@ -17,9 +17,9 @@ HINT = (
 
 
 async def test_a_winning_draw_names_prize_code_expiry_and_next_draw(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
-    await services.campaigns.create(sure_win(valid_days=7))
+    await services.campaigns.create(spec(sure_win(valid_days=7)))
     reply = (await twilio.text("draw")).reply
     code = reply.split("Your code: ")[1][:11]
     assert reply == (
@@ -28,10 +28,8 @@ async def test_a_winning_draw_names_prize_code_expiry_and_next_draw(
     )
 
 
-async def test_a_losing_draw_says_when_the_next_draw_opens(
-    services: Services, twilio: Twilio
-) -> None:
-    await services.campaigns.create(sure_loss())
+async def test_a_losing_draw_says_when_the_next_draw_opens(services: Core, twilio: Twilio) -> None:
+    await services.campaigns.create(spec(sure_loss()))
     reply = (await twilio.text("DRAW")).reply
     assert reply == (
         "No prize this time in Winter Lucky Draw. Your next draw opens 11 Dec 00:00. Good luck!"
@@ -39,9 +37,9 @@ async def test_a_losing_draw_says_when_the_next_draw_opens(
 
 
 async def test_a_second_draw_the_same_day_says_already_no_prize_and_when_the_next_opens(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     await twilio.text("DRAW")
     reply = (await twilio.text("DRAW")).reply
     assert reply == (
@@ -51,9 +49,9 @@ async def test_a_second_draw_the_same_day_says_already_no_prize_and_when_the_nex
 
 
 async def test_a_second_draw_the_same_day_restates_todays_prize_and_code(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
-    await services.campaigns.create(sure_win())
+    await services.campaigns.create(spec(sure_win()))
     first = (await twilio.text("DRAW")).reply
     code = first.split("Your code: ")[1][:11]
     reply = (await twilio.text("DRAW")).reply
@@ -64,10 +62,10 @@ async def test_a_second_draw_the_same_day_restates_todays_prize_and_code(
 
 
 async def test_a_win_whose_answer_never_arrived_is_shown_by_the_next_draw_even_without_redis(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     """The draw committed but its answer was lost: the repeat reads it from PostgreSQL."""
-    campaign = await services.campaigns.create(sure_win())
+    campaign = await services.campaigns.create(spec(sure_win()))
     await services.draws.draw(CUSTOMER, Channel.SMS, request_id="sms:lost-answer")
     code = await services.pool.fetchval("SELECT code FROM coupon")
     await services.redis.client.delete(services.redis.key("drew", CUSTOMER))
@@ -77,19 +75,19 @@ async def test_a_win_whose_answer_never_arrived_is_shown_by_the_next_draw_even_w
 
 
 async def test_the_next_day_in_the_campaigns_zone_allows_a_new_draw(
-    services: Services, twilio: Twilio, clock: FakeClock
+    services: Core, twilio: Twilio, clock: FakeClock
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     await twilio.text("DRAW")
     clock.set(datetime(2026, 12, 10, 16, 0, tzinfo=UTC))  # midnight in Hong Kong
     assert (await twilio.text("DRAW")).reply.startswith("No prize this time")
 
 
 async def test_draw_with_several_campaigns_open_lists_their_keywords(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
-    await services.campaigns.create(sure_loss())
-    await services.campaigns.create(sure_loss(keyword="SPRING", name="Spring Draw"))
+    await services.campaigns.create(spec(sure_loss()))
+    await services.campaigns.create(spec(sure_loss(keyword="SPRING", name="Spring Draw")))
     reply = (await twilio.text("DRAW")).reply
     assert reply == (
         "Several draws are on: SPRING, WINTER. Reply DRAW and one of them, e.g. DRAW SPRING."
@@ -98,20 +96,20 @@ async def test_draw_with_several_campaigns_open_lists_their_keywords(
 
 
 async def test_draw_with_an_unknown_keyword_or_no_campaign_says_so(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     no_campaign = (await twilio.text("DRAW")).reply
     assert no_campaign == "No lucky draw is running right now. Please try again later."
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     assert (await twilio.text("DRAW SUMMER")).reply == (
         "There is no draw called SUMMER. Reply DRAW to play."
     )
 
 
 async def test_draw_in_a_paused_campaign_says_it_is_not_open(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
-    campaign = await services.campaigns.create(sure_loss())
+    campaign = await services.campaigns.create(spec(sure_loss()))
     await services.campaigns.pause(campaign.id)
     assert (await twilio.text("DRAW WINTER")).reply == (
         "Winter Lucky Draw is not open for draws right now. Reply HELP for info."
@@ -119,9 +117,9 @@ async def test_draw_in_a_paused_campaign_says_it_is_not_open(
 
 
 async def test_coupons_lists_unused_codes_with_their_last_valid_day(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
-    await services.campaigns.create(sure_win(valid_days=7))
+    await services.campaigns.create(spec(sure_win(valid_days=7)))
     assert (await twilio.text("COUPONS")).reply == (
         "You have no unused codes right now. Reply DRAW to play."
     )
@@ -132,18 +130,18 @@ async def test_coupons_lists_unused_codes_with_their_last_valid_day(
 
 
 async def test_help_names_the_campaign_the_odds_rule_and_how_to_stop(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
-    await services.campaigns.create(campaign_data())
+    await services.campaigns.create(spec(campaign_data()))
     assert (await twilio.text("HELP")).reply == (
-        "Winter Lucky Draw: text DRAW once a day to win at once. If a prize is used up, that "
-        "draw wins nothing. COUPONS lists your codes. STOP to opt out."
+        "Winter Lucky Draw: text DRAW once a day to win at once. A prize used up or not yet "
+        "released wins nothing. RULES: odds. COUPONS: your codes. STOP to opt out."
     )
     assert (await twilio.text("info")).reply.startswith("Winter Lucky Draw: text DRAW")
 
 
 async def test_stop_opts_out_with_evidence_and_start_opts_back_in(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     assert (await twilio.text("Stop")).reply == (
         "You're unsubscribed and will get no more reminders. Reply START to opt back in."
@@ -167,23 +165,23 @@ async def test_stop_opts_out_with_evidence_and_start_opts_back_in(
     assert all(e["at"] == services.clock() for e in events)
 
 
-async def test_anything_else_gets_a_one_line_hint(services: Services, twilio: Twilio) -> None:
+async def test_anything_else_gets_a_one_line_hint(services: Core, twilio: Twilio) -> None:
     assert (await twilio.text("hello?")).reply == HINT
     assert (await twilio.text("")).reply == HINT
 
 
 async def test_a_body_over_1600_characters_gets_the_hint_and_does_not_draw(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
-    await services.campaigns.create(sure_win())
+    await services.campaigns.create(spec(sure_win()))
     assert (await twilio.text("DRAW " + "!" * 1600)).reply == HINT
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 0
 
 
 async def test_a_chinese_campaign_answers_every_command_in_traditional_chinese(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
-    await services.campaigns.create(sure_win(language="zh-Hant", valid_days=7))
+    await services.campaigns.create(spec(sure_win(language="zh-Hant", valid_days=7)))
     won = (await twilio.text("抽獎")).reply
     code = won.split("優惠碼：")[1][:11]
     assert won == (
@@ -206,9 +204,9 @@ async def test_a_chinese_campaign_answers_every_command_in_traditional_chinese(
 
 
 async def test_lang_switches_a_customers_replies_whatever_the_campaign_default(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     assert (await twilio.text("LANG 中文")).reply == "好的，之後會以繁體中文回覆。"
     assert (await twilio.text("DRAW")).reply == (
         "很可惜，今次Winter Lucky Draw未有中獎。下次抽獎：12月11日 00:00起，祝你好運！"
@@ -218,7 +216,7 @@ async def test_lang_switches_a_customers_replies_whatever_the_campaign_default(
 
 
 async def test_a_flood_gets_one_slow_down_reply_then_silence(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     for _ in range(20):
         assert (await twilio.text("hi")).reply == HINT

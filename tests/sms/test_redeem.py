@@ -7,26 +7,27 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from app.bootstrap import Services, build_services
+from app.bootstrap import Core, open_core
 from app.server import create_app
+from app.settings import Settings
 from core.model import Channel
-from db import embedded
 from tests.conftest import FakeClock
-from tests.helpers import sure_win
+from tests.helpers import spec, sure_win
+from tests.private_redis import PrivateRedis, start_private_redis
 from tests.sms.conftest import CUSTOMER, STAFF, Twilio
 
 HINT_START = "Sorry, I didn't get that."
 
 
-async def won_code(services: Services) -> str:
-    await services.campaigns.create(sure_win(valid_days=7))
+async def won_code(services: Core) -> str:
+    await services.campaigns.create(spec(sure_win(valid_days=7)))
     result = await services.draws.draw(CUSTOMER, Channel.API)
     assert result.code is not None
     return result.code
 
 
 async def test_staff_redeem_names_the_prize_and_the_masked_customer_phone(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     code = await won_code(services)
     await services.staff.add(STAFF)
@@ -35,7 +36,7 @@ async def test_staff_redeem_names_the_prize_and_the_masked_customer_phone(
 
 
 async def test_a_code_typed_in_lower_case_without_the_dash_is_redeemed(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     code = await won_code(services)
     await services.staff.add(STAFF)
@@ -44,7 +45,7 @@ async def test_a_code_typed_in_lower_case_without_the_dash_is_redeemed(
 
 
 async def test_redeeming_twice_says_when_it_was_already_redeemed(
-    services: Services, twilio: Twilio, clock: FakeClock
+    services: Core, twilio: Twilio, clock: FakeClock
 ) -> None:
     code = await won_code(services)
     await services.staff.add(STAFF)
@@ -57,7 +58,7 @@ async def test_redeeming_twice_says_when_it_was_already_redeemed(
 
 
 async def test_an_expired_code_is_refused_with_its_last_valid_day(
-    services: Services, twilio: Twilio, clock: FakeClock
+    services: Core, twilio: Twilio, clock: FakeClock
 ) -> None:
     code = await won_code(services)
     await services.staff.add(STAFF)
@@ -68,8 +69,8 @@ async def test_an_expired_code_is_refused_with_its_last_valid_day(
     assert await services.pool.fetchval("SELECT redeemed_at FROM coupon") is None
 
 
-async def test_an_unknown_or_malformed_code_is_refused(services: Services, twilio: Twilio) -> None:
-    await services.campaigns.create(sure_win())
+async def test_an_unknown_or_malformed_code_is_refused(services: Core, twilio: Twilio) -> None:
+    await services.campaigns.create(spec(sure_win()))
     await services.staff.add(STAFF)
     assert (await twilio.text("REDEEM ABCDE-12345", phone=STAFF)).reply == (
         "NOT VALID: ABCDE-12345 is not a code we issued. Do not give the prize."
@@ -80,7 +81,7 @@ async def test_an_unknown_or_malformed_code_is_refused(services: Services, twili
 
 
 async def test_a_non_staff_sender_gets_exactly_the_unknown_command_answer(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     code = await won_code(services)
     real = (await twilio.text(f"REDEEM {code}", phone="+85298765432")).body
@@ -92,7 +93,7 @@ async def test_a_non_staff_sender_gets_exactly_the_unknown_command_answer(
 
 
 async def test_a_retried_redeem_gets_the_same_ok_not_already_used(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     code = await won_code(services)
     await services.staff.add(STAFF)
@@ -103,7 +104,7 @@ async def test_a_retried_redeem_gets_the_same_ok_not_already_used(
 
 
 async def test_five_wrong_codes_lock_the_sender_out_even_for_a_real_code(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     code = await won_code(services)
     await services.staff.add(STAFF)
@@ -119,26 +120,28 @@ async def test_five_wrong_codes_lock_the_sender_out_even_for_a_real_code(
 
 @pytest.fixture
 async def private_redis_services(
-    services: Services, clock: FakeClock
-) -> AsyncIterator[tuple[Services, embedded.PrivateRedis]]:
+    settings: Settings, clock: FakeClock
+) -> AsyncIterator[tuple[Core, PrivateRedis]]:
     """The same database, but a Redis of the test's own that it may stop."""
-    redis = embedded.start_private_redis()
-    settings = services.settings.model_copy(update={"redis_url": redis.url})
+    redis = start_private_redis()
+    own_settings = settings.model_copy(update={"redis_url": redis.url})
     try:
-        async with build_services(settings, clock=clock) as built:
+        async with open_core(own_settings, clock=clock) as built:
             yield built, redis
     finally:
         redis.stop()
 
 
 async def test_the_lockout_still_holds_with_redis_down(
-    services: Services, private_redis_services: tuple[Services, embedded.PrivateRedis]
+    services: Core,
+    settings: Settings,
+    private_redis_services: tuple[Core, PrivateRedis],
 ) -> None:
     own, redis = private_redis_services
     code = await won_code(own)
     await own.staff.add(STAFF)
-    async with TestClient(TestServer(create_app(own))) as client:
-        twilio = Twilio(client, own.settings)
+    async with TestClient(TestServer(create_app(settings, own))) as client:
+        twilio = Twilio(client, settings)
         for n in range(3):
             assert (await twilio.text(f"REDEEM ABCDE-1234{n}", phone=STAFF)).reply.startswith(
                 "NOT VALID"

@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from app.bootstrap import Services
+from app.bootstrap import Core
+from core.errors import RecipientNotAllowed, RecipientUnreachable, SendFailed
 from core.model import Channel, MessageKind, OutgoingMessage
-from core.ports import RecipientNotAllowed, RecipientUnreachable, Sender, SendFailed
+from core.ports import Sender
 from sms.sender import ConsoleSender, GuardedSender, TwilioConfig, open_sms_sender
 from tests.fakes.twilio_api import FakeTwilio
-from tests.helpers import sure_loss
+from tests.helpers import spec, sure_loss
 from tests.sms.conftest import CUSTOMER, Twilio
 
 ACCOUNT_SID = "AC" + "1" * 32
@@ -39,14 +40,14 @@ def config(fake: FakeTwilio, sender: str = FROM, timeout: float = 2.0) -> Twilio
 
 
 @pytest.fixture
-async def sender(services: Services, fake_twilio: FakeTwilio) -> AsyncIterator[Sender]:
+async def sender(services: Core, fake_twilio: FakeTwilio) -> AsyncIterator[Sender]:
     async with open_sms_sender(
         config(fake_twilio), services.sms_store, services.customers, frozenset({"HK"})
     ) as opened:
         yield opened
 
 
-async def reminder(services: Services, phone: str = CUSTOMER) -> OutgoingMessage:
+async def reminder(services: Core, phone: str = CUSTOMER) -> OutgoingMessage:
     customer = await services.customers.register(phone, Channel.SMS)
     return OutgoingMessage(
         id=1,
@@ -59,7 +60,7 @@ async def reminder(services: Services, phone: str = CUSTOMER) -> OutgoingMessage
 
 
 async def test_a_customer_who_texted_us_gets_the_message_from_our_number_with_a_callback(
-    services: Services, twilio: Twilio, fake_twilio: FakeTwilio, sender: Sender
+    services: Core, twilio: Twilio, fake_twilio: FakeTwilio, sender: Sender
 ) -> None:
     await twilio.text("HELP")
     provider_id = await sender.send(await reminder(services))
@@ -74,10 +75,10 @@ async def test_a_customer_who_texted_us_gets_the_message_from_our_number_with_a_
 
 
 async def test_a_customer_whose_only_text_was_draw_may_be_texted_back(
-    services: Services, twilio: Twilio, fake_twilio: FakeTwilio, sender: Sender
+    services: Core, twilio: Twilio, fake_twilio: FakeTwilio, sender: Sender
 ) -> None:
     # DRAW skips the inbound log: the draw itself records that they texted us.
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     await twilio.text("DRAW")
     assert await services.pool.fetchval("SELECT count(*) FROM sms_inbound") == 0
     await sender.send(await reminder(services))
@@ -85,7 +86,7 @@ async def test_a_customer_whose_only_text_was_draw_may_be_texted_back(
 
 
 async def test_a_messaging_service_sid_is_sent_as_the_messaging_service(
-    services: Services, twilio: Twilio, fake_twilio: FakeTwilio
+    services: Core, twilio: Twilio, fake_twilio: FakeTwilio
 ) -> None:
     await twilio.text("HELP")
     service_sid = "MG" + "2" * 32
@@ -101,7 +102,7 @@ async def test_a_messaging_service_sid_is_sent_as_the_messaging_service(
 
 
 async def test_stop_then_a_reminder_attempt_sends_nothing(
-    services: Services, twilio: Twilio, fake_twilio: FakeTwilio, sender: Sender
+    services: Core, twilio: Twilio, fake_twilio: FakeTwilio, sender: Sender
 ) -> None:
     await twilio.text("DRAW")
     await twilio.text("STOP")
@@ -111,7 +112,7 @@ async def test_stop_then_a_reminder_attempt_sends_nothing(
 
 
 async def test_a_number_that_never_texted_us_is_never_sent_to(
-    services: Services, fake_twilio: FakeTwilio, sender: Sender
+    services: Core, fake_twilio: FakeTwilio, sender: Sender
 ) -> None:
     with pytest.raises(RecipientNotAllowed):
         await sender.send(await reminder(services))  # known from another channel only
@@ -119,7 +120,7 @@ async def test_a_number_that_never_texted_us_is_never_sent_to(
 
 
 async def test_a_number_outside_the_allowed_countries_is_never_sent_to(
-    services: Services, twilio: Twilio, fake_twilio: FakeTwilio, sender: Sender
+    services: Core, twilio: Twilio, fake_twilio: FakeTwilio, sender: Sender
 ) -> None:
     premium = "+447700900123"  # texted us, but from the UK
     await twilio.text("HELP", phone=premium)
@@ -129,7 +130,7 @@ async def test_a_number_outside_the_allowed_countries_is_never_sent_to(
 
 
 async def test_twilio_21610_marks_the_customer_opted_out(
-    services: Services, twilio: Twilio, fake_twilio: FakeTwilio, sender: Sender
+    services: Core, twilio: Twilio, fake_twilio: FakeTwilio, sender: Sender
 ) -> None:
     await twilio.text("HELP")
     fake_twilio.opted_out.add(CUSTOMER)
@@ -146,7 +147,7 @@ async def test_twilio_21610_marks_the_customer_opted_out(
 
 @pytest.mark.parametrize("status", [429, 500, 503])
 async def test_a_busy_or_broken_twilio_is_a_retryable_failure(
-    services: Services, twilio: Twilio, fake_twilio: FakeTwilio, sender: Sender, status: int
+    services: Core, twilio: Twilio, fake_twilio: FakeTwilio, sender: Sender, status: int
 ) -> None:
     await twilio.text("HELP")
     fake_twilio.fail_next(status)
@@ -158,7 +159,7 @@ async def test_a_busy_or_broken_twilio_is_a_retryable_failure(
 
 
 async def test_a_twilio_that_does_not_answer_in_time_is_a_retryable_failure(
-    services: Services, twilio: Twilio, fake_twilio: FakeTwilio
+    services: Core, twilio: Twilio, fake_twilio: FakeTwilio
 ) -> None:
     await twilio.text("HELP")
     fake_twilio.delay = 5.0
@@ -170,7 +171,7 @@ async def test_a_twilio_that_does_not_answer_in_time_is_a_retryable_failure(
 
 
 async def test_the_console_backend_prints_instead_of_sending(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     await twilio.text("HELP")
     out = io.StringIO()

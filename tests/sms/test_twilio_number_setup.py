@@ -1,17 +1,18 @@
-"""`luckydraw twilio set-webhook` and `check`, run as an operator would, against a local fake
-Twilio that serves IncomingPhoneNumbers to the real SDK."""
+"""`luckydraw twilio set-webhook` and `check`, run as an operator would (the real command line,
+in-process: it starts no server), against a local fake Twilio that serves IncomingPhoneNumbers
+to the real SDK."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from app.cli import cli
 from tests.fakes.twilio_api import FakeTwilio
 
 ACCOUNT_SID = "AC" + "1" * 32
@@ -19,7 +20,13 @@ TOKEN = "number-setup-token"
 NUMBER = "+14155550100"
 PUBLIC = "https://draw.example.com"
 INBOUND = f"{PUBLIC}/sms/inbound"
-LUCKYDRAW = str(Path(sys.executable).parent / "luckydraw")
+
+
+@dataclass(frozen=True)
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
 @pytest.fixture
@@ -29,8 +36,9 @@ async def fake() -> AsyncIterator[FakeTwilio]:
 
 
 async def luckydraw_twilio(
-    fake: FakeTwilio, tmp_path: Path, *args: str, **env: str
-) -> subprocess.CompletedProcess[str]:
+    fake: FakeTwilio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str, **env: str
+) -> Done:
+    monkeypatch.chdir(tmp_path)  # no developer .env
     settings = {
         "TWILIO_API_BASE": fake.base,
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
@@ -39,30 +47,23 @@ async def luckydraw_twilio(
         "PUBLIC_BASE_URL": PUBLIC,
         "DEFAULT_REGION": "US",
     } | env
-    return await asyncio.to_thread(
-        subprocess.run,
-        [LUCKYDRAW, "twilio", *args],
-        env={"PATH": os.environ["PATH"], **settings},
-        cwd=tmp_path,  # no developer .env
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    # In a thread: the command runs its own event loop while this one serves the fake.
+    result = await asyncio.to_thread(CliRunner().invoke, cli, ["twilio", *args], env=settings)
+    return Done(result.exit_code, result.stdout, result.stderr)
 
 
 async def test_check_shows_a_foreign_webhook_set_webhook_points_it_here_then_check_agrees(
-    fake: FakeTwilio, tmp_path: Path
+    fake: FakeTwilio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sid = fake.add_number(NUMBER, sms_url="https://demo.twilio.com/welcome/sms/reply")
 
-    before = await luckydraw_twilio(fake, tmp_path, "check")
+    before = await luckydraw_twilio(fake, tmp_path, monkeypatch, "check")
     assert before.returncode == 1, before.stderr
     assert f"{NUMBER} ({sid}) sends incoming texts to:" in before.stdout
     assert "https://demo.twilio.com/welcome/sms/reply (POST)" in before.stdout
     assert f"expected {INBOUND}" in before.stdout
 
-    pointed = await luckydraw_twilio(fake, tmp_path, "set-webhook")
+    pointed = await luckydraw_twilio(fake, tmp_path, monkeypatch, "set-webhook")
     assert pointed.returncode == 0, pointed.stderr
     assert (
         pointed.stdout.splitlines()[0] == f"{NUMBER} now sends incoming texts to {INBOUND} (POST)"
@@ -71,35 +72,43 @@ async def test_check_shows_a_foreign_webhook_set_webhook_points_it_here_then_che
     assert fake.numbers[sid]["sms_url"] == INBOUND
     assert fake.numbers[sid]["sms_method"] == "POST"
 
-    after = await luckydraw_twilio(fake, tmp_path, "check")
+    after = await luckydraw_twilio(fake, tmp_path, monkeypatch, "check")
     assert after.returncode == 0, after.stdout
     assert f"matches PUBLIC_BASE_URL ({PUBLIC})" in after.stdout
 
 
 async def test_an_sms_application_on_the_number_is_reported_and_replaced(
-    fake: FakeTwilio, tmp_path: Path
+    fake: FakeTwilio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sid = fake.add_number(NUMBER, sms_url=INBOUND, sms_application_sid="AP" + "2" * 32)
-    before = await luckydraw_twilio(fake, tmp_path, "check")
+    before = await luckydraw_twilio(fake, tmp_path, monkeypatch, "check")
     assert before.returncode == 1
     assert "SMS is handled by application AP222" in before.stdout
-    assert (await luckydraw_twilio(fake, tmp_path, "set-webhook")).returncode == 0
+    assert (await luckydraw_twilio(fake, tmp_path, monkeypatch, "set-webhook")).returncode == 0
     assert fake.numbers[sid]["sms_application_sid"] == ""
 
 
 async def test_a_messaging_service_sender_needs_number_and_a_national_number_is_read_in_region(
-    fake: FakeTwilio, tmp_path: Path
+    fake: FakeTwilio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sid = fake.add_number(NUMBER)
     service = "MG" + "3" * 32
-    refused = await luckydraw_twilio(fake, tmp_path, "set-webhook", TWILIO_FROM=service)
+    refused = await luckydraw_twilio(
+        fake, tmp_path, monkeypatch, "set-webhook", TWILIO_FROM=service
+    )
     assert refused.returncode == 2
     assert refused.stderr.strip() == (
         f"error: TWILIO_FROM is a messaging service ({service}): pass --number with one of"
         " its numbers"
     )
     done = await luckydraw_twilio(
-        fake, tmp_path, "set-webhook", "--number", "(415) 555-0100", TWILIO_FROM=service
+        fake,
+        tmp_path,
+        monkeypatch,
+        "set-webhook",
+        "--number",
+        "(415) 555-0100",
+        TWILIO_FROM=service,
     )
     assert done.returncode == 0, done.stderr
     assert fake.numbers[sid]["sms_url"] == INBOUND
@@ -121,10 +130,15 @@ async def test_a_messaging_service_sender_needs_number_and_a_national_number_is_
     ],
 )
 async def test_set_webhook_refuses_with_one_clear_line_and_changes_nothing(
-    fake: FakeTwilio, tmp_path: Path, env: dict[str, str], args: tuple[str, ...], message: str
+    fake: FakeTwilio,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    args: tuple[str, ...],
+    message: str,
 ) -> None:
     sid = fake.add_number(NUMBER, sms_url="https://elsewhere.example.com/sms")
-    refused = await luckydraw_twilio(fake, tmp_path, "set-webhook", *args, **env)
+    refused = await luckydraw_twilio(fake, tmp_path, monkeypatch, "set-webhook", *args, **env)
     assert refused.returncode == 2
     assert refused.stderr.startswith("error: ")
     assert message in refused.stderr

@@ -7,15 +7,17 @@ import asyncio
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from app.bootstrap import Services
+from app.bootstrap import Core, open_core
 from app.server import create_app
-from tests.helpers import sure_loss, sure_win
+from app.settings import Settings
+from tests.conftest import FakeClock
+from tests.helpers import spec, sure_loss, sure_win
 from tests.sms.conftest import CAMPAIGN_NUMBER, CUSTOMER, Twilio, new_sid
 
 TABLES = ("customer", "draw", "coupon", "sms_inbound", "consent_event", "sms_delivery")
 
 
-async def rows_written(services: Services) -> int:
+async def rows_written(services: Core) -> int:
     counts = [await services.pool.fetchval(f"SELECT count(*) FROM {table}") for table in TABLES]
     return sum(counts)
 
@@ -24,8 +26,8 @@ def inbound(body: str = "DRAW", sid: str | None = None, phone: str = CUSTOMER) -
     return {"MessageSid": sid or new_sid(), "From": phone, "To": CAMPAIGN_NUMBER, "Body": body}
 
 
-async def test_a_signed_draw_is_answered_with_twiml(services: Services, twilio: Twilio) -> None:
-    await services.campaigns.create(sure_win())
+async def test_a_signed_draw_is_answered_with_twiml(services: Core, twilio: Twilio) -> None:
+    await services.campaigns.create(spec(sure_win()))
     answer = await twilio.text("DRAW")
     assert answer.status == 200
     assert answer.content_type == "text/xml"
@@ -36,18 +38,16 @@ async def test_a_signed_draw_is_answered_with_twiml(services: Services, twilio: 
 
 @pytest.mark.parametrize("signature", ["", "bm90IGEgc2lnbmF0dXJl"])
 async def test_a_missing_or_wrong_signature_is_refused_and_writes_nothing(
-    services: Services, twilio: Twilio, signature: str
+    services: Core, twilio: Twilio, signature: str
 ) -> None:
-    await services.campaigns.create(sure_win())
+    await services.campaigns.create(spec(sure_win()))
     answer = await twilio.post("/sms/inbound", inbound(), signature=signature)
     assert answer.status == 403
     assert await rows_written(services) == 0
 
 
-async def test_a_signature_over_other_parameters_is_refused(
-    services: Services, twilio: Twilio
-) -> None:
-    await services.campaigns.create(sure_win())
+async def test_a_signature_over_other_parameters_is_refused(services: Core, twilio: Twilio) -> None:
+    await services.campaigns.create(spec(sure_win()))
     params = inbound("HELP")
     signed_for_help = twilio.signature("/sms/inbound", params)
     answer = await twilio.post(
@@ -58,7 +58,7 @@ async def test_a_signature_over_other_parameters_is_refused(
 
 
 async def test_a_signature_over_the_local_url_instead_of_the_public_one_is_refused(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     params = inbound()
     local_url = str(twilio.client.make_url("/sms/inbound"))
@@ -66,22 +66,19 @@ async def test_a_signature_over_the_local_url_instead_of_the_public_one_is_refus
     assert (await twilio.post("/sms/inbound", params, signature=signature)).status == 403
 
 
-async def test_without_a_twilio_auth_token_the_webhooks_answer_503(services: Services) -> None:
-    settings = services.settings.model_copy(update={"twilio_auth_token": None})
-    unconfigured = type(services)(**{**_fields(services), "settings": settings})
-    async with TestClient(TestServer(create_app(unconfigured))) as client:
+async def test_without_a_twilio_auth_token_the_webhooks_answer_503(
+    services: Core, settings: Settings
+) -> None:
+    unconfigured = settings.model_copy(update={"twilio_auth_token": None})
+    async with TestClient(TestServer(create_app(unconfigured, services))) as client:
         for path in ("/sms/inbound", "/sms/status"):
             response = await client.post(path, data=inbound())
             assert response.status == 503
     assert await rows_written(services) == 0
 
 
-def _fields(services: Services) -> dict[str, object]:
-    return {name: getattr(services, name) for name in services.__dataclass_fields__}
-
-
 async def test_an_oversized_body_gets_413_and_writes_nothing(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     params = inbound("DRAW " + "x" * 70_000)
     answer = await twilio.post("/sms/inbound", params)
@@ -94,7 +91,7 @@ async def test_an_oversized_body_gets_413_and_writes_nothing(
     [b"Body=%FF%FE&From=%2B85291234567", b"\xff\xfe\x00garbage", b"Body=DRAW&From=%E0%A4%A"],
 )
 async def test_a_malformed_body_gets_4xx_and_writes_nothing(
-    services: Services, twilio: Twilio, raw: bytes
+    services: Core, twilio: Twilio, raw: bytes
 ) -> None:
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
@@ -107,7 +104,7 @@ async def test_a_malformed_body_gets_4xx_and_writes_nothing(
 
 @pytest.mark.parametrize("phone", ["", "not-a-number", "+1", "12345"])
 async def test_a_signed_message_from_an_unparseable_number_gets_400_and_writes_nothing(
-    services: Services, twilio: Twilio, phone: str
+    services: Core, twilio: Twilio, phone: str
 ) -> None:
     answer = await twilio.post("/sms/inbound", inbound(phone=phone))
     assert answer.status == 400
@@ -115,7 +112,7 @@ async def test_a_signed_message_from_an_unparseable_number_gets_400_and_writes_n
 
 
 async def test_a_signed_message_without_a_message_sid_gets_400(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     params = inbound()
     del params["MessageSid"]
@@ -124,9 +121,9 @@ async def test_a_signed_message_without_a_message_sid_gets_400(
 
 
 async def test_a_retried_message_sid_gets_the_same_reply_and_draws_once(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
-    await services.campaigns.create(sure_win())
+    await services.campaigns.create(spec(sure_win()))
     sid = new_sid()
     first = await twilio.text("DRAW", sid=sid)
     retry = await twilio.text("DRAW", sid=sid)
@@ -137,9 +134,9 @@ async def test_a_retried_message_sid_gets_the_same_reply_and_draws_once(
 
 
 async def test_a_retry_arriving_while_the_first_is_in_flight_gets_the_same_reply(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
-    await services.campaigns.create(sure_win())
+    await services.campaigns.create(spec(sure_win()))
     sid = new_sid()
     answers = await asyncio.gather(*(twilio.text("DRAW", sid=sid) for _ in range(8)))
     assert {a.body for a in answers} == {answers[0].body}
@@ -148,9 +145,9 @@ async def test_a_retry_arriving_while_the_first_is_in_flight_gets_the_same_reply
 
 
 async def test_a_retry_after_the_customer_drew_again_still_gets_its_first_reply(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
-    await services.campaigns.create(sure_loss())
+    await services.campaigns.create(spec(sure_loss()))
     sid = new_sid()
     first = await twilio.text("DRAW", sid=sid)
     await twilio.text("DRAW")  # "already drew": a different message
@@ -159,9 +156,9 @@ async def test_a_retry_after_the_customer_drew_again_still_gets_its_first_reply(
 
 
 async def test_200_phones_drawing_at_once_against_a_daily_quota_of_10_win_exactly_10_codes(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
-    await services.campaigns.create(sure_win(total=1000, daily=10))
+    await services.campaigns.create(spec(sure_win(total=1000, daily=10)))
     phones = [f"+8529{1_000_000 + n:07d}" for n in range(200)]
     answers = await asyncio.gather(*(twilio.text("DRAW", phone=p) for p in phones))
     assert all(a.status == 200 for a in answers)
@@ -173,7 +170,7 @@ async def test_200_phones_drawing_at_once_against_a_daily_quota_of_10_win_exactl
 
 
 async def test_an_advanced_opt_out_stop_is_recorded_and_answered_with_empty_twiml(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     answer = await twilio.text("STOP", OptOutType="STOP")
     assert answer.status == 200
@@ -191,7 +188,7 @@ async def test_an_advanced_opt_out_stop_is_recorded_and_answered_with_empty_twim
 
 
 async def test_an_advanced_opt_out_help_adds_no_second_reply(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     assert (await twilio.text("HELP", OptOutType="HELP")).messages == []
 
@@ -206,7 +203,7 @@ async def status_callback(
 
 
 async def test_status_callbacks_keep_the_furthest_delivery_status(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     sid = new_sid()
     assert await status_callback(twilio, sid, "sent") == 204
@@ -218,7 +215,7 @@ async def test_status_callbacks_keep_the_furthest_delivery_status(
 
 
 async def test_an_undelivered_status_with_21610_opts_the_customer_out(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     assert await status_callback(twilio, new_sid(), "undelivered", "21610") == 204
     customer = await services.customers.get(CUSTOMER)
@@ -227,10 +224,76 @@ async def test_an_undelivered_status_with_21610_opts_the_customer_out(
 
 
 async def test_unsigned_or_malformed_status_callbacks_change_nothing(
-    services: Services, twilio: Twilio
+    services: Core, twilio: Twilio
 ) -> None:
     params = {"MessageSid": new_sid(), "MessageStatus": "delivered"}
     assert (await twilio.post("/sms/status", params, signature="")).status == 403
     assert (await twilio.post("/sms/status", {**params, "MessageStatus": "lost"})).status == 400
     assert (await twilio.post("/sms/status", {**params, "ErrorCode": "x1"})).status == 400
     assert await rows_written(services) == 0
+
+
+async def test_copies_of_a_non_draw_message_in_flight_at_once_are_handled_once(
+    services: Core, twilio: Twilio
+) -> None:
+    """Twilio retries while the first copy is still being handled: the copies wait for it."""
+    await services.campaigns.create(spec(sure_loss()))
+    phones = [f"+8529125{i:04d}" for i in range(20)]
+    sids = [new_sid() for _ in phones]
+    answers = await asyncio.gather(
+        *(
+            twilio.text("STOP", phone, sid=sid)
+            for phone, sid in zip(phones, sids, strict=True)
+            for _ in range(3)
+        )
+    )
+    assert {a.status for a in answers} == {200}
+    for i in range(len(phones)):
+        assert len({a.reply for a in answers[3 * i : 3 * i + 3]}) == 1
+    events = await services.pool.fetch(
+        "SELECT count(*) AS n FROM consent_event GROUP BY customer_id"
+    )
+    assert [e["n"] for e in events] == [1] * len(phones)
+
+
+async def test_a_message_whose_first_copy_died_mid_handling_is_handled_once_its_claim_ends(
+    services: Core, twilio: Twilio
+) -> None:
+    sid = new_sid()
+    await services.pool.execute(
+        """INSERT INTO sms_inbound (message_sid, phone, body, received_at, handling_until)
+           VALUES ($1, $2, 'STOP', now(), now() - interval '1 second')""",
+        sid,
+        CUSTOMER,
+    )
+    answer = await twilio.text("STOP", sid=sid)
+    assert answer.reply.startswith("You're unsubscribed")
+    assert await services.pool.fetchval("SELECT count(*) FROM consent_event") == 1
+
+
+async def test_a_flood_of_texts_other_than_draw_is_stopped_before_any_database_write(
+    services: Core, twilio: Twilio
+) -> None:
+    answers = [await twilio.text("HELP") for _ in range(25)]
+    assert [a.status for a in answers] == [200] * 25
+    assert answers[20].reply.startswith("You're sending messages too fast")
+    assert [a.messages for a in answers[21:]] == [[]] * 4
+    assert await services.pool.fetchval("SELECT count(*) FROM sms_inbound") == 20
+
+
+APOLOGY = "Sorry, something went wrong on our side. Please try again in a minute."
+
+
+async def test_every_command_gets_the_apology_when_postgresql_is_away(
+    services: Core, settings: Settings, clock: FakeClock
+) -> None:
+    await services.campaigns.create(spec(sure_win()))
+    async with (
+        open_core(settings, clock=clock) as own,
+        TestClient(TestServer(create_app(settings, own))) as client,
+    ):
+        twilio = Twilio(client, settings)
+        own.pool.terminate()  # every database call now fails at once
+        for body in ("HELP", "COUPONS", "STOP", "START", "LANG EN", "REDEEM ABCDE-FGHJK", "DRAW"):
+            answer = await twilio.text(body, "+85291230077")
+            assert (answer.status, answer.messages) == (200, [APOLOGY]), body

