@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from aiohttp import web
 
 from console.deps import deps
@@ -31,14 +33,17 @@ async def _attempt(request: web.Request, given: str) -> web.StreamResponse:
     d = deps(request)
     if d.admin_token is None:
         return render(request, "signin.html", {"disabled": True}, status=503)
-    key = f"console-signin:{request.remote}"
-    wrong = await d.limiter.count(key) or 0
-    if wrong >= MAX_WRONG:
+    # Every attempt takes a place in the address's window first (atomically, so parallel
+    # guesses cannot slip past); a right token gives its place back.
+    key, place = f"console-signin:{request.remote}", secrets.token_hex(8)
+    if (
+        await d.limiter.reserve(key, MAX_WRONG, WINDOW_SECONDS, d.clock().timestamp(), place)
+        is False
+    ):
         return render(request, "signin.html", {"wait": WINDOW_SECONDS}, status=429)
     if not token_matches(given, d.admin_token):
-        wait = await d.limiter.hit(key, MAX_WRONG, WINDOW_SECONDS)
-        context = {"wait": wait} if wait else {"wrong": True}
-        return render(request, "signin.html", context, status=429 if wait else 401)
+        return render(request, "signin.html", {"wrong": True}, status=401)
+    await d.limiter.forget(key, place)
     response = web.Response(status=303, headers={"Location": "/console"})
     start_session(response, request)
     return response

@@ -13,7 +13,7 @@ from app.bootstrap import Core
 from app.server import create_app
 from app.settings import Settings
 
-TOKEN = "test-admin-token"
+TOKEN = "test-admin-token-0123456789abcdef"
 Client = TestClient[web.Request, web.Application]
 
 
