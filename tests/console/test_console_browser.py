@@ -24,7 +24,7 @@ from app.settings import Settings
 from tests.conftest import ROOT
 from tests.console.conftest import TOKEN
 from tests.helpers import campaign_data, spec, sure_win
-from tests.sms.conftest import Twilio
+from tests.twilio_client import Twilio
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -177,7 +177,7 @@ async def test_the_live_page_updates_after_draws_through_the_sms_webhook(
     page = console.page
     await console.open(f"/console/campaigns/{campaign.id}")
     await expect(page.locator("#draws-today")).to_have_text("0")
-    twilio = Twilio(console.client, plain_http)  # type: ignore[arg-type]
+    twilio = Twilio(console.client, plain_http)
     for i in range(3):
         answer = await twilio.text("DRAW", phone=f"+8529100000{i}")
         assert "You won" in answer.reply
