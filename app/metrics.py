@@ -1,4 +1,4 @@
-"""Prometheus metrics: one registry per built service set, served at GET /metrics.
+"""Prometheus metrics: one registry per core container (app.bootstrap), served at GET /metrics.
 
 A registry of our own (not prometheus-client's global one) lets several apps live in one
 process, as they do in tests. HTTP requests are labelled by route template, never by raw

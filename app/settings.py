@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     scheduler: bool = True  # SCHEDULER=false: this instance serves HTTP only
     pool_max_size: int = Field(default=20, ge=1)
     db_command_timeout: float = Field(default=5.0, gt=0)
+    # Longest wait for a free database connection; then "busy" (503, or the SMS apology).
+    db_acquire_timeout: float = Field(default=5.0, gt=0)
     # 0 behind PgBouncer < 1.21 in transaction pooling mode (no prepared statements there).
     db_statement_cache_size: int = Field(default=100, ge=0)
     # One deadline per webhook, covering the wait for a connection and every query: then the

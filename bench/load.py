@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -43,6 +44,9 @@ from bench.common import (
     summarise,
 )
 from bench.draw_core import PGBENCH_SCRIPT
+from core.draw import next_local_midnight
+from core.pacing import release_window
+from db.campaigns import PgCampaignStore
 from tests.fakes.bot_api import FakeBotAPI
 
 TOKEN = "bench-twilio-token"
@@ -52,16 +56,21 @@ CAMPAIGN_NUMBER = "+12025550100"
 MODES = ("fresh", "hot", "repeat", "mixed")
 
 
-def prizes_for(mode: str) -> list[dict[str, Any]]:
+def prizes_for(mode: str, pacing: str = "none", day_left_s: float = 0) -> list[dict[str, Any]]:
+    """With pacing `even` the campaign starts now, so the day's units are released over what
+    is left of it: the hot prize at 500 a second (about half the draws find one released),
+    Coffee at 300 a second (a little above its share of the draws)."""
     big = 100_000_000
     if mode == "hot":  # everyone wins the same prize, and the quota outlasts the run
+        daily = big if pacing == "none" else int(500 * day_left_s)
         return [{"name": "Hot Prize", "probability": 1.0, "total_quota": big,
-                 "daily_quota": big, "valid_days": 7}]  # fmt: skip
+                 "daily_quota": daily, "valid_days": 7, "pacing": pacing}]  # fmt: skip
+    coffee = big if pacing == "none" else int(300 * day_left_s)
     return [
-        {"name": "Coffee", "probability": 0.25, "total_quota": big, "daily_quota": big,
-         "valid_days": 7},
+        {"name": "Coffee", "probability": 0.25, "total_quota": big, "daily_quota": coffee,
+         "valid_days": 7, "pacing": pacing},
         {"name": "$5 Off", "probability": 0.05, "total_quota": 2000, "daily_quota": 500,
-         "valid_days": 30},
+         "valid_days": 30, "pacing": pacing},
     ]  # fmt: skip
 
 
@@ -336,6 +345,30 @@ async def check_invariants(database_url: str) -> dict[str, int]:
     return {"draws": draws, "coupons": coupons} | broken
 
 
+async def check_pacing(database_url: str, after: datetime) -> dict[str, int]:
+    """Raise when a paced prize issued more today than the rule had released by `after`."""
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=1)
+    try:
+        rows = await pool.fetch(
+            """SELECT p.campaign_id, pd.day, pd.quota,
+                      (SELECT count(*) FROM coupon c
+                        WHERE c.prize_id = p.id AND c.issued_day = pd.day) AS issued
+                 FROM prize p JOIN prize_day pd ON pd.prize_id = p.id WHERE p.pacing = 'even'"""
+        )
+        over = 0
+        for r in rows:
+            campaign = await PgCampaignStore(pool).get(r["campaign_id"])
+            assert campaign is not None
+            window = release_window(campaign, r["day"])
+            allowed = window.released_at_most(r["quota"], after) if window else 0
+            over += r["issued"] > allowed
+    finally:
+        await pool.close()
+    if over:
+        raise SystemExit(f"INVARIANT BROKEN: {over} paced prize(s) issued before release")
+    return {"paced_prize_days": len(rows), "paced_over_released": over}
+
+
 async def draws_recorded(database_url: str) -> int:
     conn = await asyncpg.connect(database_url)
     try:
@@ -344,11 +377,22 @@ async def draws_recorded(database_url: str) -> int:
         await conn.close()
 
 
-async def create_campaign(session: aiohttp.ClientSession, base: str, mode: str) -> None:
+ZONE = "America/New_York"
+
+
+async def create_campaign(
+    session: aiohttp.ClientSession, base: str, mode: str, pacing: str = "none"
+) -> None:
+    starts_at = "2026-01-01T00:00:00-05:00"
+    day_left_s = 0.0
+    if pacing != "none":  # from now: the day's release window is the rest of the local day
+        now = datetime.now(UTC)
+        starts_at = now.isoformat()
+        day_left_s = (next_local_midnight(now, ZONE) - now).total_seconds()
     campaign = {
-        "name": f"Bench {mode}", "keyword": "BENCH", "timezone": "America/New_York",
-        "starts_at": "2026-01-01T00:00:00-05:00", "ends_at": "2099-01-01T00:00:00-05:00",
-        "prizes": prizes_for(mode),
+        "name": f"Bench {mode}", "keyword": "BENCH", "timezone": ZONE,
+        "starts_at": starts_at, "ends_at": "2099-01-01T00:00:00-05:00",
+        "prizes": prizes_for(mode, pacing, day_left_s),
     }  # fmt: skip
     auth = {"Authorization": f"Bearer {ADMIN}"}
     async with session.post(base + "/api/campaigns", json=campaign, headers=auth) as r:
@@ -388,6 +432,7 @@ async def run(
     workers: int,
     port: int,
     profile: Path | None = None,
+    pacing: str = "none",
 ) -> dict[str, Any]:
     regulars = 2000
     count = int(min(6000, 600 * concurrency) * seconds)
@@ -400,7 +445,7 @@ async def run(
             timeout = aiohttp.ClientTimeout(total=15)  # Twilio gives up after 15 s
             async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
                 await wait_ready(session, server.base)
-                await create_campaign(session, server.base, mode)
+                await create_campaign(session, server.base, mode, pacing)
                 await warm_up(session, server.base, mode, channel, regulars + count, regulars)
                 requests = prepare(mode, channel, server.base, count, regulars)
                 redis_pid = int(redis.Redis.from_url(REDIS_URL).info("server")["process_id"])
@@ -416,6 +461,7 @@ async def run(
                 peak_rss = await rss
                 after_cpu, after_draws = meter.sample(), await draws_recorded(database_url)
         invariants = await check_invariants(database_url)
+        invariants |= await check_pacing(database_url, datetime.now(UTC))
         win_percent = {"fresh": 30, "hot": 100, "mixed": 30}.get(mode)
         pgbench = None
         if win_percent is not None:  # repeat does no database work to compare with
@@ -428,6 +474,7 @@ async def run(
         summary["note"] = "ran out of prepared requests before the time was up"
     return {
         "mode": mode,
+        "pacing": pacing,
         "channel": channel,
         "concurrency": concurrency,
         "workers": workers,
@@ -446,6 +493,27 @@ async def run(
     }
 
 
+async def compare_pacing(
+    concurrency: int, seconds: float, workers: int, port: int
+) -> dict[str, Any]:
+    """Hot and fresh, each with pacing off and on, back to back in one run: pacing's cost."""
+    runs = []
+    for mode in ("hot", "fresh"):
+        for pacing in ("none", "even"):
+            runs.append(await run(mode, "sms", concurrency, seconds, workers, port, None, pacing))
+    ratios = {}
+    for mode in ("hot", "fresh"):
+        off, on = (next(r for r in runs if (r["mode"], r["pacing"]) == (mode, p))
+                   for p in ("none", "even"))  # fmt: skip
+        ratios[mode] = round(on["per_second"] / off["per_second"], 3)
+    return {
+        "what": "webhooks/s with pacing even over pacing none, same mode, same run",
+        "ratio_even_to_none": ratios,
+        "within_10_percent": all(r >= 0.9 for r in ratios.values()),
+        "runs": runs,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mode", choices=MODES, default="fresh")
@@ -456,9 +524,23 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18080)
     parser.add_argument("--save", help="results file name under bench/results/")
     parser.add_argument("--profile", type=Path, help="py-spy collapsed stacks of a worker")
+    parser.add_argument(
+        "--pacing",
+        choices=("none", "even", "compare"),
+        default="none",
+        help="prizes paced over the rest of the day; compare: hot and fresh, off and on",
+    )
     args = parser.parse_args()
     if not 1 <= args.concurrency <= 1024 or not 0 < args.seconds <= 120:
         parser.error("concurrency must be 1..1024 and seconds 0..120 (load tests are bounded)")
+    if args.pacing == "compare":
+        compared = uvloop.run(
+            compare_pacing(args.concurrency, args.seconds, args.workers, args.port)
+        )
+        print(json.dumps(compared, indent=2))
+        if args.save:
+            save(args.save, compared)
+        return
     result = uvloop.run(
         run(
             args.mode,
@@ -468,6 +550,7 @@ def main() -> None:
             args.workers,
             args.port,
             args.profile,
+            args.pacing,
         )
     )
     print(json.dumps(result, indent=2))

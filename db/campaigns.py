@@ -174,17 +174,24 @@ class PgCampaignStore:
         )
 
     async def winners(self, campaign_id: int) -> AsyncGenerator[Coupon, None]:
-        # A server-side cursor (inside its transaction) keeps `_WINNER_BATCH` rows in memory
-        # however many coupons the campaign issued.
-        async with self._pool.acquire() as conn, conn.transaction(readonly=True):
-            async for row in conn.cursor(_WINNERS, campaign_id, prefetch=_WINNER_BATCH):
-                yield Coupon(**dict(row))
+        # Keyset pages of `_WINNER_BATCH` rows, each one short query: memory stays bounded
+        # however many coupons the campaign issued, and no connection or transaction is
+        # held while a slow client downloads the page before.
+        after = 0
+        while True:
+            page = await self._pool.fetch(_WINNERS, campaign_id, after, _WINNER_BATCH)
+            for row in page:
+                yield Coupon(**{k: v for k, v in row.items() if k != "id"})
+            if len(page) < _WINNER_BATCH:
+                return
+            after = page[-1]["id"]
 
 
-# Per prize: coupons, and today's units as the draw function made them (`day_units` is NULL
-# until a draw today picked the prize) with those released and not yet won.
+# Per prize: coupons, and today's units as the draw function sized them (`day_units` is NULL
+# until a draw today picked the prize), how many it made, and those released and not yet won.
 _PRIZE_STATS = """
 SELECT p.name, p.total_quota, p.daily_quota, p.pacing, pd.quota AS day_units,
+       coalesce(pd.created, 0) AS day_made,
        count(c.id) AS issued,
        count(c.id) FILTER (WHERE c.issued_day = $2) AS issued_today,
        count(c.id) FILTER (WHERE c.redeemed_at IS NOT NULL) AS redeemed,
@@ -194,18 +201,15 @@ SELECT p.name, p.total_quota, p.daily_quota, p.pacing, pd.quota AS day_units,
   LEFT JOIN coupon c ON c.prize_id = p.id
   LEFT JOIN prize_day pd ON pd.prize_id = p.id AND pd.day = $2
  WHERE p.campaign_id = $1 AND p.removed_at IS NULL
- GROUP BY p.id, pd.quota ORDER BY p.position
+ GROUP BY p.id, pd.quota, pd.created ORDER BY p.position
 """
 
 
 def _released_today(
     row: asyncpg.Record, campaign: Campaign, window: ReleaseWindow | None, now: datetime
 ) -> int:
-    """Units of today winnable by `now`: won ones and released ones left.
-
-    Before any draw today picked a paced prize its instants are not drawn yet: then the
-    units whose slice has passed, as the rule promises.
-    """
+    """Units of today winnable by `now`: won ones, released ones left, and of the units not
+    made yet (their instants are drawn when they are made) those whose slice has passed."""
     if not campaign.starts_at <= now < campaign.ends_at:
         return int(row["issued_today"])
     units = row["day_units"]
@@ -214,9 +218,8 @@ def _released_today(
         units = min(row["daily_quota"], row["total_quota"] - before_today)
     if row["pacing"] == Pacing.NONE:
         return int(units)
-    if row["day_units"] is not None:
-        return int(row["issued_today"] + row["released_unclaimed"])
-    return window.released_at_least(units, now) if window else 0
+    unmade = max(0, window.released_at_least(units, now) - row["day_made"]) if window else 0
+    return int(row["issued_today"] + row["released_unclaimed"] + unmade)
 
 
 async def _fetch(conn: Conn, campaign_id: int) -> Campaign:
@@ -340,14 +343,15 @@ async def _write_edit(conn: Conn, campaign_id: int, change: CampaignEdit, now: d
 
 _WINNER_BATCH = 500
 _WINNERS = """
-SELECT c.code, p.name AS prize_name, cp.name AS campaign_name, c.issued_at, c.expires_at,
+SELECT c.id, c.code, p.name AS prize_name, cp.name AS campaign_name, c.issued_at, c.expires_at,
        c.redeemed_at, cu.phone
   FROM coupon c
   JOIN prize p ON p.id = c.prize_id
   JOIN campaign cp ON cp.id = c.campaign_id
   JOIN customer cu ON cu.id = c.customer_id
- WHERE c.campaign_id = $1
+ WHERE c.campaign_id = $1 AND c.id > $2
  ORDER BY c.id
+ LIMIT $3
 """
 
 

@@ -209,9 +209,6 @@ class RedisRateLimiter:
             return None
         return int(raw) if raw is not None else 0
 
-    async def reset(self, key: str) -> None:
-        await self._redis.run(lambda r: r.delete(self._redis.key("rate", key)), 0)
-
 
 def _recalled(raw: bytes | str | None) -> tuple[str | None, DrawResult] | None:
     if raw is None:

@@ -48,13 +48,5 @@ def add_admin_api(app: web.Application, settings: Settings, core: Core) -> None:
     app[REDEMPTIONS] = core.redemptions
     app[STAFF] = core.staff
     app[DEFAULT_REGION] = settings.default_region
-
-    def public(path: str) -> bool:
-        return (
-            path == spec.openapi_url
-            or path == spec.docs_url
-            or path.startswith(spec.docs_url + "/")
-        )
-
-    app.middlewares.append(admin_api_middleware(settings.admin_token, public))
+    app.middlewares.append(admin_api_middleware(settings.admin_token, spec.is_public))
     spec.register(app)

@@ -80,6 +80,3 @@ class StaffService:
 
     async def list(self) -> Sequence[Staff]:
         return await self._store.list()
-
-    async def is_staff(self, phone: str) -> bool:
-        return await self._store.is_staff(phone)

@@ -57,9 +57,9 @@ $$;
 -- 'not_released' (a paced prize whose next unit's instant has not come yet).
 -- Slots are made in batches, never more than the day's units and the total quota allow, by one
 -- maker at a time (the prize row lock); claims themselves never wait for each other.
--- A paced prize makes its whole day at once: unit k of the day's n gets a random instant in
--- the k-th equal slice of the release window, so instants rise with k, and while any made slot
--- is unreleased, no unit that is not made yet can be released either.
+-- A paced prize's unit k of the day's n gets a random instant in the k-th equal slice of the
+-- release window, so instants rise with k: while any made slot is unreleased, no unit that is
+-- not made yet can be released either, and the next batch is made only once none is left.
 CREATE OR REPLACE FUNCTION ld_claim_slot(p_prize bigint, p_day date, p_now timestamptz)
 RETURNS text
 LANGUAGE plpgsql AS $$
@@ -121,8 +121,7 @@ BEGIN
             0)
     ON CONFLICT DO NOTHING;
     SELECT * INTO v_day FROM prize_day WHERE prize_id = p_prize AND day = p_day;
-    v_make := least(CASE v_prize.pacing WHEN 'none' THEN ld_slot_batch() ELSE 100000 END,
-                    v_day.quota - v_day.created,
+    v_make := least(ld_slot_batch(), v_day.quota - v_day.created,
                     v_prize.total_quota - (v_prize.created - v_given_back));
     UPDATE prize SET created = created - v_given_back + greatest(v_make, 0) WHERE id = p_prize;
     IF v_make <= 0 THEN RETURN 'sold_out'; END IF;

@@ -161,7 +161,7 @@ async def test_a_campaign_ending_mid_day_releases_its_last_day_before_it_ends(
 async def test_2000_concurrent_draws_at_09_00_win_only_what_is_released_by_09_00(
     services: Core, clock: FakeClock
 ) -> None:
-    campaign = await services.campaigns.create(paced(96))  # the whole day: one unit per 15 min
+    campaign = await services.campaigns.create(paced(1536))  # the whole day: 64 an hour
     day = date(2026, 12, 10)
     nine = datetime(2026, 12, 10, 1, 0, tzinfo=UTC)
     clock.set(nine)
@@ -183,7 +183,9 @@ async def test_2000_concurrent_draws_at_09_00_win_only_what_is_released_by_09_00
     window = release_window(campaign, day)
     assert window is not None
     assert won == await wins_today(services, campaign, day)
-    assert window.released_at_least(96, nine) <= won <= window.released_at_most(96, nine)
+    # 576 by 09:00: more than one batch of slots (512) had to be made.
+    assert window.released_at_least(1536, nine) <= won <= window.released_at_most(1536, nine)
+    assert won > 512
     released_left = await services.pool.fetchval(
         "SELECT count(*) FROM prize_slot WHERE released_at <= $1", nine
     )
