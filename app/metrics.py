@@ -70,6 +70,13 @@ class Metrics:
         self.coupons_redeemed = Counter(
             "luckydraw_coupons_redeemed", "Coupons redeemed by staff", registry=r
         )
+        self.coupons_undelivered = Counter(
+            "luckydraw_coupons_undelivered",
+            "Codes won through the admin API that cannot be sent to their owner, by channel and"
+            " reason (never_texted, country, opted_out, blocked)",
+            ["channel", "reason"],
+            registry=r,
+        )
         self.messages_sent = Counter(
             "luckydraw_messages_sent",
             "Outgoing messages by channel and result",

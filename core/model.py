@@ -326,6 +326,7 @@ class ClaimedMessage:
     send_at: datetime  # the slot the channel's send rate reserved for it
     not_after: datetime | None = None
     campaign_keyword: str | None = None
+    campaign_timezone: str | None = None  # quiet hours are the campaign's local time
 
 
 @dataclass(frozen=True, slots=True)

@@ -165,8 +165,15 @@ class RateLimiter(Protocol):
         """
         ...
 
-    async def count(self, key: str) -> int | None:
-        """Events in the current window, or None when its store is unreachable."""
+    async def reserve(
+        self, key: str, limit: int, window_seconds: int, now: float, token: str
+    ) -> bool | None:
+        """Take one of `limit` places in the sliding window ending at `now` (seconds), in one
+        atomic step; False when they are all taken, None when the store is unreachable."""
+        ...
+
+    async def forget(self, key: str, token: str) -> None:
+        """Give back the place `token` took: what it counted turned out not to count."""
         ...
 
 

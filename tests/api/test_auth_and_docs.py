@@ -24,7 +24,12 @@ ROUTES = [
 
 async def test_without_the_right_token_every_api_path_is_401(api: Client) -> None:
     for method, path in [*ROUTES, ("GET", "/api"), ("GET", "/api/nothing")]:
-        for authorization in (None, "Bearer wrong-token", "test-admin-token", "Basic dGVzdA=="):
+        for authorization in (
+            None,
+            "Bearer wrong-token",
+            "test-admin-token-0123456789abcdef",
+            "Basic dGVzdA==",
+        ):
             headers = {"Authorization": authorization} if authorization else {}
             resp = await api.request(method, path, headers=headers, json={})
             assert resp.status == 401, (method, path, authorization)
@@ -34,15 +39,21 @@ async def test_without_the_right_token_every_api_path_is_401(api: Client) -> Non
 
 
 async def test_the_bearer_scheme_is_case_insensitive(api: Client) -> None:
-    resp = await api.get("/api/campaigns", headers={"Authorization": "bearer test-admin-token"})
+    resp = await api.get(
+        "/api/campaigns", headers={"Authorization": "bearer test-admin-token-0123456789abcdef"}
+    )
     assert resp.status == 200
 
 
 async def test_an_unknown_api_path_with_the_token_is_a_json_404(api: Client) -> None:
-    resp = await api.get("/api/nothing", headers={"Authorization": "Bearer test-admin-token"})
+    resp = await api.get(
+        "/api/nothing", headers={"Authorization": "Bearer test-admin-token-0123456789abcdef"}
+    )
     assert resp.status == 404
     assert ErrorOut.model_validate(await resp.json()).error.code == "not_found"
-    resp = await api.put("/api/campaigns", headers={"Authorization": "Bearer test-admin-token"})
+    resp = await api.put(
+        "/api/campaigns", headers={"Authorization": "Bearer test-admin-token-0123456789abcdef"}
+    )
     assert resp.status == 405
     assert ErrorOut.model_validate(await resp.json()).error.code == "method_not_allowed"
 

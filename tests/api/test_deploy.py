@@ -165,7 +165,7 @@ async def test_migrate_then_serve_brings_up_a_ready_service_with_json_logs(
             "HOST": "127.0.0.1",
             "PORT": str(port),
             "LOG_FORMAT": "json",
-            "ADMIN_TOKEN": "test-admin-token",
+            "ADMIN_TOKEN": "test-admin-token-0123456789abcdef",
             "DEFAULT_REGION": "HK",
         }
         # cwd: an empty directory, so no developer .env is read.
