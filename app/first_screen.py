@@ -21,7 +21,9 @@ def first_screen(
     lines = [f"Lucky Draw is running at {base_url} (Ctrl-C stops it)"]
     for c in open_now[:3]:
         until = c.ends_at.astimezone(ZoneInfo(c.timezone))
-        lines.append(f'  campaign {c.keyword}: "{c.name}", open until {until:%d %b %Y %H:%M}')
+        lines.append(
+            f'  campaign {c.keyword}: "{c.name}", open until {until:%d %b %Y %H:%M} {c.timezone}'
+        )
     if not open_now:
         lines.append("  no open campaign: luckydraw campaign create FILE (examples/campaign.yaml)")
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
