@@ -9,6 +9,7 @@ from aiohttp import web
 
 from app.api import add_admin_api
 from app.bootstrap import Core
+from app.console_wiring import add_operator_console
 from app.health import readiness, state_metrics
 from app.metrics import add_metrics
 from app.openapi import Handler
@@ -46,6 +47,7 @@ def create_app(
     add_admin_api(app, settings, core)
     add_rules_routes(app, core.rules)
     add_proof_routes(app, core.proofs)
+    add_operator_console(app, settings, core)
     app.middlewares.append(_close_while_draining)
     return app
 

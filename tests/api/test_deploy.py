@@ -182,6 +182,11 @@ async def test_migrate_then_serve_brings_up_a_ready_service_with_json_logs(
                     draw = {"phone": "+85291234567"}
                     async with http.post(f"{base}/api/draws", json=draw, headers=AUTH) as r:
                         assert r.status == 201
+                    # The console's templates and static files ship in the wheel.
+                    async with http.get(f"{base}/console/signin") as r:
+                        assert r.status == 200
+                    async with http.get(f"{base}/console/static/vendor/htmx-2.0.4.min.js") as r:
+                        assert r.status == 200
             finally:
                 if server.returncode is None:
                     server.send_signal(signal.SIGTERM)
