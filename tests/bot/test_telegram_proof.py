@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from app.bootstrap import Core
-from tests.bot.conftest import SmsPhone, TelegramUser
+from tests.bot.conftest import TelegramUser
 from tests.helpers import spec, sure_loss
+from tests.twilio_client import Twilio
 
 
 async def test_proof_on_telegram_gives_the_reference_sms_gives(
-    ann: TelegramUser, sms: SmsPhone, services: Core
+    ann: TelegramUser, sms: Twilio, services: Core
 ) -> None:
     await services.campaigns.create(spec(sure_loss()))
     await ann.linked()
@@ -17,4 +18,4 @@ async def test_proof_on_telegram_gives_the_reference_sms_gives(
     assert await ann.send("/proof") == 200
     assert ann.last.startswith(f"Your proof ref in Winter Lucky Draw: {reference}.")
     assert ann.last.endswith("https://luckydraw.example.com/r/WINTER/proof")
-    assert reference in await sms.text("PROOF")
+    assert reference in (await sms.text("PROOF")).reply
