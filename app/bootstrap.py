@@ -95,6 +95,7 @@ async def open_core(
             settings.database_url,
             max_size=settings.pool_max_size,
             command_timeout=settings.db_command_timeout,
+            acquire_timeout=settings.db_acquire_timeout,
             statement_cache_size=settings.db_statement_cache_size,
         )
         stack.push_async_callback(pool.close)

@@ -1,4 +1,4 @@
-"""Prometheus metrics: one registry per built service set, served at GET /metrics.
+"""Prometheus metrics: one registry per core container (app.bootstrap), served at GET /metrics.
 
 A registry of our own (not prometheus-client's global one) lets several apps live in one
 process, as they do in tests. HTTP requests are labelled by route template, never by raw
@@ -69,6 +69,13 @@ class Metrics:
         )
         self.coupons_redeemed = Counter(
             "luckydraw_coupons_redeemed", "Coupons redeemed by staff", registry=r
+        )
+        self.coupons_undelivered = Counter(
+            "luckydraw_coupons_undelivered",
+            "Codes won through the admin API that cannot be sent to their owner, by channel and"
+            " reason (never_texted, country, opted_out, blocked)",
+            ["channel", "reason"],
+            registry=r,
         )
         self.messages_sent = Counter(
             "luckydraw_messages_sent",

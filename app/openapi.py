@@ -1,9 +1,9 @@
-"""Thin pydantic v2 -> OpenAPI 3.1 layer for aiohttp.
+"""Thin pydantic v2 -> OpenAPI 3.1 layer for aiohttp, as much as the admin API uses.
 
 Routes are declared once, with their models, on an `ApiSpec`; the same
-declaration registers the aiohttp route and produces the OpenAPI document, so
-the two cannot drift.  Swagger UI is served from swagger-ui-py's packaged
-assets (no CDN).
+declaration registers the aiohttp route, produces the OpenAPI document and tells
+the auth guard which routes are public, so the three cannot drift. Swagger UI is
+served from swagger-ui-py's packaged assets (no CDN).
 
     spec = ApiSpec("Lucky Draw", "1.0.0")
     spec.route("POST", "/api/campaigns", create_campaign, body=CampaignIn,
@@ -14,7 +14,6 @@ assets (no CDN).
 
 from __future__ import annotations
 
-import functools
 import html
 import importlib.resources
 import inspect
@@ -51,6 +50,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Typed `object` because `list[Model]` is a GenericAlias, not a type; checked in route().
 ResponseSpec = object
 M = TypeVar("M", bound=BaseModel)
+Ref = Callable[[type[BaseModel], JsonSchemaMode], dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,6 @@ class RawBody:
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 SECURITY_SCHEME = "bearerAuth"
-_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 # Same grammar aiohttp uses for dynamic segments: {name} or {name:regex}
 # (regex may itself contain one level of braces, e.g. {id:\d{1,9}}).
 _PLACEHOLDER = re.compile(
@@ -195,26 +194,10 @@ async def parse_body(
         raise _validation_error(exc) from None
 
 
-@functools.cache
-def _array_fields(model: type[BaseModel]) -> frozenset[str]:
-    props: dict[str, Any] = model.model_json_schema().get("properties", {})
-    return frozenset(
-        name
-        for name, schema in props.items()
-        # `list[str] | None` is an anyOf with one array branch.
-        if any(s.get("type") == "array" for s in [schema, *schema.get("anyOf", [])])
-    )
-
-
 def parse_query(request: web.Request, model: type[M]) -> M:
-    """Validate the query string against `model` (repeat a key for list fields)."""
-    arrays = _array_fields(model)
-    data = {
-        key: request.query.getall(key) if key in arrays else request.query[key]
-        for key in request.query
-    }
+    """Validate the query string against `model` (one value per key)."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(dict(request.query))
     except ValidationError as exc:
         raise _validation_error(exc) from None
 
@@ -259,9 +242,7 @@ class Route:
     summary: str | None
     description: str | None
     tags: tuple[str, ...]
-    auth: bool
     operation_id: str
-    deprecated: bool
 
 
 def _list_item(spec: object) -> type[BaseModel] | None:
@@ -287,6 +268,8 @@ class ApiSpec:
     openapi_url: str = "/api/openapi.json"
     docs_url: str = "/api/docs"
     routes: list[Route] = field(default_factory=list)
+    # Canonical paths of the routes registered without the bearer token (the document, the UI).
+    _public: set[str] = field(default_factory=set)
 
     def route(
         self,
@@ -301,58 +284,32 @@ class ApiSpec:
         summary: str | None = None,
         description: str | None = None,
         tags: Sequence[str] = (),
-        auth: bool = True,
-        operation_id: str | None = None,
-        deprecated: bool = False,
-    ) -> Handler:
-        """Declare a route. Returns `handler` unchanged.
+    ) -> None:
+        """Declare a route (every declared route needs the bearer token).
 
         `path` uses aiohttp syntax; `{id:\\d+}` is documented as an integer
         unless `path_params` (a model with one field per placeholder) says otherwise.
         Errors the layer itself can produce are documented automatically as
-        ErrorOut (400/413/415 for `body`, 400 for `query`/`path_params`, 401
-        when `auth`, 404 when the path has placeholders) unless declared.
+        ErrorOut (400/413/415 for `body`, 400 for `query`/`path_params`, 401,
+        404 when the path has placeholders) unless declared.
         """
-        method = method.upper()
-        if method not in _METHODS:
-            raise ValueError(f"unsupported method {method!r}")
-        op_id = operation_id or handler.__name__
+        op_id = handler.__name__
         if any(r.operation_id == op_id for r in self.routes):
             # Swagger UI and client generators key on operationId; duplicates break them.
-            raise ValueError(f"duplicate operationId {op_id!r}; pass operation_id=")
+            raise ValueError(f"duplicate operationId {op_id!r}")
         resp: dict[int, ResponseSpec] = dict(responses or {})
-        for status, spec in resp.items():
-            if (
-                spec is not None
-                and not _is_model(spec)
-                and _list_item(spec) is None
-                and not isinstance(spec, RawBody)
-            ):
-                raise TypeError(
-                    f"{method} {path} {status}: expected a model, list[Model], RawBody or None,"
-                    f" got {spec!r}"
-                )
         if body is not None:
             for status in (400, 413, 415):
                 resp.setdefault(status, ErrorOut)
         if query is not None or path_params is not None:
             resp.setdefault(400, ErrorOut)
-        if auth:
-            resp.setdefault(401, ErrorOut)
-        names = [m["name"] for m in _PLACEHOLDER.finditer(path)]
-        if names:
+        resp.setdefault(401, ErrorOut)
+        if _PLACEHOLDER.search(path):
             # The router itself 404s when a value fails the placeholder regex.
             resp.setdefault(404, ErrorOut)
-        if not any(200 <= s < 300 for s in resp):
-            raise ValueError(f"{method} {path}: declare at least one 2xx response")
-        if path_params is not None and set(names) != set(path_params.model_fields):
-            raise ValueError(
-                f"{path}: path_params fields {sorted(path_params.model_fields)} "
-                f"!= placeholders {names}"
-            )
         self.routes.append(
             Route(
-                method=method,
+                method=method.upper(),
                 path=path,
                 handler=handler,
                 body=body,
@@ -362,16 +319,19 @@ class ApiSpec:
                 summary=summary,
                 description=description if description is not None else inspect.getdoc(handler),
                 tags=tuple(tags),
-                auth=auth,
                 operation_id=op_id,
-                deprecated=deprecated,
             )
         )
-        return handler
+
+    def is_public(self, request: web.Request) -> bool:
+        """Whether `request` matched a route registered without the token; unknown paths
+        match none, so the guard refuses them like any other."""
+        resource = request.match_info.route.resource
+        return resource is not None and resource.canonical in self._public
 
     # ---------------------------------------------------------- document
 
-    def document(self, servers: Sequence[str | Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    def document(self) -> dict[str, Any]:
         """Build the OpenAPI 3.1 document; every referenced model lands in components.schemas."""
         inputs: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorOut, "serialization")]
         for r in self.routes:
@@ -395,42 +355,7 @@ class ApiSpec:
 
         paths: dict[str, dict[str, Any]] = {}
         for r in self.routes:
-            op: dict[str, Any] = {"operationId": r.operation_id}
-            if r.summary:
-                op["summary"] = r.summary
-            if r.description:
-                op["description"] = r.description
-            if r.tags:
-                op["tags"] = list(r.tags)
-            if r.deprecated:
-                op["deprecated"] = True
-            params = self._path_parameters(r, resolved)
-            if r.query is not None:
-                qschema = resolved(r.query)
-                required = set(qschema.get("required", ()))
-                for name, pschema in qschema.get("properties", {}).items():
-                    param: dict[str, Any] = {
-                        "name": name,
-                        "in": "query",
-                        "required": name in required,
-                    }
-                    if "description" in pschema:
-                        param["description"] = pschema["description"]
-                    param["schema"] = pschema
-                    params.append(param)
-            if params:
-                op["parameters"] = params
-            if r.body is not None:
-                op["requestBody"] = {
-                    "required": True,
-                    "content": {"application/json": {"schema": ref(r.body, "validation")}},
-                }
-            op["responses"] = {
-                str(status): self._response(status, spec, ref)
-                for status, spec in sorted(r.responses.items())
-            }
-            # Public routes must say `security: []` explicitly to override the global requirement.
-            op["security"] = [{SECURITY_SCHEME: []}] if r.auth else []
+            op = _operation(r, ref, resolved)
             paths.setdefault(_openapi_path(r.path), {})[r.method.lower()] = op
 
         doc: dict[str, Any] = {
@@ -445,79 +370,86 @@ class ApiSpec:
         }
         if self.description:
             doc["info"]["description"] = self.description
-        if servers:
-            doc["servers"] = [{"url": s} if isinstance(s, str) else dict(s) for s in servers]
         tags = sorted({t for r in self.routes for t in r.tags})
         if tags:
             doc["tags"] = [{"name": t} for t in tags]
         return doc
 
-    @staticmethod
-    def _path_parameters(
-        r: Route, resolved: Callable[[type[BaseModel]], dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        props: dict[str, Any] = resolved(r.path_model).get("properties", {}) if r.path_model else {}
-        params = []
-        for m in _PLACEHOLDER.finditer(r.path):
-            name, regex = m["name"], m["re"]
-            if name in props:
-                schema = props[name]
-            elif regex in (r"\d+", "[0-9]+"):
-                schema = {"type": "integer", "minimum": 0}
-            elif regex:
-                schema = {"type": "string", "pattern": f"^(?:{regex})$"}
-            else:
-                # aiohttp's default placeholder regex is [^{}/]+ : non-empty, no slash.
-                schema = {"type": "string", "pattern": "^[^{}/]+$"}
-            params.append({"name": name, "in": "path", "required": True, "schema": schema})
-        return params
-
-    @staticmethod
-    def _response(
-        status: int,
-        spec: ResponseSpec,
-        ref: Callable[[type[BaseModel], JsonSchemaMode], dict[str, Any]],
-    ) -> dict[str, Any]:
-        try:
-            out: dict[str, Any] = {"description": HTTPStatus(status).phrase}
-        except ValueError:
-            out = {"description": f"HTTP {status}"}
-        if _is_model(spec):
-            out["content"] = {"application/json": {"schema": ref(spec, "serialization")}}
-        elif isinstance(spec, RawBody):
-            out["content"] = {spec.media_type: {"schema": dict(spec.schema)}}
-        elif (item := _list_item(spec)) is not None:
-            out["content"] = {
-                "application/json": {
-                    "schema": {"type": "array", "items": ref(item, "serialization")}
-                }
-            }
-        return out
-
     # ---------------------------------------------------------- aiohttp
 
-    def register(
-        self,
-        app: web.Application,
-        *,
-        servers: Sequence[str | Mapping[str, Any]] | None = None,
-        docs: bool = True,
-    ) -> None:
-        """Add every declared route plus the (public) document and Swagger UI routes.
+    def register(self, app: web.Application) -> None:
+        """Add every declared route plus the public document and Swagger UI routes.
 
         The document is rendered once, here, so a broken model fails at startup
         rather than on the first docs request. Declare all routes before calling.
         """
         for r in self.routes:
             app.router.add_route(r.method, r.path, r.handler)
-        doc_bytes = json.dumps(self.document(servers), separators=(",", ":")).encode()
+        doc_bytes = json.dumps(self.document(), separators=(",", ":")).encode()
 
         async def openapi_json(_: web.Request) -> web.Response:
             return web.Response(body=doc_bytes, content_type="application/json")
 
-        app.router.add_get(self.openapi_url, openapi_json)
-        if docs:
-            _add_swagger_ui(app, self.docs_url, self.openapi_url, self.title)
+        public = [app.router.add_get(self.openapi_url, openapi_json)]
+        public += _add_swagger_ui(app, self.docs_url, self.openapi_url, self.title)
+        self._public.update(route.resource.canonical for route in public if route.resource)
+
+
+def _operation(r: Route, ref: Ref, resolved: Callable[[type[BaseModel]], dict[str, Any]]) -> Any:
+    op: dict[str, Any] = {"operationId": r.operation_id}
+    if r.summary:
+        op["summary"] = r.summary
+    if r.description:
+        op["description"] = r.description
+    if r.tags:
+        op["tags"] = list(r.tags)
+    params = [
+        *(_parameters(resolved(r.path_model), "path") if r.path_model else []),
+        *(_parameters(resolved(r.query), "query") if r.query else []),
+    ]
+    if params:
+        op["parameters"] = params
+    if r.body is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": ref(r.body, "validation")}},
+        }
+    op["responses"] = {
+        str(status): _response(status, spec, ref) for status, spec in sorted(r.responses.items())
+    }
+    op["security"] = [{SECURITY_SCHEME: []}]
+    return op
+
+
+def _parameters(schema: dict[str, Any], where: str) -> list[dict[str, Any]]:
+    """One parameter per property of a path or query model's schema."""
+    required = set(schema.get("required", ()))
+    return [
+        {
+            "name": name,
+            "in": where,
+            "required": where == "path" or name in required,
+            **({"description": prop["description"]} if "description" in prop else {}),
+            "schema": prop,
+        }
+        for name, prop in schema.get("properties", {}).items()
+    ]
+
+
+def _response(status: int, spec: ResponseSpec, ref: Ref) -> dict[str, Any]:
+    try:
+        out: dict[str, Any] = {"description": HTTPStatus(status).phrase}
+    except ValueError:
+        out = {"description": f"HTTP {status}"}
+    if _is_model(spec):
+        out["content"] = {"application/json": {"schema": ref(spec, "serialization")}}
+    elif isinstance(spec, RawBody):
+        out["content"] = {spec.media_type: {"schema": dict(spec.schema)}}
+    elif (item := _list_item(spec)) is not None:
+        out["content"] = {
+            "application/json": {"schema": {"type": "array", "items": ref(item, "serialization")}}
+        }
+    return out
 
 
 def _openapi_path(path: str) -> str:
@@ -544,7 +476,9 @@ _DOCS_CSP = (
 )
 
 
-def _add_swagger_ui(app: web.Application, docs_url: str, openapi_url: str, title: str) -> None:
+def _add_swagger_ui(
+    app: web.Application, docs_url: str, openapi_url: str, title: str
+) -> list[web.AbstractRoute]:
     # swagger_ui.api_doc() is not used: with config_url it re-downloads the
     # spec with blocking urllib on each request, it injects a Swagger-2 `host`
     # key (invalid in 3.1), and it leaves the default validatorUrl, which makes
@@ -594,6 +528,8 @@ def _add_swagger_ui(app: web.Application, docs_url: str, openapi_url: str, title
             static / name, headers={**headers, "Content-Type": _SWAGGER_ASSETS[name]}
         )
 
-    app.router.add_get(prefix, page)
-    app.router.add_get(f"{prefix}/init.js", init)
-    app.router.add_get(prefix + "/static/{name}", asset)
+    return [
+        app.router.add_get(prefix, page),
+        app.router.add_get(f"{prefix}/init.js", init),
+        app.router.add_get(prefix + "/static/{name}", asset),
+    ]

@@ -34,6 +34,7 @@ def dispatch_config(settings: Settings) -> DispatchConfig:
             max_attempts=settings.outbox_max_attempts, base_seconds=settings.outbox_retry_seconds
         ),
         lease_seconds=settings.outbox_lease_seconds,
+        quiet_hours=settings.quiet_hours,
     )
 
 

@@ -14,6 +14,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
+# Outside local use the admin API's bearer token must be hard to guess: compose publishes
+# the port. Placeholders are what examples and tutorials suggest.
+MIN_ADMIN_TOKEN = 32
+PLACEHOLDERS = ("change-me", "changeme", "change_me", "placeholder", "example", "your-token")
+
+
 class ConfigurationError(ValueError):
     """A setting the service refuses to start with; the message is one sentence for the operator."""
 
@@ -59,6 +65,8 @@ class Settings(BaseSettings):
     scheduler: bool = True  # SCHEDULER=false: this instance serves HTTP only
     pool_max_size: int = Field(default=20, ge=1)
     db_command_timeout: float = Field(default=5.0, gt=0)
+    # Longest wait for a free database connection; then "busy" (503, or the SMS apology).
+    db_acquire_timeout: float = Field(default=5.0, gt=0)
     # 0 behind PgBouncer < 1.21 in transaction pooling mode (no prepared statements there).
     db_statement_cache_size: int = Field(default=100, ge=0)
     # One deadline per webhook, covering the wait for a connection and every query: then the
@@ -112,3 +120,10 @@ class Settings(BaseSettings):
         """Refuse, before anything starts, settings that would leave a door open."""
         if self.telegram_bot_token is not None and self.telegram_mode == "webhook":
             self.webhook_secret()
+        if self.admin_token is not None and not self.embedded:
+            token = self.admin_token.get_secret_value()
+            if len(token) < MIN_ADMIN_TOKEN or any(p in token.lower() for p in PLACEHOLDERS):
+                raise ConfigurationError(
+                    f"ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN} random characters and not "
+                    "a placeholder (for example the output of `openssl rand -hex 32`)."
+                )

@@ -7,16 +7,19 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import statistics
 import subprocess
 import tempfile
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
+import redis
 
 from db.migrate import migrate
 from db.pool import create_pool, on_database
@@ -81,8 +84,10 @@ def run_pgbench(database_url: str, script: str, clients: int, seconds: int) -> d
         "-f", f.name, "-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432),
         "-U", parts.username or "postgres", parts.path.lstrip("/"),
     ]  # fmt: skip
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    os.unlink(f.name)
+    try:
+        out = _pgbench_output(command)
+    finally:
+        os.unlink(f.name)
     tps = next(line for line in out.splitlines() if line.startswith("tps"))
     latency = next(line for line in out.splitlines() if line.startswith("latency average"))
     return {
@@ -91,6 +96,53 @@ def run_pgbench(database_url: str, script: str, clients: int, seconds: int) -> d
         "tps": round(float(tps.split("=")[1].split()[0]), 1),
         "latency_avg_ms": float(latency.split("=")[1].split()[0]),
     }
+
+
+@contextmanager
+def private_redis() -> Iterator[tuple[str, int]]:
+    """(URL, pid) of a Redis server of the run's own, so its CPU is the bench's alone; the
+    shared one (BENCH_REDIS_URL) when `redis-server` is not installed."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        yield REDIS_URL, int(redis.Redis.from_url(REDIS_URL).info("server")["process_id"])
+        return
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+               "--appendonly", "no"]  # fmt: skip
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        for _ in range(100):
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        yield url, server.pid
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@contextmanager
+def bounced(database_url: str) -> Iterator[tuple[str, int]]:
+    """(URL through PgBouncer in transaction pooling mode, PgBouncer's pid)."""
+    from tests.pgbouncer import running_pgbouncer
+
+    with running_pgbouncer(database_url, pool_size=40) as bouncer:
+        yield bouncer.url, bouncer.pid
+
+
+def _pgbench_output(command: list[str]) -> str:
+    """pgbench's report; a shared server may be out of connections for a moment: retry."""
+    for attempt in range(4):
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode == 0:
+            return done.stdout
+        time.sleep(3 * (attempt + 1))
+    raise RuntimeError(f"pgbench failed: {done.stderr[-500:]}")
 
 
 def cpu_seconds(pid: int) -> float:

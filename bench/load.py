@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,13 +31,14 @@ from urllib.parse import urlencode
 
 import aiohttp
 import asyncpg
-import redis
 import uvloop
 from twilio.request_validator import RequestValidator
 
 from bench.common import (
     REDIS_URL,
+    bounced,
     cpu_seconds,
+    private_redis,
     run_pgbench,
     save,
     scratch_database,
@@ -50,7 +51,7 @@ from db.campaigns import PgCampaignStore
 from tests.fakes.bot_api import FakeBotAPI
 
 TOKEN = "bench-twilio-token"
-ADMIN = "bench-admin-token"
+ADMIN = "bench-admin-token-0123456789abcdef"
 ACCOUNT = "AC" + "b" * 32
 CAMPAIGN_NUMBER = "+12025550100"
 MODES = ("fresh", "hot", "repeat", "mixed")
@@ -89,22 +90,31 @@ class Server:
 
 @contextmanager
 def serve(
-    database_url: str, port: int, workers: int, telegram: dict[str, str] | None
+    database_url: str,
+    port: int,
+    workers: int,
+    telegram: dict[str, str] | None,
+    redis_url: str = REDIS_URL,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
-    env = os.environ | {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
-        "REDIS_PREFIX": f"ldload:{secrets.token_hex(3)}:",
-        "PORT": str(port),
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "TWILIO_ACCOUNT_SID": ACCOUNT,
-        "ADMIN_TOKEN": ADMIN,
-        "SMS_BACKEND": "console",
-        "LOG_LEVEL": "warning",
-        "LOG_FORMAT": "json",
-        "DEFAULT_REGION": "US",
-    }
+    env = (
+        os.environ
+        | (extra_env or {})
+        | {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "REDIS_PREFIX": f"ldload:{secrets.token_hex(3)}:",
+            "PORT": str(port),
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "TWILIO_AUTH_TOKEN": TOKEN,
+            "TWILIO_ACCOUNT_SID": ACCOUNT,
+            "ADMIN_TOKEN": ADMIN,
+            "SMS_BACKEND": "console",
+            "LOG_LEVEL": "warning",
+            "LOG_FORMAT": "json",
+            "DEFAULT_REGION": "US",
+        }
+    )
     if telegram is not None:
         env |= {
             "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
@@ -122,7 +132,7 @@ def serve(
 
 
 async def wait_ready(session: aiohttp.ClientSession, base: str) -> None:
-    for _ in range(300):
+    for _ in range(900):  # a loaded machine took ~40 s to start two workers with aiogram
         try:
             async with session.get(base + "/readyz") as response:
                 if response.status == 200:
@@ -254,31 +264,53 @@ async def fire(session: aiohttp.ClientSession, base: str, requests: Requests,
 
 
 class CpuMeter:
-    """CPU seconds of the server, PostgreSQL, Redis and this generator over a run."""
+    """CPU seconds of the server, PostgreSQL, Redis and this generator over a run.
 
-    def __init__(self, server: Server, redis_pid: int) -> None:
+    Other work shares this machine's PostgreSQL, so PostgreSQL here is the backends serving
+    the bench's own database (the server's pool, or PgBouncer's server connections), read
+    from /proc; the shared WAL writer and checkpointer are left out. Redis is a private
+    server started for the run when `redis-server` is installed (else the shared one).
+    """
+
+    def __init__(
+        self, server: Server, redis_pid: int, database_url: str, pooler_pid: int | None
+    ) -> None:
         self.server = server
         self.redis_pid = redis_pid
+        self.database_url = database_url
+        self.pooler_pid = pooler_pid
 
-    def sample(self) -> dict[str, float]:
-        return {
+    async def sample(self) -> dict[str, float]:
+        backends = await database_backends(self.database_url)
+        sample = {
             "server": sum(cpu_seconds(p) for p in self.server.pids()),
-            "postgres": sum(cpu_seconds(p) for p in _pids_named("postgres")),
+            "postgres": sum(_cpu_or_zero(p) for p in backends),
             "redis": cpu_seconds(self.redis_pid),
             "load_generator": cpu_seconds(os.getpid()),
         }
+        if self.pooler_pid is not None:
+            sample["pgbouncer"] = cpu_seconds(self.pooler_pid)
+        return sample
 
 
-def _pids_named(name: str) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == name:
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
+def _cpu_or_zero(pid: int) -> float:
+    try:
+        return cpu_seconds(pid)
+    except OSError:  # the backend ended between the query and the read
+        return 0.0
+
+
+async def database_backends(database_url: str) -> list[int]:
+    """PostgreSQL backends connected to this database, other than the one asking."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            """SELECT pid FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid()"""
+        )
+    finally:
+        await conn.close()
+    return [int(r["pid"]) for r in rows]
 
 
 @contextmanager
@@ -400,18 +432,30 @@ async def create_campaign(
             raise SystemExit(f"campaign create failed: {r.status} {await r.text()}")
 
 
+async def link_telegram_users(database_url: str, customers: int) -> None:
+    """Untimed set-up: what sharing their contact leaves behind, for every bench user, in one
+    statement (the contact path itself is tested in tests/bot, not measured here)."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(
+            """INSERT INTO customer (phone, telegram_user_id, last_channel, created_at)
+               SELECT p, u, 'telegram', now() FROM unnest($1::text[], $2::bigint[]) AS t(p, u)""",
+            [phone(i) for i in range(customers)],
+            [USER_BASE + i for i in range(customers)],
+        )
+    finally:
+        await conn.close()
+
+
 async def warm_up(
     session: aiohttp.ClientSession,
     base: str,
     mode: str,
     channel: str,
-    customers: int,
     regulars: int,
 ) -> None:
-    """Untimed: Telegram users share their contact; the regulars draw once."""
+    """Untimed: the regulars draw once."""
     steps: list[list[Prepared]] = []
-    if channel == "telegram":
-        steps.append([telegram_update(USER_BASE + i, phone=phone(i)) for i in range(customers)])
     if mode in ("repeat", "mixed"):
         steps.append([
             telegram_update(USER_BASE + i, "/draw") if channel == "telegram"
@@ -432,25 +476,36 @@ async def run(
     workers: int,
     port: int,
     profile: Path | None = None,
+    pgbouncer: bool = False,
+    pgbench: bool = True,
     pacing: str = "none",
 ) -> dict[str, Any]:
-    regulars = 2000
+    """One bounded run. `pgbouncer`: the service reaches PostgreSQL through PgBouncer 1.18
+    in transaction pooling mode (DB_STATEMENT_CACHE_SIZE=0); pgbench still goes direct."""
+    regulars = 2000 if mode in ("repeat", "mixed") else 0
     count = int(min(6000, 600 * concurrency) * seconds)
-    if channel == "telegram":
-        count = min(count, 4000)  # each needs a linked customer, made before the run
-    async with scratch_database() as database_url, FakeBotAPI(BOT_TOKEN) as bot_api:
+    async with AsyncExitStack() as stack:
+        database_url = await stack.enter_async_context(scratch_database())
+        bot_api = await stack.enter_async_context(FakeBotAPI(BOT_TOKEN))
+        redis_url, redis_pid = stack.enter_context(private_redis())
+        service_url, pooler_pid, extra_env = database_url, None, {}
+        if pgbouncer:
+            service_url, pooler_pid = stack.enter_context(bounced(database_url))
+            extra_env = {"DB_STATEMENT_CACHE_SIZE": "0"}
+        if channel == "telegram":
+            await link_telegram_users(database_url, regulars + count)
         telegram = {"api_base": bot_api.base} if channel == "telegram" else None
-        with serve(database_url, port, workers, telegram) as server:
+        with serve(service_url, port, workers, telegram, redis_url, extra_env) as server:
             connector = aiohttp.TCPConnector(limit=concurrency)
             timeout = aiohttp.ClientTimeout(total=15)  # Twilio gives up after 15 s
             async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
                 await wait_ready(session, server.base)
                 await create_campaign(session, server.base, mode, pacing)
-                await warm_up(session, server.base, mode, channel, regulars + count, regulars)
+                await warm_up(session, server.base, mode, channel, regulars)
                 requests = prepare(mode, channel, server.base, count, regulars)
-                redis_pid = int(redis.Redis.from_url(REDIS_URL).info("server")["process_id"])
-                meter = CpuMeter(server, redis_pid)
-                before_cpu, before_draws = meter.sample(), await draws_recorded(database_url)
+                meter = CpuMeter(server, redis_pid, database_url, pooler_pid)
+                before_cpu = await meter.sample()
+                before_draws = await draws_recorded(database_url)
                 stop = asyncio.Event()
                 rss = asyncio.create_task(watch_rss(server, stop))
                 with profiled(server, profile, seconds):
@@ -459,14 +514,15 @@ async def run(
                     )
                 stop.set()
                 peak_rss = await rss
-                after_cpu, after_draws = meter.sample(), await draws_recorded(database_url)
+                after_cpu = await meter.sample()
+                after_draws = await draws_recorded(database_url)
         invariants = await check_invariants(database_url)
         invariants |= await check_pacing(database_url, datetime.now(UTC))
         win_percent = {"fresh": 30, "hot": 100, "mixed": 30}.get(mode)
-        pgbench = None
-        if win_percent is not None:  # repeat does no database work to compare with
+        database_limit = None
+        if pgbench and win_percent is not None:  # repeat does no database work to compare
             script = PGBENCH_SCRIPT.replace("<= 30", f"<= {win_percent}")
-            pgbench = await asyncio.to_thread(
+            database_limit = await asyncio.to_thread(
                 run_pgbench, database_url, script, concurrency, max(5, int(seconds))
             )
     summary = summarise(tally.latencies, elapsed, tally.errors)
@@ -478,6 +534,7 @@ async def run(
         "channel": channel,
         "concurrency": concurrency,
         "workers": workers,
+        "pgbouncer": pgbouncer,
         **summary,
         "error_samples": tally.error_samples,
         "cpu_seconds": {k: round(after_cpu[k] - before_cpu[k], 2) for k in after_cpu},
@@ -488,8 +545,10 @@ async def run(
             (after_draws - before_draws) / max(1, summary["requests"]), 3
         ),
         "invariants": invariants,
-        "pgbench": pgbench,
-        "ratio_to_pgbench": round(summary["per_second"] / pgbench["tps"], 2) if pgbench else None,
+        "pgbench": database_limit,
+        "ratio_to_pgbench": (
+            round(summary["per_second"] / database_limit["tps"], 2) if database_limit else None
+        ),
     }
 
 
@@ -504,7 +563,7 @@ async def compare_pacing(
     runs = []
     for mode in ("hot", "fresh"):
         for pacing in ("none", "even", "even", "none"):
-            runs.append(await run(mode, "sms", concurrency, seconds, workers, port, None, pacing))
+            runs.append(await run(mode, "sms", concurrency, seconds, workers, port, pacing=pacing))
     ratios = {}
     for mode in ("hot", "fresh"):
         side = {
@@ -530,6 +589,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18080)
     parser.add_argument("--save", help="results file name under bench/results/")
     parser.add_argument("--profile", type=Path, help="py-spy collapsed stacks of a worker")
+    parser.add_argument("--pgbouncer", action="store_true", help="through PgBouncer (transaction)")
     parser.add_argument(
         "--pacing",
         choices=("none", "even", "compare"),
@@ -556,7 +616,8 @@ def main() -> None:
             args.workers,
             args.port,
             args.profile,
-            args.pacing,
+            pgbouncer=args.pgbouncer,
+            pacing=args.pacing,
         )
     )
     print(json.dumps(result, indent=2))

@@ -7,7 +7,6 @@ import re
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_CHARS = 10
 RANDOM_BYTES = 7  # 56 bits drawn, 50 kept
-_FORMAT = re.compile(rf"^[{ALPHABET}]{{5}}-[{ALPHABET}]{{5}}$")
 # Crockford: read O as 0 and I/L as 1; people type what they see.
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _SEPARATORS = re.compile(r"[\s\-_.]+")
@@ -32,7 +31,3 @@ def normalise_code(text: str) -> str | None:
     if len(raw) != CODE_CHARS or any(c not in ALPHABET for c in raw):
         return None
     return f"{raw[:5]}-{raw[5:]}"
-
-
-def is_code(text: str) -> bool:
-    return bool(_FORMAT.match(text))

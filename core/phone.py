@@ -35,7 +35,8 @@ def region_of(e164: str) -> str | None:
 
 
 def mask(e164: str) -> str:
-    """What staff and logs may see: the country code and the last three digits."""
+    """What staff and logs may see: the first three characters ("+" and two digits, so all of
+    +1 or +44 but only part of +852) and the last three digits."""
     if len(e164) < 7:
         return "***"
     return e164[:3] + "*" * (len(e164) - 6) + e164[-3:]

@@ -114,7 +114,8 @@ UPDATE outbox o
   FROM due
  WHERE o.id = due.id
 RETURNING o.id, o.customer_id, o.kind, o.body, o.attempts, o.not_after, o.next_attempt_at,
-          (SELECT keyword FROM campaign WHERE id = o.campaign_id) AS campaign_keyword
+          (SELECT keyword FROM campaign WHERE id = o.campaign_id) AS campaign_keyword,
+          (SELECT timezone FROM campaign WHERE id = o.campaign_id) AS campaign_timezone
 """
 
 _RECIPIENT = """
@@ -248,6 +249,7 @@ class PgOutboxStore:
                 send_at=first_slot + spacing * i,
                 not_after=r["not_after"],
                 campaign_keyword=r["campaign_keyword"],
+                campaign_timezone=r["campaign_timezone"],
             )
             for i, r in enumerate(rows)
         ]

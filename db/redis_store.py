@@ -183,13 +183,24 @@ return {hits, redis.call('TTL', KEYS[1])}
 """
 
 
+# A sliding window as a sorted set of (time, token): drop what left it, then take a place.
+_RESERVE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
+
 class RedisRateLimiter:
-    """Fixed-window counters; allow everything when Redis is away."""
+    """Fixed-window counters and sliding-window places; allow everything when Redis is away."""
 
     def __init__(self, redis: SafeRedis) -> None:
         self._redis = redis
-        # EVALSHA, reloading itself after a SCRIPT FLUSH or a Redis restart.
+        # EVALSHA, reloading themselves after a SCRIPT FLUSH or a Redis restart.
         self._count = redis.client.register_script(_COUNT)
+        self._reserve = redis.client.register_script(_RESERVE)
 
     async def hit(self, key: str, limit: int, window_seconds: int) -> int | None:
         full = self._redis.key("rate", key)
@@ -200,17 +211,21 @@ class RedisRateLimiter:
         hits, ttl = await self._redis.run(count, [0, 0])
         return max(ttl, 1) if hits > limit else None
 
-    async def count(self, key: str) -> int | None:
-        unreachable = "unreachable"
-        raw: bytes | str | None = await self._redis.run(
-            lambda r: r.get(self._redis.key("rate", key)), unreachable
-        )
-        if raw is unreachable:
-            return None
-        return int(raw) if raw is not None else 0
+    async def reserve(
+        self, key: str, limit: int, window_seconds: int, now: float, token: str
+    ) -> bool | None:
+        full = self._redis.key("places", key)
 
-    async def reset(self, key: str) -> None:
-        await self._redis.run(lambda r: r.delete(self._redis.key("rate", key)), 0)
+        async def reserve(r: aioredis.Redis) -> int:
+            args: list[str | float] = [now, window_seconds, limit, token]
+            return int(await self._reserve(keys=[full], args=args, client=r))
+
+        taken = await self._redis.run(reserve, -1)
+        return None if taken < 0 else bool(taken)
+
+    async def forget(self, key: str, token: str) -> None:
+        full = self._redis.key("places", key)
+        await self._redis.run(lambda r: r.zrem(full, token), 0)
 
 
 def _recalled(raw: bytes | str | None) -> tuple[str | None, DrawResult] | None:

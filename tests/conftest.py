@@ -94,7 +94,7 @@ def settings(database_url: str, server_urls: tuple[str, str], redis_prefix: str)
         redis_url=server_urls[1],
         redis_prefix=redis_prefix,
         default_region="HK",
-        admin_token="test-admin-token",  # type: ignore[arg-type]
+        admin_token="test-admin-token-0123456789abcdef",  # type: ignore[arg-type]
         public_base_url="https://luckydraw.example.com",
         twilio_auth_token="test-twilio-token",  # type: ignore[arg-type]
         twilio_account_sid="AC" + "0" * 32,

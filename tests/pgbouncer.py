@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -39,8 +40,14 @@ def pgbouncer_binary() -> str | None:
     )
 
 
+@dataclass(frozen=True)
+class PgBouncer:
+    url: str  # the database, reached through it
+    pid: int
+
+
 @contextmanager
-def running_pgbouncer(database_url: str, *, pool_size: int = 20) -> Iterator[str]:
+def running_pgbouncer(database_url: str, *, pool_size: int = 20) -> Iterator[PgBouncer]:
     """`database_url`, reached through a PgBouncer started for the block."""
     binary = pgbouncer_binary()
     if binary is None:
@@ -71,7 +78,8 @@ def running_pgbouncer(database_url: str, *, pool_size: int = 20) -> Iterator[str
             process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
         try:
             _wait_listening(listen, process, log)
-            yield urlunsplit(parts._replace(netloc=_netloc(parts.username, listen), query=""))
+            url = urlunsplit(parts._replace(netloc=_netloc(parts.username, listen), query=""))
+            yield PgBouncer(url, process.pid)
         finally:
             process.terminate()
             process.wait(timeout=10)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from app.api import campaigns, customers, draws, redemptions, staff
+from app.api.delivery import COUPON_DELIVERY, CouponDelivery
 from app.api.errors import admin_api_middleware
 from app.api.request import (
     CAMPAIGNS,
@@ -48,13 +49,8 @@ def add_admin_api(app: web.Application, settings: Settings, core: Core) -> None:
     app[REDEMPTIONS] = core.redemptions
     app[STAFF] = core.staff
     app[DEFAULT_REGION] = settings.default_region
-
-    def public(path: str) -> bool:
-        return (
-            path == spec.openapi_url
-            or path == spec.docs_url
-            or path.startswith(spec.docs_url + "/")
-        )
-
-    app.middlewares.append(admin_api_middleware(settings.admin_token, public))
+    app[COUPON_DELIVERY] = CouponDelivery(
+        core.customers, core.sms_store, settings.allowed_countries, core.metrics
+    )
+    app.middlewares.append(admin_api_middleware(settings.admin_token, spec.is_public))
     spec.register(app)

@@ -27,6 +27,7 @@ from app.openapi import (
     parse_path,
     parse_query,
 )
+from core.spreadsheet import plain_cell
 
 WINNERS_COLUMNS = ("code", "prize", "phone", "issued_at", "expires_at", "redeemed_at")
 FLUSH_BYTES = 64 * 1024
@@ -127,8 +128,8 @@ async def campaign_winners(request: web.Request) -> web.StreamResponse:
             writer.writerow(
                 (
                     c.code,
-                    c.prize_name,
-                    c.phone,
+                    plain_cell(c.prize_name),  # the operator's text: never a live formula
+                    c.phone,  # E.164 or masked, never a formula
                     c.issued_at.isoformat(),
                     c.expires_at.isoformat(),
                     c.redeemed_at.isoformat() if c.redeemed_at else "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from app.api.delivery import COUPON_DELIVERY
 from app.api.models import DrawIn, DrawOut
 from app.api.request import DRAWS, OUTBOX, SMALL_MAX_BYTES, phone
 from app.openapi import ApiError, ApiSpec, ErrorOut, json_response, parse_body
@@ -16,7 +17,9 @@ async def draw(request: web.Request) -> web.Response:
     A second draw the same campaign-local day is 409 `already_drew`; a retry with the same
     `request_id` is 200 with the first answer (`replayed: true`); the same `request_id` for
     another phone or campaign is 409 `request_conflict`. A won code is also sent
-    to the customer (SMS or Telegram, through the outbox, outside quiet hours).
+    to the customer (SMS or Telegram, through the outbox, outside quiet hours); `delivery`
+    says on which channel, or why it cannot be sent (e.g. the number never texted the
+    campaign number, so SMS pumping protection holds it back).
     """
     body = await parse_body(request, DrawIn, SMALL_MAX_BYTES)
     if body.campaign_id is not None and body.keyword is not None:
@@ -32,7 +35,9 @@ async def draw(request: web.Request) -> web.Response:
     # Also on a replay: the outbox queues each coupon once, and a retry after a crash
     # between the draw and this line still gets the code delivered.
     await request.app[OUTBOX].enqueue_coupon(result)
-    return json_response(DrawOut.of(result), status=200 if result.replayed else 201)
+    delivery = await request.app[COUPON_DELIVERY].explain(customer, result)
+    out = DrawOut.of(result).model_copy(update={"delivery": delivery})
+    return json_response(out, status=200 if result.replayed else 201)
 
 
 def declare(spec: ApiSpec) -> None:

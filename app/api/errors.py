@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 
+import structlog
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 from pydantic import SecretStr
@@ -30,6 +31,8 @@ from core.errors import (
     RequestConflict,
 )
 from core.model import RedeemStatus
+
+log = structlog.get_logger(__name__)
 
 # First match wins, so subclasses come before their bases.
 _STATUS: tuple[tuple[type[LuckyDrawError], int], ...] = (
@@ -74,7 +77,9 @@ def api_error(exc: LuckyDrawError) -> ApiError:
     return ApiError(status, str(exc), code=exc.code, field=field, headers=headers)
 
 
-def admin_api_middleware(token: SecretStr | None, public: Callable[[str], bool]) -> Middleware:
+def admin_api_middleware(
+    token: SecretStr | None, public: Callable[[web.Request], bool]
+) -> Middleware:
     """Guard and error mapping for /api; other paths (webhooks, health) pass untouched.
 
     Without ADMIN_TOKEN the API answers 503: no token can be right, and the operator
@@ -87,7 +92,7 @@ def admin_api_middleware(token: SecretStr | None, public: Callable[[str], bool])
         path = request.path
         if path != "/api" and not path.startswith("/api/"):
             return await handler(request)
-        if not public(path):
+        if not public(request):
             if not expected:
                 raise ApiError(503, "admin API disabled: ADMIN_TOKEN is not set", code="disabled")
             if not _bearer_matches(request.headers.get("Authorization", ""), expected):
@@ -101,6 +106,15 @@ def admin_api_middleware(token: SecretStr | None, public: Callable[[str], bool])
             return await error_middleware(request, handler)
         except LuckyDrawError as exc:
             raise api_error(exc) from None
+        except TimeoutError:
+            # No free database connection in time (or a query past its timeout).
+            log.warning("api_busy", path=path)
+            raise ApiError(
+                503,
+                "the service is busy; try again in a moment",
+                code="busy",
+                headers={"Retry-After": "1"},
+            ) from None
 
     return guard
 

@@ -349,6 +349,13 @@ class DrawOut(Output):
     expires_at: datetime | None
     next_draw_at: datetime
     replayed: bool = Field(description="true: this request id drew before; its first answer")
+    delivery: dict[str, str] | None = Field(
+        default=None,
+        description="For a win: the channel the code is sent on and `queued`, or why it is "
+        "not sent (`not sent: this number has never texted the campaign number`, opted out, "
+        "country not allowed, bot blocked); null when nothing was won",
+        examples=[{"sms": "queued"}],
+    )
 
 
 # ---------------------------------------------------------------- redemptions

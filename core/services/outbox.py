@@ -96,6 +96,8 @@ class DispatchConfig:
     batch_size: int = 100
     max_in_flight: int = 20  # concurrent sends per channel per instance
     max_batches: int = 50  # per tick, so one tick never runs for ever
+    # Local to each message's campaign; None: send at any hour.
+    quiet_hours: QuietHours | None = None
 
 
 class Dispatcher:
@@ -196,6 +198,12 @@ class Dispatcher:
         now = self._clock()
         if claimed.not_after is not None and now >= claimed.not_after:
             return await self._settle(claimed, OutboxStatus.SKIPPED, error="quiet hours began")
+        opens = self._quiet_until(claimed, now)
+        if opens is not None:  # a retry or a late claim that fell into the night
+            await self._settle(
+                claimed, OutboxStatus.PENDING, error="quiet hours", next_attempt_at=opens
+            )
+            return "deferred"
         recipient = await self._store.recipient(claimed.id, claimed.claim, now)
         if recipient is None:  # our lease ended: another instance has it now
             return "lost"
@@ -217,6 +225,14 @@ class Dispatcher:
         finally:
             sleeping.cancel()
             stopping.cancel()
+
+    def _quiet_until(self, claimed: ClaimedMessage, now: datetime) -> datetime | None:
+        """When quiet hours end, if `now` is inside them in the message's campaign zone."""
+        quiet = self._config.quiet_hours
+        if quiet is None or claimed.campaign_timezone is None:
+            return None
+        opens = next_open(now, claimed.campaign_timezone, quiet)
+        return opens if opens > now else None
 
     async def _send(self, claimed: ClaimedMessage, message: OutgoingMessage, sender: Sender) -> str:
         try:

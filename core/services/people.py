@@ -27,7 +27,10 @@ class CustomerService:
         if customer is None:
             raise CustomerNotFound(f"no customer {phone}")
         draws, coupons = await self._store.history(phone, limit)
-        return CustomerHistory(customer, tuple(draws), tuple(coupons))
+        consent, messages = await self._store.contact_log(phone, limit)
+        return CustomerHistory(
+            customer, tuple(draws), tuple(coupons), tuple(consent), tuple(messages)
+        )
 
     async def coupons(self, phone: str) -> Sequence[Coupon]:
         """Unredeemed, unexpired coupons, soonest expiry first."""
@@ -80,6 +83,3 @@ class StaffService:
 
     async def list(self) -> Sequence[Staff]:
         return await self._store.list()
-
-    async def is_staff(self, phone: str) -> bool:
-        return await self._store.is_staff(phone)

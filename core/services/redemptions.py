@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -57,7 +58,20 @@ class RedemptionService:
         if not await self._staff.is_staff(staff_phone):
             await self._store.record_refusal(text, staff_phone, RedeemStatus.NOT_STAFF, now)
             raise NotStaff("only staff can redeem")
-        if await self._locked_out(staff_phone):
+        # Counted first, atomically: every attempt takes a place as if it were a guess, so
+        # simultaneous guesses cannot all be judged; one that was not a guess gives it back.
+        key, token = f"redeem-fail:{staff_phone}", secrets.token_hex(8)
+        limits = self._limits
+        placed = await self._limiter.reserve(
+            key, limits.failures, limits.window_seconds, now.timestamp(), token
+        )
+        # The recorded attempts count too: guesses made while Redis was away, for one.
+        since = now - timedelta(seconds=limits.window_seconds)
+        if placed is False or await self._store.failures_since(staff_phone, since) >= (
+            limits.failures
+        ):
+            if placed:
+                await self._limiter.forget(key, token)
             await self._store.record_refusal(text, staff_phone, RedeemStatus.LOCKED_OUT, now)
             return Redemption(RedeemStatus.LOCKED_OUT)
         code = normalise_code(text)
@@ -66,21 +80,7 @@ class RedemptionService:
             await self._store.record_refusal(text, staff_phone, result.status, now)
         else:
             result = await self._store.redeem(code, staff_phone, now, request_id)
-        if result.status in (RedeemStatus.UNKNOWN, RedeemStatus.MALFORMED):
+        if placed and result.status not in (RedeemStatus.UNKNOWN, RedeemStatus.MALFORMED):
             # Only guesses count towards the lockout; a used or expired code is a real coupon.
-            await self._limiter.hit(
-                self._key(staff_phone), self._limits.failures, self._limits.window_seconds
-            )
+            await self._limiter.forget(key, token)
         return result
-
-    async def _locked_out(self, staff_phone: str) -> bool:
-        failures = await self._limiter.count(self._key(staff_phone))
-        if failures is None:  # Redis is away: the recorded attempts still hold the line
-            since = self._clock() - timedelta(seconds=self._limits.window_seconds)
-            failures = await self._store.failures_since(staff_phone, since)
-        return failures >= self._limits.failures
-
-    def _key(self, staff_phone: str) -> str:
-        # Windows follow the injected clock, so the lockout ends on the service's time.
-        window = int(self._clock().timestamp()) // self._limits.window_seconds
-        return f"redeem-fail:{staff_phone}:{window}"

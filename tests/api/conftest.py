@@ -18,7 +18,7 @@ from app.server import create_app
 from app.settings import Settings
 from db.pool import on_database
 
-AUTH = {"Authorization": "Bearer test-admin-token"}
+AUTH = {"Authorization": "Bearer test-admin-token-0123456789abcdef"}
 Client = TestClient[web.Request, web.Application]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
@@ -21,15 +22,14 @@ ROUTES = [
 ]
 
 
-def test_every_declared_route_is_listed_here() -> None:
-    assert len(ROUTES) == 17
-    assert ("GET", "/api/campaigns/1/winners") in ROUTES
-    assert ("DELETE", "/api/staff/%2B85291234567") in ROUTES
-
-
 async def test_without_the_right_token_every_api_path_is_401(api: Client) -> None:
     for method, path in [*ROUTES, ("GET", "/api"), ("GET", "/api/nothing")]:
-        for authorization in (None, "Bearer wrong-token", "test-admin-token", "Basic dGVzdA=="):
+        for authorization in (
+            None,
+            "Bearer wrong-token",
+            "test-admin-token-0123456789abcdef",
+            "Basic dGVzdA==",
+        ):
             headers = {"Authorization": authorization} if authorization else {}
             resp = await api.request(method, path, headers=headers, json={})
             assert resp.status == 401, (method, path, authorization)
@@ -39,15 +39,21 @@ async def test_without_the_right_token_every_api_path_is_401(api: Client) -> Non
 
 
 async def test_the_bearer_scheme_is_case_insensitive(api: Client) -> None:
-    resp = await api.get("/api/campaigns", headers={"Authorization": "bearer test-admin-token"})
+    resp = await api.get(
+        "/api/campaigns", headers={"Authorization": "bearer test-admin-token-0123456789abcdef"}
+    )
     assert resp.status == 200
 
 
 async def test_an_unknown_api_path_with_the_token_is_a_json_404(api: Client) -> None:
-    resp = await api.get("/api/nothing", headers={"Authorization": "Bearer test-admin-token"})
+    resp = await api.get(
+        "/api/nothing", headers={"Authorization": "Bearer test-admin-token-0123456789abcdef"}
+    )
     assert resp.status == 404
     assert ErrorOut.model_validate(await resp.json()).error.code == "not_found"
-    resp = await api.put("/api/campaigns", headers={"Authorization": "Bearer test-admin-token"})
+    resp = await api.put(
+        "/api/campaigns", headers={"Authorization": "Bearer test-admin-token-0123456789abcdef"}
+    )
     assert resp.status == 405
     assert ErrorOut.model_validate(await resp.json()).error.code == "method_not_allowed"
 
@@ -125,3 +131,12 @@ async def test_swagger_ui_is_public_and_references_no_other_host(api: Client) ->
             assert '"/api/openapi.json"' in text
             assert not set(_ABSOLUTE.findall(text)) - {"127.0.0.1", "localhost"}
     assert not _ABSOLUTE.findall(page)
+    init = await (await api.get("/api/docs/init.js")).text()
+    assert "validatorUrl: null" in init  # else Swagger UI loads a badge from swagger.io
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/docs/static/swagger-initializer.js", "/api/docs/static/..%2F__init__.py"]
+)
+async def test_swagger_ui_serves_only_the_files_its_page_loads(api: Client, path: str) -> None:
+    assert (await api.get(path)).status == 404

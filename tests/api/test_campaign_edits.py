@@ -303,7 +303,7 @@ async def test_edits_during_concurrent_draws_never_break_the_quotas(
         resp = await api.patch(
             f"/api/campaigns/{campaign['id']}",
             json={"prizes": prizes},
-            headers={"Authorization": "Bearer test-admin-token"},
+            headers={"Authorization": "Bearer test-admin-token-0123456789abcdef"},
         )
         return resp.status
 

@@ -175,13 +175,35 @@ async def test_oversized_and_non_json_bodies_are_refused(api: Client, services: 
     resp = await api.post(
         "/api/campaigns",
         data="name=x",
-        headers={"Authorization": "Bearer test-admin-token", "Content-Type": "text/plain"},
+        headers={
+            "Authorization": "Bearer test-admin-token-0123456789abcdef",
+            "Content-Type": "text/plain",
+        },
     )
     assert resp.status == 415
     bad = await api.post(
         "/api/campaigns",
         data=b"{not json",
-        headers={"Authorization": "Bearer test-admin-token", "Content-Type": "application/json"},
+        headers={
+            "Authorization": "Bearer test-admin-token-0123456789abcdef",
+            "Content-Type": "application/json",
+        },
     )
     assert bad.status == 400
+    not_utf8 = await api.post(
+        "/api/campaigns",
+        data=b'{"name": "\xff"}',
+        headers={
+            "Authorization": "Bearer test-admin-token-0123456789abcdef",
+            "Content-Type": "application/json",
+        },
+    )
+    assert not_utf8.status == 400
+    assert "UTF-8" in (await not_utf8.json())["error"]["message"]
     assert await services.campaigns.list() == []
+
+
+async def test_values_of_the_wrong_json_type_are_refused_not_coerced(api: Client) -> None:
+    prize = campaign_data()["prizes"][0] | {"total_quota": "1000"}
+    err = await error(api, "POST", "/api/campaigns", 400, campaign_data(prizes=[prize]))
+    assert err.field == "prizes.0.total_quota"

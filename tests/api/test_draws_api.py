@@ -168,3 +168,33 @@ async def test_a_request_id_reused_for_another_draw_is_a_conflict_that_leaks_not
     assert fresh["won"]
     assert fresh["code"] != won["code"]
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 2
+
+
+def _undelivered(metrics: str) -> float:
+    line = 'luckydraw_coupons_undelivered_total{channel="sms",reason="never_texted"} '
+    found = [row for row in metrics.splitlines() if row.startswith(line)]
+    return float(found[0].removeprefix(line)) if found else 0.0
+
+
+async def test_a_won_code_that_cannot_be_texted_says_why_in_the_answer_and_is_counted(
+    api: Client, services: Core, clock: FakeClock
+) -> None:
+    cid = await _campaign(api, sure_win())
+    before = _undelivered(await (await api.get("/metrics")).text())
+    body = await call(api, "POST", "/api/draws", 201, {"phone": PHONE, "campaign_id": cid})
+    assert body["delivery"] == {"sms": "not sent: this number has never texted the campaign number"}
+    assert _undelivered(await (await api.get("/metrics")).text()) == before + 1
+
+    texted = "+85291234568"
+    await services.sms_store.begin_inbound("SM" + "1" * 32, texted, "HELP", clock.now)
+    body = await call(api, "POST", "/api/draws", 201, {"phone": texted, "campaign_id": cid})
+    assert body["delivery"] == {"sms": "queued"}
+    lost = await call(
+        api,
+        "POST",
+        "/api/draws",
+        201,
+        {"phone": "+85291234569"}
+        | {"campaign_id": await _campaign(api, sure_loss(keyword="SPRING"))},
+    )
+    assert lost["delivery"] is None

@@ -31,7 +31,7 @@ async def test_every_scrape_of_a_two_worker_serve_counts_the_requests_of_both_wo
             "REDIS_URL": server_urls[1],
             "REDIS_PREFIX": redis_prefix + "workers:",
             "PORT": str(port),
-            "ADMIN_TOKEN": "test-admin-token",
+            "ADMIN_TOKEN": "test-admin-token-0123456789abcdef",
             "DEFAULT_REGION": "HK",
             "SCHEDULER": "false",
         }

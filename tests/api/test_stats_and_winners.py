@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import socket
 import time
 import tracemalloc
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+import asyncpg
 import psutil
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
-from app.bootstrap import Core
+from app.bootstrap import Core, open_core
+from app.server import create_app
+from app.settings import Settings
 from tests.api.conftest import AUTH, Client, call
 from tests.conftest import FakeClock
-from tests.helpers import sure_loss, sure_win
+from tests.helpers import campaign_data, spec, sure_loss, sure_win
 
 STAFF = "+85261234567"
 
@@ -111,24 +119,40 @@ async def test_an_empty_campaign_exports_just_the_header(api: Client) -> None:
 WINNERS = 100_000
 
 
+async def seed_winners(
+    settings: Settings, campaign: dict[str, Any], now: datetime, count: int
+) -> None:
+    """`count` coupons of the campaign's first prize, each with its own customer.
+
+    On a connection of its own, without the pool's command timeout: on a busy machine the
+    seeding may take any time, and no test may depend on the machine's speed."""
+    assert settings.database_url is not None
+    connection = await asyncpg.connect(settings.database_url)
+    try:
+        await connection.execute(
+            """WITH cu AS (
+                   INSERT INTO customer (phone, created_at)
+                   SELECT '+8529' || lpad(g::text, 7, '0'), $2 FROM generate_series(1, $4::int) g
+                   RETURNING id)
+               INSERT INTO coupon (code, campaign_id, prize_id, customer_id, issued_at,
+                                   issued_day, expires_at)
+               SELECT 'W' || lpad(id::text, 10, '0'), $1, $3, id, $2, $2::date,
+                      $2 + interval '7 days'
+                 FROM cu""",
+            campaign["id"],
+            now,
+            campaign["prizes"][0]["id"],
+            count,
+        )
+    finally:
+        await connection.close()
+
+
 async def test_a_csv_of_100000_winners_streams_in_bounded_memory(
-    api: Client, services: Core, clock: FakeClock
+    api: Client, settings: Settings, clock: FakeClock
 ) -> None:
     campaign = await call(api, "POST", "/api/campaigns", 201, sure_win(total=WINNERS))
-    await services.pool.execute(
-        """WITH cu AS (
-               INSERT INTO customer (phone, created_at)
-               SELECT '+8529' || lpad(g::text, 7, '0'), $2 FROM generate_series(1, $4::int) g
-               RETURNING id)
-           INSERT INTO coupon (code, campaign_id, prize_id, customer_id, issued_at, issued_day,
-                               expires_at)
-           SELECT 'W' || lpad(id::text, 10, '0'), $1, $3, id, $2, $2::date, $2 + interval '7 days'
-             FROM cu""",
-        campaign["id"],
-        clock.now,
-        campaign["prizes"][0]["id"],
-        WINNERS,
-    )
+    await seed_winners(settings, campaign, clock.now, WINNERS)
     # Traced allocations until the first 10,000 rows arrive (tracing all 100,000 costs ~25 s):
     # an export that fetched or buffered every row would have allocated them all by then.
     # RSS, sampled per chunk, covers the whole download.
@@ -165,3 +189,73 @@ async def test_an_unknown_winners_query_parameter_is_refused(api: Client) -> Non
     resp = await api.get(f"/api/campaigns/{cid}/winners?ful=1", headers=AUTH)
     assert resp.status == 400
     assert (await resp.json())["error"]["field"] == "ful"
+
+
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://evil.example","Prize")', "+1 Free Cake", "-50% Off", "@SUM(A1)"]
+)
+async def test_a_prize_name_that_a_spreadsheet_would_run_is_exported_as_text(
+    api: Client, name: str
+) -> None:
+    prize = {"name": name, "probability": 1.0, "total_quota": 5, "daily_quota": 5,
+             "valid_days": 7}  # fmt: skip
+    cid = (await call(api, "POST", "/api/campaigns", 201, campaign_data(prizes=[prize])))["id"]
+    await call(api, "POST", "/api/draws", 201, {"phone": _phone(1)})
+    rows = await _csv(api, f"/api/campaigns/{cid}/winners")
+    assert rows[1][1] == "'" + name
+
+
+async def _stalled_download(client: Client, path: str) -> asyncio.StreamWriter:
+    """A client that starts a download, then reads no more (a tiny receive buffer, so the
+    server's writes soon block): a slow phone on a bad network."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", client.port))
+    reader, writer = await asyncio.open_connection(sock=sock, limit=4096)
+    headers = f"Host: 127.0.0.1\r\nAuthorization: {AUTH['Authorization']}\r\n"
+    writer.write(f"GET {path} HTTP/1.1\r\n{headers}\r\n".encode())
+    await writer.drain()
+    await reader.readexactly(4096)  # the export is under way: rows are coming
+    return writer
+
+
+async def test_stalled_winners_downloads_leave_the_database_to_everyone_else(
+    services: Core, settings: Settings, clock: FakeClock
+) -> None:
+    """Two slow downloads with a pool of two connections: a draw is still answered."""
+    campaign = await services.campaigns.create(spec(sure_win(total=100_000)))
+    data = {"id": campaign.id, "prizes": [{"id": campaign.prizes[0].id}]}
+    await seed_winners(settings, data, clock.now, 40_000)
+    small = settings.model_copy(update={"pool_max_size": 2})
+    async with (
+        open_core(small, clock=clock) as core,
+        TestClient(TestServer(create_app(small, core))) as client,
+    ):
+        path = f"/api/campaigns/{campaign.id}/winners"
+        stalled = [await _stalled_download(client, path) for _ in range(2)]
+        try:
+            async with asyncio.timeout(30):
+                body = {"phone": "+85291239999", "campaign_id": campaign.id}
+                drawn = await call(client, "POST", "/api/draws", 201, body)
+        finally:
+            for writer in stalled:
+                writer.close()
+    assert drawn["won"]
+
+
+async def test_with_every_connection_busy_the_api_answers_503_rather_than_wait(
+    services: Core, settings: Settings, clock: FakeClock
+) -> None:
+    small = settings.model_copy(update={"pool_max_size": 2, "db_acquire_timeout": 0.5})
+    async with (
+        open_core(small, clock=clock) as core,
+        TestClient(TestServer(create_app(small, core))) as client,
+        core.pool.acquire(),
+        core.pool.acquire(),
+        asyncio.timeout(30),
+    ):
+        response = await client.get("/api/staff", headers=AUTH)
+        assert response.status == 503
+        assert response.headers["Retry-After"] == "1"
+        assert (await response.json())["error"]["code"] == "busy"

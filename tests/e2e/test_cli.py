@@ -237,3 +237,24 @@ async def test_serve_refuses_a_webhook_without_a_secret_in_one_sentence(
         "error: TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET: 1-256 characters of "
         "A-Z a-z 0-9 _ - (for example the output of `openssl rand -hex 32`)."
     )
+
+
+@pytest.mark.parametrize("token", ["change-me", "short-but-not-a-placeholder", "x" * 31])
+async def test_serve_refuses_a_weak_admin_token_outside_local_use(
+    settings: Settings, token: str
+) -> None:
+    env = cli_env(settings) | {"ADMIN_TOKEN": token, "PORT": "0"}
+    served = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "app.cli", "serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert served.returncode == 2
+    assert served.stderr.strip() == (
+        "error: ADMIN_TOKEN must be at least 32 random characters and not a placeholder "
+        "(for example the output of `openssl rand -hex 32`)."
+    )

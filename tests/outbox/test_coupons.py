@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 from app.bootstrap import Core
 from core.model import Channel
@@ -106,3 +106,25 @@ async def test_a_redeemed_coupon_gets_no_expiry_notice(
     assert not [m for m in fake_twilio.messages if second.code in m.body]
     notices = [r for r in await outbox_rows(services) if r["kind"] == "expiry_notice"]
     assert [(r["status"], r["last_error"]) for r in notices] == [("skipped", "coupon redeemed")]
+
+
+async def test_a_code_retried_into_quiet_hours_waits_for_the_morning(
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+) -> None:
+    """Won at 20:59, the first send met a 503; the retry falls due at 21:05, in quiet hours."""
+    await services.campaigns.create(spec(sure_win()))
+    clock.set(datetime(2026, 12, 10, 12, 59, tzinfo=UTC))  # 20:59 in Hong Kong
+    await sms_player(services, clock, PLAYER)
+    await services.outbox.enqueue_coupon(await services.draws.draw(PLAYER, Channel.API))
+    fake_twilio.fail_next(503)
+    sending = dispatcher(services, senders, quiet_hours=(time(21, 0), time(9, 0)))
+    assert await sending.tick() == {"retry": 1}
+
+    clock.set(datetime(2026, 12, 10, 13, 5, tzinfo=UTC))  # 21:05: the retry is due
+    assert await sending.tick() == {"deferred": 1}
+    assert fake_twilio.messages == []
+    (row,) = await outbox_rows(services)
+    assert row["next_attempt_at"] == datetime(2026, 12, 11, 1, 0, tzinfo=UTC)  # 09:00
+    clock.set(datetime(2026, 12, 11, 1, 0, tzinfo=UTC))
+    assert await sending.tick() == {"sent": 1}
+    assert len(fake_twilio.messages) == 1

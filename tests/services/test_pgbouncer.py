@@ -22,9 +22,9 @@ ROUNDS = 5
 
 @pytest.fixture(scope="module")
 def bouncer_url(database_url: str) -> Iterator[str]:
-    # Fewer server connections than the service's pool: clients really share them.
-    with running_pgbouncer(database_url, pool_size=8) as url:
-        yield url
+    # Fewer server connections than the service's pool (30): clients really share them.
+    with running_pgbouncer(database_url, pool_size=10) as bouncer:
+        yield bouncer.url
 
 
 @pytest.fixture
@@ -33,7 +33,12 @@ async def bounced(
 ) -> AsyncIterator[Core]:
     """The service through PgBouncer; `services` (direct) empties the tables first."""
     bounced_settings = settings.model_copy(
-        update={"database_url": bouncer_url, "db_statement_cache_size": 0}
+        update={
+            "database_url": bouncer_url,
+            "db_statement_cache_size": 0,
+            # 500 draws queue for 30 connections on two shared cores: a wait, not a fault.
+            "db_acquire_timeout": 60.0,
+        }
     )
     async with open_core(bounced_settings, clock=clock) as built:
         yield built

@@ -123,3 +123,37 @@ async def test_guessing_codes_locks_a_staff_phone_out_even_with_redis_down(
         assert await outcome(svc, coupon, STAFF) == "locked_out"
     clock.advance(minutes=16)
     assert await outcome(services, coupon, STAFF) == "redeemed"
+
+
+async def test_twenty_simultaneous_guesses_get_five_judged_and_the_rest_locked_out(
+    services: Core, coupon: str
+) -> None:
+    results = await asyncio.gather(
+        *(outcome(services, f"AAAAA-AAAA{c}", STAFF) for c in "BCDEFGHJKMNPQRSTVWXY")
+    )
+    assert sorted(results) == ["locked_out"] * 15 + ["unknown"] * 5
+
+
+async def test_the_lockout_window_slides_rather_than_restarting_on_the_quarter_hour(
+    services: Core, coupon: str, clock: FakeClock
+) -> None:
+    clock.set(clock.now.replace(minute=14, second=0))  # near the end of a fixed quarter
+    for _ in range(5):
+        assert await outcome(services, "AAAAA-AAAAA", STAFF) == "unknown"
+    clock.advance(minutes=2)  # a new fixed quarter, but only 2 of the window's 15 minutes
+    assert await outcome(services, "AAAAA-AAAAB", STAFF) == "locked_out"
+    clock.advance(minutes=14)
+    assert await outcome(services, coupon, STAFF) == "redeemed"
+
+
+async def test_guesses_recorded_while_redis_was_away_still_count_once_it_is_back(
+    services: Core, coupon: str, clock: FakeClock
+) -> None:
+    for _ in range(5):  # what the store kept while the Redis counters could not
+        await services.pool.execute(
+            """INSERT INTO redemption_attempt (at, staff_phone, text, code, status)
+               VALUES ($1, $2, 'AAAAA-AAAAA', 'AAAAA-AAAAA', 'unknown')""",
+            clock.now,
+            STAFF,
+        )
+    assert await outcome(services, coupon, STAFF) == "locked_out"
