@@ -11,6 +11,7 @@ COPY db ./db
 COPY app ./app
 COPY sms ./sms
 COPY bot ./bot
+COPY console ./console
 COPY public ./public
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 

@@ -18,7 +18,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core db app sms bot public
+	$(BIN)/mypy core db app sms bot console public
 	$(BIN)/lint-imports
 
 test: lint

@@ -15,13 +15,20 @@ from core.model import Campaign
 
 
 def first_screen(
-    base_url: str, campaigns: Sequence[Campaign], now: datetime, region: str
+    base_url: str,
+    campaigns: Sequence[Campaign],
+    now: datetime,
+    region: str,
+    console_link: str | None = None,
 ) -> list[str]:
+    """`console_link`: the operator console's sign-in link with this run's own token."""
     open_now = [c for c in campaigns if c.is_open(now)]
     lines = [f"Lucky Draw is running at {base_url} (Ctrl-C stops it)"]
     for c in open_now[:3]:
         until = c.ends_at.astimezone(ZoneInfo(c.timezone))
-        lines.append(f'  campaign {c.keyword}: "{c.name}", open until {until:%d %b %Y %H:%M}')
+        lines.append(
+            f'  campaign {c.keyword}: "{c.name}", open until {until:%d %b %Y %H:%M} {c.timezone}'
+        )
     if not open_now:
         lines.append("  no open campaign: luckydraw campaign create FILE (examples/campaign.yaml)")
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
@@ -31,6 +38,11 @@ def first_screen(
         else "PHONE"
     )
     lines.append(f"  play from another terminal: {_command()} chat {phone}  (then type DRAW)")
+    if console_link is None:
+        lines.append(f"  operator console: {base_url}/console (sign in with ADMIN_TOKEN)")
+    else:
+        lines.append(f"  operator console: {console_link}")
+        lines.append("    (a token for this run only: set ADMIN_TOKEN to keep one)")
     lines.append(f"  admin API: {base_url}/api/docs")
     return lines
 

@@ -22,6 +22,7 @@ from aiohttp import web
 
 from app.bootstrap import Core, open_core
 from app.channels import open_channels
+from app.console_wiring import with_local_token
 from app.devservers import embedded_servers
 from app.first_screen import first_screen
 from app.logs import configure_logging
@@ -52,12 +53,14 @@ def run_server(settings: Settings, *, seed: Any = None, workers: int = 1) -> Non
     """
     configure_logging(settings.log_format, settings.log_level)
     ensure_port_free(settings.host, settings.port)
+    # For local use without ADMIN_TOKEN: one for this run, shared by the workers.
+    settings, console_link = with_local_token(settings)
     if workers <= 1:
-        uvloop.run(_serve(settings, seed))
+        uvloop.run(_serve(settings, seed, console_link=console_link))
         return
     with embedded_servers(settings) as shared, _metrics_directory():
         campaigns = uvloop.run(_prepare(shared, seed))
-        _greet(shared, campaigns)
+        _greet(shared, campaigns, console_link)
         # Spawned, not forked: each worker builds its own loop, pool and clients.
         context = multiprocessing.get_context("spawn")
 
@@ -94,13 +97,17 @@ def _metrics_directory() -> Iterator[None]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _greet(settings: Settings, campaigns: Sequence[Campaign]) -> None:
-    """The first screen for a person (console logs); JSON logs get one `serving` line."""
+def _greet(
+    settings: Settings, campaigns: Sequence[Campaign], console_link: str | None = None
+) -> None:
+    """The first screen for a person (console logs); JSON logs get one `serving` line.
+
+    `console_link` signs in with this run's own token (local use without ADMIN_TOKEN)."""
     url = f"http://{settings.host}:{settings.port}"
     if settings.log_format != "console":
-        log.info("serving", url=url)
+        log.info("serving", url=url, console=console_link or f"{url}/console")
         return
-    lines = first_screen(url, campaigns, datetime.now(UTC), settings.default_region)
+    lines = first_screen(url, campaigns, datetime.now(UTC), settings.default_region, console_link)
     print("\n" + "\n".join(lines) + "\n", flush=True)
 
 
@@ -146,6 +153,7 @@ async def _serve(
     migrate: bool = True,
     restarts: int = 0,
     worker: bool = False,
+    console_link: str | None = None,
 ) -> None:
     """Serve until a signal: alone, or as one of `serve --workers`, which share the port."""
     async with (
@@ -168,7 +176,7 @@ async def _serve(
         if worker:
             log.info("serving", url=f"http://{settings.host}:{settings.port}")
         else:
-            _greet(settings, await core.campaigns.list())
+            _greet(settings, await core.campaigns.list(), console_link)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from app.api import add_admin_api
 from app.bootstrap import Core
+from app.console_wiring import add_operator_console
 from app.health import readiness, state_metrics
 from app.metrics import add_metrics
 from app.openapi import Handler
@@ -44,6 +45,7 @@ def create_app(
         add_telegram(app, settings, core, telegram_bot)
     add_admin_api(app, settings, core)
     add_rules_routes(app, core.rules)
+    add_operator_console(app, settings, core)
     app.middlewares.append(_close_while_draining)
     return app
 

@@ -239,12 +239,34 @@ class DrawSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsentEvent:
+    opted_out: bool  # True: an opt-out, False: an opt-in
+    source: str  # e.g. "sms:STOP", "telegram:/start"
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """A message the service sent (or tried to) through the outbox."""
+
+    created_at: datetime
+    channel: str
+    kind: str
+    status: str
+    body: str
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerHistory:
-    """A customer with their latest draws and coupons (redeemed and expired ones too)."""
+    """A customer with their latest draws and coupons (redeemed and expired ones too),
+    opt-outs and opt-ins, and messages sent."""
 
     customer: Customer
     draws: tuple[DrawSummary, ...]
     coupons: tuple[Coupon, ...]
+    consent: tuple[ConsentEvent, ...] = ()
+    messages: tuple[SentMessage, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,6 +414,39 @@ class OutboxStats:
     counts: tuple[OutboxCount, ...]
     due_now: int  # pending rows whose time has come, plus claims past their lease
     oldest_due_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """What a campaign is doing today, for its live page (campaign-local day)."""
+
+    draws_per_minute: tuple[tuple[datetime, int], ...]  # minutes with draws, oldest first
+    recent_wins: dict[str, int]  # prize name -> coupons issued in the recent window
+    redemptions_today: int
+    outbox_pending: int  # its messages waiting or being sent
+    outbox_dead: int  # its messages given up on
+
+
+@dataclass(frozen=True, slots=True)
+class CouponRow:
+    """One coupon in the operator's winners table (phone masked)."""
+
+    code: str
+    prize_name: str
+    phone: str
+    issued_at: datetime
+    expires_at: datetime
+    redeemed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RedemptionAttempt:
+    at: datetime
+    staff_phone: str  # masked
+    staff_name: str | None
+    text: str
+    status: str
+    code: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from core.editing import CampaignEdit, Issued
 from core.model import (
+    Activity,
     AuditEntry,
     Campaign,
     CampaignSpec,
@@ -17,7 +18,9 @@ from core.model import (
     CampaignStatus,
     Channel,
     ClaimedMessage,
+    ConsentEvent,
     Coupon,
+    CouponRow,
     Customer,
     DrawRecord,
     DrawRequest,
@@ -32,7 +35,9 @@ from core.model import (
     OutgoingMessage,
     Recipient,
     Redemption,
+    RedemptionAttempt,
     RulesVersion,
+    SentMessage,
     Staff,
 )
 
@@ -71,6 +76,20 @@ class CampaignStore(Protocol):
     async def by_keyword(self, keyword: str) -> Sequence[Campaign]: ...
     async def set_status(self, campaign_id: int, status: CampaignStatus) -> Campaign | None: ...
     async def stats(self, campaign: Campaign, today: date, now: datetime) -> CampaignStats: ...
+    async def activity(self, campaign: Campaign, today: date, since: datetime) -> Activity:
+        """Today's draws per minute, wins per prize since `since`, redemptions, outbox."""
+        ...
+
+    async def coupons(
+        self, campaign_id: int, search: str, offset: int, limit: int
+    ) -> Sequence[CouponRow]:
+        """Coupons by code (or its start) or the phone's last digits, newest first."""
+        ...
+
+    async def redemption_log(self, campaign_id: int, limit: int) -> Sequence[RedemptionAttempt]:
+        """Attempts on the campaign's coupons (refused ones too), newest first."""
+        ...
+
     async def edit(
         self, campaign_id: int, now: datetime, plan: EditPlanner, audit: AuditEntry
     ) -> tuple[Campaign, Campaign, CampaignEdit] | None:
@@ -100,8 +119,8 @@ class RulesStore(Protocol):
 
 class AuditStore(Protocol):
     async def record(self, entry: AuditEntry) -> None: ...
-    async def trail(self, campaign_id: int, limit: int) -> Sequence[AuditEntry]:
-        """The campaign's latest entries, newest first."""
+    async def trail(self, campaign_id: int | None, limit: int) -> Sequence[AuditEntry]:
+        """The campaign's latest entries (every entry's, for None), newest first."""
         ...
 
 
@@ -195,6 +214,12 @@ class CustomerStore(Protocol):
         self, phone: str, limit: int
     ) -> tuple[Sequence[DrawSummary], Sequence[Coupon]]:
         """The latest `limit` draws and coupons (any state), newest first."""
+        ...
+
+    async def contact_log(
+        self, phone: str, limit: int
+    ) -> tuple[Sequence[ConsentEvent], Sequence[SentMessage]]:
+        """The latest opt-outs/opt-ins and outbox messages, newest first."""
         ...
 
 

@@ -24,10 +24,11 @@ class PgAuditStore:
         async with self._pool.acquire() as conn:
             await insert_entry(conn, entry)
 
-    async def trail(self, campaign_id: int, limit: int) -> Sequence[AuditEntry]:
+    async def trail(self, campaign_id: int | None, limit: int) -> Sequence[AuditEntry]:
         rows = await self._pool.fetch(
             """SELECT id, at, actor, action, campaign_id, subject, changes::text AS changes
-                 FROM audit_entry WHERE campaign_id = $1 ORDER BY id DESC LIMIT $2""",
+                 FROM audit_entry WHERE $1::bigint IS NULL OR campaign_id = $1
+                ORDER BY id DESC LIMIT $2""",
             campaign_id,
             limit,
         )

@@ -11,21 +11,24 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 import orjson
 
-from core.draw import local_day
+from core.draw import local_day, start_of_day
 from core.editing import CampaignEdit, Issued
 from core.errors import KeywordTaken
 from core.model import (
+    Activity,
     AuditEntry,
     Campaign,
     CampaignSpec,
     CampaignStats,
     CampaignStatus,
     Coupon,
+    CouponRow,
     Language,
     OpenHours,
     Pacing,
     Prize,
     PrizeStats,
+    RedemptionAttempt,
 )
 from core.pacing import ReleaseWindow, release_window
 from core.ports import EditPlanner
@@ -172,6 +175,84 @@ class PgCampaignStore:
             wins=sum(p.issued for p in prize_stats),
             prizes=prize_stats,
         )
+
+    async def activity(self, campaign: Campaign, today: date, since: datetime) -> Activity:
+        ids = [p.id for p in campaign.prizes]
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+            minutes = await conn.fetch(
+                """SELECT date_trunc('minute', created_at) AS minute, count(*) AS n
+                     FROM draw WHERE campaign_id = $1 AND local_day = $2
+                    GROUP BY 1 ORDER BY 1""",
+                campaign.id,
+                today,
+            )
+            wins = await conn.fetch(
+                """SELECT p.name, count(*) AS n FROM coupon c JOIN prize p ON p.id = c.prize_id
+                    WHERE c.prize_id = ANY($1::bigint[]) AND c.issued_day = $2
+                      AND c.issued_at >= $3
+                    GROUP BY p.name""",
+                ids,
+                today,
+                since,
+            )
+            redeemed = await conn.fetchval(
+                """SELECT count(*) FROM coupon
+                    WHERE campaign_id = $1 AND redeemed_at >= $2""",
+                campaign.id,
+                start_of_day(today, campaign.timezone),
+            )
+            outbox = await conn.fetchrow(
+                """SELECT count(*) FILTER (WHERE status IN ('pending', 'sending')) AS pending,
+                          count(*) FILTER (WHERE status = 'dead') AS dead
+                     FROM outbox WHERE campaign_id = $1
+                      AND status IN ('pending', 'sending', 'dead')""",
+                campaign.id,
+            )
+        assert outbox is not None
+        return Activity(
+            draws_per_minute=tuple((r["minute"], r["n"]) for r in minutes),
+            recent_wins={r["name"]: r["n"] for r in wins},
+            redemptions_today=redeemed,
+            outbox_pending=outbox["pending"],
+            outbox_dead=outbox["dead"],
+        )
+
+    async def coupons(
+        self, campaign_id: int, search: str, offset: int, limit: int
+    ) -> Sequence[CouponRow]:
+        code = search.upper().replace("-", "")
+        digits = "".join(ch for ch in search if ch.isdigit())
+        rows = await self._pool.fetch(
+            """SELECT c.code, p.name AS prize_name, cu.phone, c.issued_at, c.expires_at,
+                      c.redeemed_at
+                 FROM coupon c
+                 JOIN prize p ON p.id = c.prize_id
+                 JOIN customer cu ON cu.id = c.customer_id
+                WHERE c.campaign_id = $1
+                  AND ($2 = '' OR replace(c.code, '-', '') LIKE $3 || '%'
+                       OR ($4 <> '' AND cu.phone LIKE '%' || $4))
+                ORDER BY c.id DESC OFFSET $5 LIMIT $6""",
+            campaign_id,
+            search,
+            code,
+            digits,
+            offset,
+            limit,
+        )
+        return [CouponRow(**dict(r)) for r in rows]
+
+    async def redemption_log(self, campaign_id: int, limit: int) -> Sequence[RedemptionAttempt]:
+        rows = await self._pool.fetch(
+            """SELECT a.at, a.staff_phone, s.name AS staff_name, a.text, a.status, a.code
+                 FROM redemption_attempt a
+                 JOIN coupon c ON c.id = a.coupon_id
+                 LEFT JOIN staff s ON s.phone = a.staff_phone
+                WHERE c.campaign_id = $1
+                ORDER BY a.id DESC LIMIT $2""",
+            campaign_id,
+            limit,
+        )
+        return [RedemptionAttempt(**dict(r)) for r in rows]
 
     async def winners(self, campaign_id: int) -> AsyncGenerator[Coupon, None]:
         # Keyset pages of `_WINNER_BATCH` rows, each one short query: memory stays bounded

@@ -7,7 +7,17 @@ from datetime import datetime
 
 import asyncpg
 
-from core.model import Channel, Coupon, Customer, DrawOutcome, DrawSummary, Language, Staff
+from core.model import (
+    Channel,
+    ConsentEvent,
+    Coupon,
+    Customer,
+    DrawOutcome,
+    DrawSummary,
+    Language,
+    SentMessage,
+    Staff,
+)
 
 _UPSERT_CUSTOMER = """
 INSERT INTO customer (phone, last_channel, created_at) VALUES ($1, $2, $3)
@@ -112,6 +122,29 @@ class PgCustomerStore:
             "UPDATE customer SET telegram_blocked_at = $2 WHERE phone = $1",
             phone,
             now if blocked else None,
+        )
+
+    async def contact_log(
+        self, phone: str, limit: int
+    ) -> tuple[Sequence[ConsentEvent], Sequence[SentMessage]]:
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read"):
+            consent = await conn.fetch(
+                """SELECT e.opted_out, e.source, e.at FROM consent_event e
+                     JOIN customer cu ON cu.id = e.customer_id
+                    WHERE cu.phone = $1 ORDER BY e.id DESC LIMIT $2""",
+                phone,
+                limit,
+            )
+            messages = await conn.fetch(
+                """SELECT o.created_at, o.channel, o.kind, o.status, o.body, o.sent_at
+                     FROM outbox o JOIN customer cu ON cu.id = o.customer_id
+                    WHERE cu.phone = $1 ORDER BY o.id DESC LIMIT $2""",
+                phone,
+                limit,
+            )
+        return (
+            [ConsentEvent(**dict(r)) for r in consent],
+            [SentMessage(**dict(r)) for r in messages],
         )
 
     async def history(

@@ -5,12 +5,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from core import draw as rules
 from core.editing import CampaignEdit, Issued, plan_edit
 from core.errors import CampaignNotFound, InvalidTransition, KeywordTaken
+from core.live import RECENT_MINUTES, SellOut, project
 from core.model import (
+    Activity,
     AuditAction,
     AuditEntry,
     Campaign,
@@ -18,7 +22,9 @@ from core.model import (
     CampaignStats,
     CampaignStatus,
     Coupon,
+    CouponRow,
     FieldChange,
+    RedemptionAttempt,
 )
 from core.phone import mask
 from core.ports import AuditStore, CampaignChanged, CampaignCreated, CampaignStore, Clock
@@ -30,6 +36,15 @@ _TRANSITIONS = {
     "resume": ({CampaignStatus.PAUSED}, CampaignStatus.ACTIVE),
     "end": ({CampaignStatus.ACTIVE, CampaignStatus.PAUSED}, CampaignStatus.ENDED),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class LiveView:
+    campaign: Campaign
+    stats: CampaignStats
+    activity: Activity
+    sell_outs: tuple[SellOut, ...]
+    now: datetime
 
 
 class CampaignService:
@@ -113,6 +128,35 @@ class CampaignService:
         """The campaign's operator actions and edits, newest first."""
         await self.get(campaign_id)
         return await self._audit.trail(campaign_id, limit)
+
+    async def live(self, campaign_id: int) -> LiveView:
+        """Stats, today's activity and each prize's projected sell-out, for the live page."""
+        campaign = await self.get(campaign_id)
+        now = self._clock()
+        today = rules.local_day(now, campaign.timezone)
+        stats = await self._store.stats(campaign, today, now)
+        since = now - timedelta(minutes=RECENT_MINUTES)
+        activity = await self._store.activity(campaign, today, since)
+        day_ends = rules.next_local_midnight(now, campaign.timezone)
+        sell_outs = tuple(
+            project(p, activity.recent_wins.get(p.name, 0), now, day_ends) for p in stats.prizes
+        )
+        return LiveView(campaign, stats, activity, sell_outs, now)
+
+    async def coupons(
+        self, campaign_id: int, search: str = "", page: int = 0, per_page: int = 50
+    ) -> Sequence[CouponRow]:
+        """A page of the campaign's coupons, phones masked; `search`: code or phone's end."""
+        await self.get(campaign_id)
+        rows = await self._store.coupons(campaign_id, search.strip(), page * per_page, per_page)
+        return [dataclasses.replace(r, phone=mask(r.phone)) for r in rows]
+
+    async def redemption_log(
+        self, campaign_id: int, limit: int = 100
+    ) -> Sequence[RedemptionAttempt]:
+        await self.get(campaign_id)
+        rows = await self._store.redemption_log(campaign_id, limit)
+        return [dataclasses.replace(r, staff_phone=mask(r.staff_phone)) for r in rows]
 
     async def stats(self, campaign_id: int) -> CampaignStats:
         campaign = await self.get(campaign_id)

@@ -27,7 +27,10 @@ class CustomerService:
         if customer is None:
             raise CustomerNotFound(f"no customer {phone}")
         draws, coupons = await self._store.history(phone, limit)
-        return CustomerHistory(customer, tuple(draws), tuple(coupons))
+        consent, messages = await self._store.contact_log(phone, limit)
+        return CustomerHistory(
+            customer, tuple(draws), tuple(coupons), tuple(consent), tuple(messages)
+        )
 
     async def coupons(self, phone: str) -> Sequence[Coupon]:
         """Unredeemed, unexpired coupons, soonest expiry first."""

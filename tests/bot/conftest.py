@@ -6,7 +6,6 @@ import itertools
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -15,7 +14,6 @@ from aiogram import Bot
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 from structlog.dev import plain_traceback
-from twilio.request_validator import RequestValidator
 
 from app.bootstrap import Core
 from app.server import create_app
@@ -23,6 +21,7 @@ from app.settings import Settings
 from bot.client import open_bot
 from bot.sender import TelegramSender
 from tests.fakes.bot_api import FakeBotAPI
+from tests.twilio_client import Twilio
 
 TOKEN = "123456789:AAE-test-token"
 SECRET = "s3cret-webhook-token"
@@ -218,38 +217,7 @@ def staff_member(client: TestClient[Any, Any], bot_api: FakeBotAPI) -> TelegramU
     return TelegramUser(client, bot_api, 5_550_002)
 
 
-class SmsPhone:
-    """Texts /sms/inbound signed as Twilio signs, to play the same phone by SMS."""
-
-    def __init__(self, client: TestClient[Any, Any], settings: Settings) -> None:
-        token = settings.twilio_auth_token
-        assert token is not None
-        self.client = client
-        self.validator = RequestValidator(token.get_secret_value())
-        self.url = settings.public_base_url.rstrip("/") + "/sms/inbound"
-        self._sids = itertools.count(1)
-
-    async def text(self, body: str, phone: str = PHONE) -> str:
-        params = {
-            "MessageSid": f"SM{next(self._sids):032x}",
-            "AccountSid": "AC" + "0" * 32,
-            "From": phone,
-            "To": "+85230001234",
-            "Body": body,
-            "NumMedia": "0",
-        }
-        response = await self.client.post(
-            "/sms/inbound",
-            data=urlencode(params),
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Twilio-Signature": self.validator.compute_signature(self.url, params),
-            },
-        )
-        assert response.status == 200
-        return await response.text()
-
-
 @pytest.fixture
-def sms(client: TestClient[Any, Any], tg_settings: Settings) -> SmsPhone:
-    return SmsPhone(client, tg_settings)
+def sms(client: TestClient[Any, Any], tg_settings: Settings) -> Twilio:
+    """The same phone playing by SMS, through the same app."""
+    return Twilio(client, tg_settings)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from app.bootstrap import Core
 from core.model import Channel, Language
-from tests.bot.conftest import PHONE, SmsPhone, TelegramUser
+from tests.bot.conftest import PHONE, TelegramUser
 from tests.helpers import campaign_data, spec, sure_loss, sure_win
+from tests.twilio_client import Twilio
 
 
 async def test_draw_wins_and_shows_the_code(ann: TelegramUser, services: Core) -> None:
@@ -29,10 +30,10 @@ async def test_draw_loses_and_says_when_the_next_draw_opens(
 
 
 async def test_a_phone_that_drew_by_sms_today_is_told_on_telegram_it_already_drew(
-    ann: TelegramUser, sms: SmsPhone, services: Core
+    ann: TelegramUser, sms: Twilio, services: Core
 ) -> None:
     await services.campaigns.create(spec(sure_loss()))
-    await sms.text("DRAW")
+    assert (await sms.text("DRAW")).status == 200
     await ann.linked()
     await ann.send("/draw")
     assert ann.last.startswith("You already drew today in Winter Lucky Draw: no prize this time.")
@@ -40,12 +41,12 @@ async def test_a_phone_that_drew_by_sms_today_is_told_on_telegram_it_already_dre
 
 
 async def test_a_phone_that_drew_on_telegram_today_is_told_by_sms_it_already_drew(
-    ann: TelegramUser, sms: SmsPhone, services: Core
+    ann: TelegramUser, sms: Twilio, services: Core
 ) -> None:
     await services.campaigns.create(spec(sure_loss()))
     await ann.linked()
     await ann.send("/draw")
-    assert "You already drew today in Winter Lucky Draw: no prize" in await sms.text("DRAW")
+    assert "You already drew today in Winter Lucky Draw: no prize" in (await sms.text("DRAW")).reply
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
 
 
@@ -138,7 +139,7 @@ async def test_stop_opts_out_and_start_opts_back_in(ann: TelegramUser, services:
 
 
 async def test_lang_switches_replies_to_traditional_chinese_for_sms_too(
-    ann: TelegramUser, sms: SmsPhone, services: Core
+    ann: TelegramUser, sms: Twilio, services: Core
 ) -> None:
     await services.campaigns.create(spec(sure_loss()))
     await ann.linked()
@@ -149,7 +150,7 @@ async def test_lang_switches_replies_to_traditional_chinese_for_sms_too(
     assert ann.last == "好的，之後會以繁體中文回覆。"
     await ann.send("/draw")
     assert ann.last.startswith("很可惜，今次Winter Lucky Draw未有中獎。")
-    assert "你今天已在Winter Lucky Draw抽過獎" in await sms.text("DRAW")
+    assert "你今天已在Winter Lucky Draw抽過獎" in (await sms.text("DRAW")).reply
 
 
 async def test_a_customer_chosen_language_wins_over_the_telegram_apps(

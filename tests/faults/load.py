@@ -13,10 +13,10 @@ import secrets
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 import aiohttp
-from twilio.request_validator import RequestValidator
+
+from tests.twilio_client import inbound, signed_form
 
 AUTH_TOKEN = "faults-twilio-token"
 PUBLIC_BASE_URL = "https://luckydraw.example.com"
@@ -65,22 +65,11 @@ class Outcome:
         return found.group(0) if found else None
 
 
-def signed(body: str, phone: str, sid: str) -> tuple[str, dict[str, str]]:
-    params = {"MessageSid": sid, "AccountSid": "AC" + "0" * 32, "From": phone,
-              "To": "+85230001234", "Body": body, "NumMedia": "0"}  # fmt: skip
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(
-        PUBLIC_BASE_URL + "/sms/inbound", params
-    )
-    return urlencode(params), {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "X-Twilio-Signature": signature,
-    }
-
-
 async def text(
     session: aiohttp.ClientSession, base_url: str, body: str, phone: str, sid: str
 ) -> Outcome:
-    data, headers = signed(body, phone, sid)
+    params = inbound(body, phone, sid)
+    data, headers = signed_form(AUTH_TOKEN, PUBLIC_BASE_URL + "/sms/inbound", params)
     outcome = Outcome(phone, sid, time.monotonic(), 0.0)
     try:
         async with session.post(base_url + "/sms/inbound", data=data, headers=headers) as r:

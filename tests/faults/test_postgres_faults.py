@@ -26,12 +26,12 @@ async def test_a_postgres_restart_costs_apologies_only_and_draws_resume(
         await app.services.campaigns.create(campaign())
         load = DrawLoad(app.base_url, concurrency=8, timeout=15)
         await load.start()
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(0.5)
         await asyncio.to_thread(postgres.stop, mode)
         await asyncio.sleep(1.0)
         await asyncio.to_thread(postgres.start)
         restarted = time.monotonic()
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(1.0)
         outcomes = await load.stop()
         kinds = load.kinds()
         report(f"postgres restarted ({mode})", kinds, load.recovery_seconds(restarted))
@@ -42,22 +42,22 @@ async def test_a_postgres_restart_costs_apologies_only_and_draws_resume(
 async def test_a_silent_postgres_gets_apologies_that_are_true_and_no_late_commits(
     postgres: PrivatePostgres, database_url: str, redis: PrivateRedis
 ) -> None:
-    """Stalled 3 s behind a black hole, then released: whatever was apologised for or left
+    """Stalled 2.5 s behind a black hole, then released: whatever was apologised for or left
     unanswered is not drawn later, and a win that did commit is shown on the next DRAW."""
     proxy = BlackHoleProxy(postgres.port)
     await proxy.start()
     through_proxy = database_url.replace(f":{postgres.port}/", f":{proxy.port}/")
-    settings = fault_settings(through_proxy, redis.url, webhook_deadline_seconds=1.5)
+    settings = fault_settings(through_proxy, redis.url, webhook_deadline_seconds=1.2)
     async with running_app(settings) as app:
         await app.services.campaigns.create(campaign())
         load = DrawLoad(app.base_url, concurrency=8, timeout=5)
         await load.start()
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(0.5)
         proxy.black_hole()
-        await asyncio.sleep(3.0)
+        await asyncio.sleep(2.5)
         proxy.release()
         released = time.monotonic()
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(1.0)
         outcomes = await load.stop()
         await asyncio.sleep(1.0)  # anything delivered late has had time to commit
         kinds = load.kinds()
@@ -65,7 +65,7 @@ async def test_a_silent_postgres_gets_apologies_that_are_true_and_no_late_commit
         assert kinds.get("won", 0) + kinds.get("lost", 0) > 0, kinds
         assert await broken_invariants(app.services.pool, outcomes) == []
         assert await unseen_wins(app.services.pool, app.base_url, outcomes) == []
-        report("postgres black-holed 3 s", kinds, load.recovery_seconds(released))
+        report("postgres black-holed 2.5 s", kinds, load.recovery_seconds(released))
     await proxy.close()
 
 

@@ -28,7 +28,7 @@ async def test_sigterm_mid_load_drains_instead_of_cutting_keep_alive_requests(
         ) as served:
             load = DrawLoad(served.base_url, concurrency=8)  # keep-alive connections
             await load.start()
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(0.5)
             served.process.send_signal(signal.SIGTERM)
             terminated = time.monotonic()
             async with aiohttp.ClientSession() as session:

@@ -27,7 +27,7 @@ async def test_a_killed_worker_is_started_again_and_draws_go_on(
             first, second = served.workers()
             load = DrawLoad(served.base_url, concurrency=8, timeout=15)
             await load.start()
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(0.5)
             os.kill(first, signal.SIGKILL)
             killed = time.monotonic()
             while len(set(served.workers()) - {first, second}) < 1:
@@ -36,7 +36,7 @@ async def test_a_killed_worker_is_started_again_and_draws_go_on(
             while await metric(served.base_url, "luckydraw_worker_restarts") < 1:
                 assert time.monotonic() - killed < 60, served.output()  # the new one is up
                 await asyncio.sleep(0.2)
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(0.5)
             outcomes = await load.stop()
             assert served.process.poll() is None
             assert await metric(served.base_url, "luckydraw_worker_restarts") == 1

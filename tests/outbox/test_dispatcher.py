@@ -238,3 +238,38 @@ async def test_a_stopped_dispatcher_finishes_its_send_in_flight_and_hands_back_t
     clock.advance(seconds=10)  # the send slots the stopped one had reserved have passed
     assert await dispatcher(services, senders).tick() == {"sent": 4}
     assert sorted(m.to for m in fake_twilio.messages) == phones
+
+
+async def test_an_outbox_killed_mid_dispatch_loses_nothing_and_resends_only_its_sends_in_flight(
+    services: Core, clock: FakeClock, senders: dict[Channel, Sender], fake_twilio: FakeTwilio
+) -> None:
+    """The instance dies (no result recorded, nothing handed back) with sends in flight:
+    after the lease every message has gone out; only those in flight may go out twice, each
+    time with the same idempotency key (Twilio drops the second)."""
+    await services.campaigns.create(spec(campaign_data(reminder_time="10:00")))
+    phones = [f"+8529124{i:04d}" for i in range(30)]
+    for phone in phones:
+        await sms_player(services, clock, phone)
+    assert (await reminders(services).tick()).reminders == 30
+    fake_twilio.delay = 0.3
+    dying = asyncio.create_task(dispatcher(services, senders, max_in_flight=10).tick())
+    for _ in range(1000):  # until sends are in flight
+        if len(fake_twilio.idempotency_tokens) >= 5:
+            break
+        await asyncio.sleep(0.01)
+    dying.cancel()  # killed: no settle, no release
+    in_flight = len(fake_twilio.idempotency_tokens)
+    await asyncio.sleep(0.5)  # Twilio finishes what it was answering
+    assert await dispatcher(services, senders).tick() == {}  # their lease holds
+    clock.advance(seconds=61)
+    outcomes = await dispatcher(services, senders).tick()
+
+    sent_to = [m.to for m in fake_twilio.messages]
+    assert set(sent_to) == set(phones)  # nothing lost
+    duplicates = len(sent_to) - len(phones)
+    assert duplicates <= in_flight <= 10  # the window: one lease, the sends in flight
+    assert outcomes["sent"] > 0
+    rows = await outbox_rows(services)
+    assert {r["status"] for r in rows} == {"sent"}
+    tokens = fake_twilio.idempotency_tokens
+    assert len(set(tokens)) == len(phones)  # a resend carries its first attempt's key

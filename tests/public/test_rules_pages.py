@@ -12,7 +12,7 @@ from app.bootstrap import Core
 from tests.api.conftest import Client, call
 from tests.conftest import FakeClock
 from tests.helpers import campaign_data, spec
-from tests.sms.conftest import Twilio
+from tests.twilio_client import Twilio
 
 FAIR = {
     "organizer": "Example Bakery Ltd",

@@ -8,7 +8,7 @@ from app.bootstrap import Core
 from core.model import Channel
 from tests.conftest import FakeClock
 from tests.helpers import campaign_data, spec, sure_loss, sure_win
-from tests.sms.conftest import CUSTOMER, Twilio
+from tests.twilio_client import CUSTOMER, Twilio
 
 HINT = (
     "Sorry, I didn't get that. Reply DRAW to play, COUPONS for your codes, HELP for info, "

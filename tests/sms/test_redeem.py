@@ -14,7 +14,7 @@ from core.model import Channel
 from tests.conftest import FakeClock
 from tests.helpers import spec, sure_win
 from tests.private_redis import PrivateRedis, start_private_redis
-from tests.sms.conftest import CUSTOMER, STAFF, Twilio
+from tests.twilio_client import CUSTOMER, STAFF, Twilio
 
 HINT_START = "Sorry, I didn't get that."
 

@@ -14,7 +14,7 @@ from core.ports import Sender
 from sms.sender import ConsoleSender, GuardedSender, TwilioConfig, open_sms_sender
 from tests.fakes.twilio_api import FakeTwilio
 from tests.helpers import spec, sure_loss
-from tests.sms.conftest import CUSTOMER, Twilio
+from tests.twilio_client import CUSTOMER, Twilio
 
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "fake-twilio-api-token"

@@ -12,7 +12,7 @@ from app.server import create_app
 from app.settings import Settings
 from tests.conftest import FakeClock
 from tests.helpers import spec, sure_loss, sure_win
-from tests.sms.conftest import CAMPAIGN_NUMBER, CUSTOMER, Twilio, new_sid
+from tests.twilio_client import CAMPAIGN_NUMBER, CUSTOMER, Twilio, new_sid
 
 TABLES = ("customer", "draw", "coupon", "sms_inbound", "consent_event", "sms_delivery")
 

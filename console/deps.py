@@ -1,0 +1,37 @@
+"""What the console needs, built by app/ (the composition root)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from core.ports import Clock, RateLimiter
+from core.services.audit import AuditService
+from core.services.campaigns import CampaignService
+from core.services.people import CustomerService, StaffService
+
+# Try it: (E.164 phone, text) -> the reply an SMS customer would get (None: no reply).
+Chat = Callable[[str, str], Awaitable[str | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleDeps:
+    campaigns: CampaignService
+    customers: CustomerService
+    staff: StaffService
+    audit: AuditService
+    limiter: RateLimiter  # slows down wrong sign-in tokens, per client address
+    chat: Chat
+    admin_token: str | None  # None: the console (like the API) is disabled
+    secure_cookies: bool  # PUBLIC_BASE_URL is https
+    default_region: str
+    clock: Clock
+
+
+DEPS = web.AppKey("console_deps", ConsoleDeps)
+
+
+def deps(request: web.Request) -> ConsoleDeps:
+    return request.app[DEPS]
