@@ -34,6 +34,7 @@ from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
 from core.services.outbox import OutboxService
 from core.services.people import CustomerService, StaffService
+from core.services.proofs import ProofService
 from core.services.redemptions import RedemptionService
 from core.services.rules import RulesService
 from db.audit import PgAuditStore
@@ -43,6 +44,7 @@ from db.migrate import migrate
 from db.outbox import PgOutboxStore
 from db.people import PgCustomerStore, PgStaffStore
 from db.pool import create_pool
+from db.proofs import PgDrawSecrets, PgProofStore
 from db.redis_store import RedisDrawGate, RedisRateLimiter, SafeRedis, create_redis
 from db.rules import PgRulesStore
 from db.sms import PgSmsStore
@@ -74,6 +76,7 @@ class Core:
     sms_store: SmsStore  # who texted us: the webhook records it, the SMS guard reads it
     outbox: OutboxService  # queueing and stats; sending is the dispatcher's (outbox_wiring)
     rules: RulesService  # official rules: a version per change, documents, the public link
+    proofs: ProofService  # verifiable draws: commitments, the daily reveal (ticked), proofs
 
 
 @asynccontextmanager
@@ -128,6 +131,11 @@ def _core(
     rules = RulesService(
         PgRulesStore(pool), campaign_store, clock, settings.public_base_url, _rules_entry(settings)
     )
+    draw_secrets = PgDrawSecrets(pool)
+    proofs = ProofService(
+        campaign_store, PgProofStore(pool), draw_secrets, clock, settings.public_base_url
+    )
+    rules.add_section(proofs.rules_section)
     return Core(
         pool=pool,
         redis=redis,
@@ -149,6 +157,7 @@ def _core(
             gate,
             clock,
             random,
+            draw_secrets,
             telemetry,
         ),
         spam=SpamGuard(limiter),
@@ -160,6 +169,7 @@ def _core(
         sms_store=PgSmsStore(pool),
         outbox=OutboxService(PgOutboxStore(pool), campaign_store, clock, settings.quiet_hours),
         rules=rules,
+        proofs=proofs,
     )
 
 

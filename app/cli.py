@@ -19,6 +19,7 @@ from app.outbox_cli import Access, outbox_commands
 from app.settings import ConfigurationError, Settings
 from app.startup import CannotStart
 from app.twilio_cli import twilio_cli
+from core import verify
 from core.errors import InvalidCampaign, LuckyDrawError
 from core.model import Channel
 from core.phone import parse_phone
@@ -242,3 +243,23 @@ def telegram_set_webhook() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@cli.command("verify")
+def verify_command(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="a proof URL (/r/KEYWORD/proof or /r/KEYWORD/proof/DAY) or a JSON file"
+        ),
+    ],
+) -> None:
+    """Check a published day of draws (or every day an index lists), as verify.py does.
+
+    Needs no database: it runs the standalone verifier (core/verify.py, the file the proof
+    page offers for download). Exit status 0 when everything checks out, 1 when not, 2 when
+    the proof could not be read.
+    """
+    status = verify.main([source])
+    if status:
+        raise typer.Exit(status)

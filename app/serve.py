@@ -186,7 +186,7 @@ async def _serve(
                 outbox = None
                 if settings.scheduler:
                     outbox = build_outbox_jobs(settings, core, channels.senders)
-                    await jobs.enter_async_context(running_scheduler(outbox))
+                    await jobs.enter_async_context(running_scheduler(outbox, core.proofs))
                 await stop.wait()
                 await _drain(app, settings, outbox)
         finally:

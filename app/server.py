@@ -15,6 +15,7 @@ from app.metrics import add_metrics
 from app.openapi import Handler
 from app.settings import Settings
 from app.sms_wiring import add_sms
+from public.proofs import add_proof_routes
 from public.rules import add_rules_routes
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ def create_app(
         add_telegram(app, settings, core, telegram_bot)
     add_admin_api(app, settings, core)
     add_rules_routes(app, core.rules)
+    add_proof_routes(app, core.proofs)
     add_operator_console(app, settings, core)
     app.middlewares.append(_close_while_draining)
     return app

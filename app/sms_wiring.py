@@ -19,6 +19,7 @@ def sms_conversation(core: Core, channel: Channel = Channel.SMS) -> Conversation
         redemptions=core.redemptions,
         campaigns=core.campaigns,
         rules=core.rules,
+        proofs=core.proofs,
         channel=channel,
     )
 

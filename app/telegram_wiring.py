@@ -27,6 +27,7 @@ def telegram_dispatcher(core: Core) -> Dispatcher:
         redemptions=core.redemptions,
         campaigns=core.campaigns,
         rules=core.rules,
+        proofs=core.proofs,
         spam=core.spam,
     )
 

@@ -29,6 +29,7 @@ PGBENCH_SCRIPT = """
 \\set pick random(1, 100)
 SELECT * FROM ld_draw(1, '+1212' || lpad(:n::text, 7, '0') || (:client_id % 10)::text,
     (now() AT TIME ZONE 'Asia/Hong_Kong')::date, 'sms', NULL,
+    upper(substr(md5(random()::text), 1, 24)), :pick / 101.0, 'bench',
     CASE WHEN :pick <= 30 THEN 1 END,
     CASE WHEN :pick <= 30 THEN upper(substr(md5(random()::text), 1, 5) || '-' ||
                                      substr(md5(random()::text), 1, 5)) END,

@@ -9,6 +9,7 @@ from bot.routers import errors, fallback, onboarding, play, preferences, staff
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService
+from core.services.proofs import ProofService
 from core.services.redemptions import RedemptionService
 from core.services.rules import RulesService
 
@@ -22,6 +23,7 @@ def create_dispatcher(
     redemptions: RedemptionService,
     campaigns: CampaignService,
     rules: RulesService,
+    proofs: ProofService,
     spam: SpamGuard,
 ) -> Dispatcher:
     """A new dispatcher with new routers each call (a router joins one dispatcher only)."""
@@ -32,6 +34,7 @@ def create_dispatcher(
         redemptions=redemptions,
         campaigns=campaigns,
         rules=rules,
+        proofs=proofs,
     )
     dispatcher.update.outer_middleware(CustomerMiddleware(customers, spam))
     dispatcher.include_routers(

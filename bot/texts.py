@@ -9,6 +9,7 @@ TELEGRAM = Wording("tg.")
 text = TELEGRAM.text
 draw_text = TELEGRAM.draw
 coupons_text = TELEGRAM.coupons
+proof_text = TELEGRAM.proof
 redemption_text = TELEGRAM.redemption
 help_text = TELEGRAM.help
 rules_text = TELEGRAM.rules_link

@@ -49,6 +49,8 @@ _ZH = {
     "Prize": "獎品",
     "Today / daily quota": "今日 / 每日配額",
     "Issued / total quota": "已發 / 總配額",
+    "Released so far": "至今已發放",
+    "paced over {hours}": "於 {hours} 內逐步發放",
     "Redeemed": "已兌換",
     "Wins, last 30 min": "最近 30 分鐘中獎",
     "Daily quota runs out": "每日配額用完",

@@ -7,21 +7,17 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from core.model import Prize
+from core.verify import band_index
 
 
 def pick_band(prizes: Sequence[Prize], u: float) -> Prize | None:
     """The prize whose band holds `u` in [0, 1), or None for "no prize".
 
     Bands are laid end to end in the campaign's prize order; the rest up to 1 wins nothing.
+    The published verifier's rule, so a draw and its check cannot disagree.
     """
-    if not 0.0 <= u < 1.0:
-        raise ValueError("u must be in [0, 1)")
-    edge = 0.0
-    for prize in prizes:
-        edge += prize.probability
-        if u < edge:
-            return prize
-    return None
+    index = band_index([p.probability for p in prizes], u)
+    return None if index is None else prizes[index]
 
 
 def local_day(now: datetime, timezone: str) -> date:

@@ -12,7 +12,8 @@
     │   ├── CampaignNotFound
     │   ├── NoActiveCampaign
     │   ├── CustomerNotFound
-    │   └── StaffNotFound
+    │   ├── StaffNotFound
+    │   └── ProofNotPublished        a day's seed and log before the day has ended
     ├── KeywordNeeded                several campaigns are open: which one?
     ├── CampaignClosed               paused, ended, or not started
     ├── AlreadyDrewToday
@@ -85,6 +86,16 @@ class NotFound(LuckyDrawError):
 
 class CampaignNotFound(NotFound):
     pass
+
+
+class ProofNotPublished(NotFound):
+    """A day's proof before its reveal (the day has not ended), or for a day without draws."""
+
+    code = "proof_not_published"
+
+    def __init__(self, message: str, reveal_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.reveal_at = reveal_at
 
 
 class NoActiveCampaign(NotFound):

@@ -172,6 +172,9 @@ class DrawRequest:
     local_day: date
     channel: Channel
     request_id: str | None
+    entry: str  # the customer's public entry in the campaign (verifiable draws)
+    u: float  # from the day's committed seed and the entry: decides the band
+    odds: str  # the version of the odds the band was picked with
     picked_prize_id: int | None
     code: str | None
     expires_at: datetime | None
@@ -206,6 +209,7 @@ class DrawResult:
     expires_at: datetime | None = None
     replayed: bool = False
     timezone: str = "UTC"  # the campaign's: replies show dates in it
+    reference: str | None = None  # the customer's entry reference, to find it in the proof
 
     @property
     def won(self) -> bool:

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from core.editing import CampaignEdit, Issued
 from core.model import (
@@ -39,6 +39,14 @@ from core.model import (
     RulesVersion,
     SentMessage,
     Staff,
+)
+from core.proof import (
+    Commitment,
+    DaySecrets,
+    LoggedDraw,
+    PublishedDay,
+    QuotaFigures,
+    SeedChain,
 )
 
 Clock = Callable[[], datetime]
@@ -404,3 +412,62 @@ class OutboxStore(Protocol):
         ...
 
     async def retry_dead(self, now: datetime) -> int: ...
+
+
+class DrawSecrets(Protocol):
+    """A campaign's secret chain, read server-side (verifiable draws)."""
+
+    async def for_day(self, campaign_id: int, day: date) -> DaySecrets:
+        """The day's seed and the entry key; cached per process, campaign and day."""
+        ...
+
+    async def entry_key(self, campaign_id: int) -> bytes: ...
+
+    def forget(self) -> None:
+        """Drop every cached secret: the next draw reads them again."""
+        ...
+
+
+class ProofStore(Protocol):
+    """Commitments, the draws of a day as their log shows them, and published proofs."""
+
+    async def commitment(self, campaign_id: int) -> Commitment | None: ...
+
+    async def chain(self, campaign_id: int) -> SeedChain | None:
+        """The secret chain (to reveal an ended day's seed; never served as such)."""
+        ...
+
+    async def unpublished_days(self, campaign_id: int, days: Sequence[date]) -> Sequence[date]: ...
+
+    async def day_record(
+        self, campaign_id: int, day: date
+    ) -> tuple[list[LoggedDraw], list[QuotaFigures]]:
+        """The day's draws in the order the database recorded them, and its quota figures."""
+        ...
+
+    async def publish(
+        self,
+        campaign_id: int,
+        day: date,
+        seed: bytes,
+        log: bytes,
+        root: str,
+        entries: int,
+        now: datetime,
+    ) -> bool:
+        """Store a day's proof once; False when it was published already."""
+        ...
+
+    async def odds(self, campaign_id: int, versions: Sequence[str]) -> dict[str, Any]:
+        """The prizes of each odds version asked for (those the store has)."""
+        ...
+
+    async def published(self, campaign_id: int, day: date) -> bytes | None: ...
+
+    async def published_days(self, campaign_id: int) -> Sequence[PublishedDay]: ...
+
+    async def entries_of(
+        self, campaign_id: int, reference: str
+    ) -> Sequence[tuple[date, dict[str, Any]]]:
+        """Published entries whose ref starts with `reference`, newest day first."""
+        ...

@@ -23,6 +23,7 @@ from core.errors import (
     RequestConflict,
 )
 from core.model import Campaign, Coupon, DrawOutcome, DrawResult, Language, RedeemStatus, Redemption
+from core.proof import EntryReference
 
 EN, ZH = Language.EN, Language.ZH_HANT
 
@@ -44,6 +45,13 @@ TEMPLATES: dict[str, dict[Language, str]] = {
         EN: "You've reached the most wins allowed in {campaign}, so this draw can't win. "
         "Your next draw opens {next_draw}.",
         ZH: "你在{campaign}的中獎次數已達上限，今次抽獎不設獎品。下次抽獎：{next_draw}起。",
+    },
+    # Appended to a draw reply when it still fits one SMS segment (verifiable draws).
+    "draw.ref": {EN: " Proof ref: {reference}", ZH: " 驗證編號：{reference}"},
+    "proof": {
+        EN: "Your proof ref in {campaign}: {reference}. Each day's draws are published with "
+        "their proof after midnight: {url}",
+        ZH: "你在{campaign}的驗證編號：{reference}。每日抽獎紀錄及驗證於午夜後公佈：{url}",
     },
     "draw.already": {
         EN: "You already drew today in {campaign}. Your next draw opens {next_draw}. "
@@ -251,6 +259,27 @@ TEMPLATES: dict[str, dict[Language, str]] = {
     },
 }
 
+# GSM 03.38: the basic set costs one septet, the extension set two (escape + character).
+_GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENSION = frozenset("^{}\\[~]|€")
+
+
+def fits_one_segment(text: str) -> bool:
+    """160 GSM-7 septets, or 70 UCS-2 characters when any character is outside GSM-7."""
+    septets = 0
+    for char in text:
+        if char in _GSM7_BASIC:
+            septets += 1
+        elif char in _GSM7_EXTENSION:
+            septets += 2
+        else:
+            return len(text) <= 70
+    return septets <= 160
+
+
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -308,6 +337,13 @@ class Wording:
 
     def draw(self, result: DrawResult, language: Language | None = None) -> str:
         language = language or result.language
+        reply = self._draw(result, language)
+        if result.reference is None:
+            return reply
+        with_reference = reply + self.text("draw.ref", language, reference=result.reference)
+        return with_reference if fits_one_segment(with_reference) else reply
+
+    def _draw(self, result: DrawResult, language: Language) -> str:
         next_draw = local_datetime(result.next_draw_at, result.timezone, language)
         if result.won and result.expires_at is not None:
             return self.text(
@@ -322,6 +358,15 @@ class Wording:
         # A prize sold out or not yet released is "no prize" too (HELP and the rules say so).
         key = "draw.capped" if result.outcome is DrawOutcome.WIN_CAPPED else "draw.lost"
         return self.text(key, language, campaign=result.campaign_name, next_draw=next_draw)
+
+    def proof(self, entry: EntryReference, language: Language) -> str:
+        return self.text(
+            "proof",
+            language,
+            campaign=entry.campaign.name,
+            reference=entry.reference,
+            url=entry.url,
+        )
 
     def coupons(self, coupons: Sequence[Coupon], language: Language) -> str:
         if not coupons:

@@ -33,6 +33,7 @@ from core.model import (
 from core.pacing import ReleaseWindow, release_window
 from core.ports import EditPlanner
 from db.audit import insert_entry
+from db.proofs import commit_chain, record_odds
 from db.redis_store import SafeRedis
 
 _SELECT = """
@@ -88,9 +89,12 @@ class PgCampaignStore:
                     for i, p in enumerate(spec.prizes)
                 ],
             )  # fmt: skip
+            await commit_chain(conn, campaign_id, spec.timezone, spec.starts_at, spec.ends_at, now)
             row = await conn.fetchrow(_SELECT + " WHERE c.id = $1 GROUP BY c.id", campaign_id)
-        assert row is not None
-        return _campaign(row)
+            assert row is not None
+            campaign = _campaign(row)
+            await record_odds(conn, campaign, now)
+        return campaign
 
     async def edit(
         self, campaign_id: int, now: datetime, plan: EditPlanner, audit: AuditEntry
@@ -111,6 +115,7 @@ class PgCampaignStore:
             await _write_edit(conn, campaign_id, change, now)
             await insert_entry(conn, dataclasses.replace(audit, changes=change.changes))
             after = await _fetch(conn, campaign_id)
+            await record_odds(conn, after, now)
         return before, after, change
 
     async def get(self, campaign_id: int) -> Campaign | None:

@@ -17,7 +17,8 @@ COMMIT_MARGIN_SECONDS = 0.5
 
 # ld_before runs after ld_draw has returned (the function scan completes first) and aborts
 # the statement, so its implicit transaction, once the deadline has passed.
-_DRAW = """SELECT d.*, ld_before($10) FROM ld_draw($1, $2, $3, $4, $5, $6, $7, $8, $9) d"""
+_DRAW = """SELECT d.*, ld_before($13)
+             FROM ld_draw($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) d"""
 
 
 class PgDrawStore:
@@ -44,6 +45,9 @@ class PgDrawStore:
                     request.local_day,
                     request.channel.value,
                     request.request_id,
+                    request.entry,
+                    request.u,
+                    request.odds,
                     request.picked_prize_id,
                     request.code,
                     request.expires_at,

@@ -247,6 +247,7 @@ def _result_to_json(result: DrawResult) -> dict[str, object]:
         "code": result.code,
         "expires_at": result.expires_at.isoformat() if result.expires_at else None,
         "timezone": result.timezone,
+        "reference": result.reference,
     }
 
 
@@ -264,4 +265,5 @@ def _result_from_json(data: dict[str, Any]) -> DrawResult:
         expires_at=datetime.fromisoformat(expires) if isinstance(expires, str) else None,
         replayed=True,
         timezone=str(data.get("timezone", "UTC")),
+        reference=data.get("reference"),
     )

@@ -26,13 +26,16 @@ class Action(enum.StrEnum):
     REDEEM = "redeem"
     LANG = "lang"
     RULES = "rules"
+    PROOF = "proof"
     UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
     action: Action
-    argument: str | None = None  # DRAW's and RULES' keyword, REDEEM's code, LANG's language
+    argument: str | None = (
+        None  # DRAW's, RULES' and PROOF's keyword, REDEEM's code, LANG's language
+    )
     language: Language | None = None  # LANG only: the language asked for
 
 
@@ -64,6 +67,8 @@ _WORDS: dict[str, Action] = {
     "規則": Action.RULES,
     "规则": Action.RULES,
     "LANGUAGE": Action.LANG,
+    "PROOF": Action.PROOF,
+    "驗證": Action.PROOF,
 }
 
 _KEYWORD = re.compile(r"^[A-Z0-9]{1,32}$")
@@ -80,7 +85,7 @@ def parse(text: str) -> Command:
     rest = " ".join(words[1:]) or None
     if action is None:
         return Command(Action.UNKNOWN)
-    if action in (Action.DRAW, Action.RULES):
+    if action in (Action.DRAW, Action.RULES, Action.PROOF):
         return _with_keyword(action, rest)
     if action is Action.REDEEM:
         return Command(Action.REDEEM, rest) if rest else Command(Action.UNKNOWN)

@@ -17,6 +17,7 @@ from core.replies import Wording, render
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService
+from core.services.proofs import ProofService
 from core.services.redemptions import RedemptionService
 from core.services.rules import RulesService
 from sms.commands import Action, Command, parse
@@ -34,6 +35,7 @@ class Conversation:
         redemptions: RedemptionService,
         campaigns: CampaignService,
         rules: RulesService,
+        proofs: ProofService,
         channel: Channel = Channel.SMS,
     ) -> None:
         self._draws = draws
@@ -42,6 +44,7 @@ class Conversation:
         self._redemptions = redemptions
         self._campaigns = campaigns
         self._rules = rules
+        self._proofs = proofs
         self.channel = channel
 
     async def reply(self, phone: str, text: str, request_id: str | None = None) -> str | None:
@@ -115,6 +118,9 @@ class Conversation:
                 campaign = await self._rules.campaign(command.argument, await self._home())
                 language = await self._language(phone, campaign)
                 return SMS.rules_link(campaign, self._rules.link(campaign.keyword), language)
+            case Action.PROOF:
+                entry = await self._proofs.entry_reference(phone, command.argument)
+                return SMS.proof(entry, await self._language(phone, entry.campaign))
             case Action.UNKNOWN:
                 return await self._render("hint", phone)
 

@@ -128,6 +128,7 @@ async def clean_state(request: pytest.FixtureRequest, clock: FakeClock) -> None:
     await services.pool.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     await forget_redis(services)
     await services.campaigns.drop_cached()
+    services.draws.drop_cached()  # campaign ids start again at 1: their secrets are new
 
 
 async def forget_redis(services: Core) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from app.api import campaigns, customers, draws, redemptions, staff
+from app.api import campaigns, customers, draws, proofs, redemptions, staff
 from app.api.delivery import COUPON_DELIVERY, CouponDelivery
 from app.api.errors import admin_api_middleware
 from app.api.request import (
@@ -18,6 +18,7 @@ from app.api.request import (
     DEFAULT_REGION,
     DRAWS,
     OUTBOX,
+    PROOFS,
     REDEMPTIONS,
     STAFF,
 )
@@ -35,7 +36,7 @@ def build_spec() -> ApiSpec:
         description="Campaigns, customers, draws, redemptions and staff. "
         "Every route needs `Authorization: Bearer $ADMIN_TOKEN`.",
     )
-    for resource in (campaigns, customers, draws, redemptions, staff):
+    for resource in (campaigns, customers, draws, redemptions, staff, proofs):
         resource.declare(spec)
     return spec
 
@@ -46,6 +47,7 @@ def add_admin_api(app: web.Application, settings: Settings, core: Core) -> None:
     app[CUSTOMERS] = core.customers
     app[DRAWS] = core.draws
     app[OUTBOX] = core.outbox
+    app[PROOFS] = core.proofs
     app[REDEMPTIONS] = core.redemptions
     app[STAFF] = core.staff
     app[DEFAULT_REGION] = settings.default_region

@@ -14,12 +14,14 @@ from core.services.campaigns import CampaignService
 from core.services.draws import DrawService
 from core.services.outbox import OutboxService
 from core.services.people import CustomerService, StaffService
+from core.services.proofs import ProofService
 from core.services.redemptions import RedemptionService
 
 CAMPAIGNS = web.AppKey("campaigns", CampaignService)
 CUSTOMERS = web.AppKey("customers", CustomerService)
 DRAWS = web.AppKey("draws", DrawService)
 OUTBOX = web.AppKey("outbox", OutboxService)
+PROOFS = web.AppKey("proofs", ProofService)
 REDEMPTIONS = web.AppKey("redemptions", RedemptionService)
 STAFF = web.AppKey("staff", StaffService)
 DEFAULT_REGION = web.AppKey("default_region", str)  # DEFAULT_REGION: reads national numbers

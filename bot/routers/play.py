@@ -1,4 +1,4 @@
-"""Playing: /draw [keyword], the Draw button, /coupons and /help."""
+"""Playing: /draw [keyword], the Draw button, /coupons, /help, /rules and /proof [keyword]."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, Message, Update
 
 from bot.keyboards import DrawButton
-from bot.texts import coupons_text, draw_text, help_text, rules_text
+from bot.texts import coupons_text, draw_text, help_text, proof_text, rules_text
 from core.model import Channel, Customer, Language
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService
+from core.services.proofs import ProofService
 from core.services.rules import RulesService
 
 
@@ -31,6 +32,7 @@ def create_router() -> Router:
     router.message.register(coupons_command, Command("coupons"))
     router.message.register(help_command, Command("help"))
     router.message.register(rules_command, Command("rules"))
+    router.message.register(proof_command, Command("proof"))
     return router
 
 
@@ -90,3 +92,16 @@ async def rules_command(
     keyword = command.args.split()[0] if command.args else None
     campaign = await rules.campaign(keyword, await campaigns.home())
     await message.answer(rules_text(campaign, rules.link(campaign.keyword), language))
+
+
+async def proof_command(
+    message: Message,
+    command: CommandObject,
+    customer: Customer,
+    proofs: ProofService,
+    language: Language,
+) -> None:
+    """The customer's entry reference and the proof link (verifiable draws)."""
+    keyword = command.args.split()[0] if command.args else None
+    entry = await proofs.entry_reference(customer.phone, keyword)
+    await message.answer(proof_text(entry, language))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from core import draw as rules
+from core import proof, verify
 from core.codes import RANDOM_BYTES, make_code
 from core.errors import (
     AlreadyDrewToday,
@@ -21,6 +22,7 @@ from core.ports import (
     CampaignStore,
     Clock,
     DrawGate,
+    DrawSecrets,
     DrawStore,
     FloodRule,
     NoTelemetry,
@@ -40,6 +42,7 @@ class DrawService:
         gate: DrawGate,
         clock: Clock,
         random: RandomSource,
+        secrets: DrawSecrets,
         telemetry: Telemetry | None = None,
     ) -> None:
         self._telemetry = telemetry or NoTelemetry()
@@ -48,6 +51,7 @@ class DrawService:
         self._gate = gate
         self._clock = clock
         self._random = random
+        self._secrets = secrets
 
     async def draw(
         self,
@@ -119,6 +123,10 @@ class DrawService:
             )
         return result
 
+    def drop_cached(self) -> None:
+        """Forget the secrets read so far (the database was replaced underneath: a restore)."""
+        self._secrets.forget()
+
     async def _open_campaign(self, campaign_id: int, now: datetime) -> Campaign:
         campaign = await self._campaigns.get(campaign_id)
         if campaign is None:
@@ -155,8 +163,15 @@ class DrawService:
         now: datetime,
         day: date,
     ) -> tuple[DrawRecord, DrawResult]:
-        """What the store recorded, and the result it means for this campaign."""
-        prize = rules.pick_band(campaign.prizes, self._random.uniform())
+        """What the store recorded, and the result it means for this campaign.
+
+        `u` follows from the day's committed seed and the customer's public entry, so it is
+        fixed before anyone enters and the same however often the draw is retried.
+        """
+        day_secrets = await self._secrets.for_day(campaign.id, day)
+        entry = proof.entry_of(day_secrets.entry_key, phone)
+        u = verify.uniform(day_secrets.seed, campaign.id, day, entry)
+        prize = rules.pick_band(campaign.prizes, u)
         next_draw_at = rules.next_local_midnight(now, campaign.timezone)
         for _ in range(CODE_ATTEMPTS):
             request = DrawRequest(
@@ -165,6 +180,9 @@ class DrawService:
                 local_day=day,
                 channel=channel,
                 request_id=request_id,
+                entry=entry,
+                u=u,
+                odds=proof.odds_version(campaign.prizes),
                 picked_prize_id=prize.id if prize else None,
                 code=make_code(self._random.token_bytes(RANDOM_BYTES)) if prize else None,
                 expires_at=(
@@ -193,6 +211,7 @@ class DrawService:
             expires_at=record.expires_at,
             replayed=record.replayed,
             timezone=campaign.timezone,
+            reference=proof.reference_of(entry),
         )
         return record, result
 

@@ -1,6 +1,8 @@
 -- Re-applied whenever this file changes (db/migrate.py): edit the definitions here, in place.
 -- A change of arguments or result columns needs a DROP FUNCTION IF EXISTS of the old one first.
 DROP FUNCTION IF EXISTS ld_claim_slot(bigint, date);
+DROP FUNCTION IF EXISTS ld_draw(bigint, text, date, text, text, bigint, text, timestamptz,
+                                timestamptz);
 
 -- A draw in one round trip: everything is decided beforehand (band, code, expiry, day);
 -- this records it atomically, or answers with what was recorded first.
@@ -133,10 +135,14 @@ BEGIN
         SELECT p_prize, p_day FROM generate_series(2, v_make);
         RETURN 'won';
     END IF;
-    INSERT INTO prize_slot (prize_id, day, released_at)
-    SELECT p_prize, p_day,
-           v_opens + (v_closes - v_opens) * ((k - 1 + ld_strong_uniform()) / v_day.quota)
-      FROM generate_series(v_day.created + 1, v_day.created + v_make) k;
+    -- The instants are kept for the day's published proof (verifiable draws).
+    WITH made AS (
+        INSERT INTO prize_slot (prize_id, day, released_at)
+        SELECT p_prize, p_day,
+               v_opens + (v_closes - v_opens) * ((k - 1 + ld_strong_uniform()) / v_day.quota)
+          FROM generate_series(v_day.created + 1, v_day.created + v_make) k
+        RETURNING prize_id, day, released_at)
+    INSERT INTO prize_release (prize_id, day, released_at) SELECT * FROM made;
     DELETE FROM prize_slot WHERE id = (
         SELECT id FROM prize_slot
          WHERE prize_id = p_prize AND day = p_day AND released_at <= p_now
@@ -145,9 +151,11 @@ BEGIN
 END
 $$;
 
+-- p_entry, p_u, p_odds: the customer's public entry, the uniform value that picked p_prize and
+-- the odds version it was picked with (verifiable draws: the day's published log shows them).
 CREATE OR REPLACE FUNCTION ld_draw(p_campaign bigint, p_phone text, p_day date, p_channel text,
-                        p_request text, p_prize bigint, p_code text, p_expires timestamptz,
-                        p_now timestamptz)
+                        p_request text, p_entry text, p_u double precision, p_odds text,
+                        p_prize bigint, p_code text, p_expires timestamptz, p_now timestamptz)
 RETURNS TABLE (status text, kind text, first_request text, prize_name text, code text,
                expires_at timestamptz, language text)
 LANGUAGE plpgsql AS $$
@@ -210,9 +218,12 @@ BEGIN
 
     -- Both unique keys at once: (campaign, customer, day) and the request id. A conflict with
     -- a draw still in flight waits for it, then reads what it recorded.
-    INSERT INTO draw (campaign_id, customer_id, local_day, channel, request_id,
-                      picked_prize_id, win_capped, created_at)
-    VALUES (p_campaign, v_customer, p_day, p_channel, p_request, p_prize, v_capped, p_now)
+    -- outcome is final here unless the claim below fails (then it says why).
+    INSERT INTO draw (campaign_id, customer_id, local_day, channel, request_id, entry, u, odds,
+                      picked_prize_id, win_capped, outcome, created_at)
+    VALUES (p_campaign, v_customer, p_day, p_channel, p_request, p_entry, p_u, p_odds, p_prize,
+            v_capped, CASE WHEN p_prize IS NULL THEN 'no_prize'
+                           WHEN v_capped THEN 'win_capped' ELSE 'won' END, p_now)
     ON CONFLICT DO NOTHING
     RETURNING id INTO v_draw;
     IF v_draw IS NULL THEN
@@ -245,6 +256,7 @@ BEGIN
     -- One released unit of the day's quota, or none: a lost race is "no prize".
     v_claim := ld_claim_slot(p_prize, p_day, p_now);
     IF v_claim <> 'won' THEN
+        UPDATE draw SET outcome = v_claim WHERE id = v_draw;
         RETURN QUERY SELECT v_claim, 'new', p_request, NULL::text, NULL::text,
                             NULL::timestamptz, v_language;
         RETURN;

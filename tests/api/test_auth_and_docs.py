@@ -80,6 +80,7 @@ async def test_the_openapi_document_is_public_and_valid(api: Client) -> None:
         "/api/campaigns",
         "/api/campaigns/{campaign_id}",
         "/api/campaigns/{campaign_id}/pause",
+        "/api/campaigns/{campaign_id}/commitment",
         "/api/campaigns/{campaign_id}/resume",
         "/api/campaigns/{campaign_id}/end",
         "/api/campaigns/{campaign_id}/stats",

@@ -135,3 +135,17 @@ async def test_every_page_renders_for_a_signed_in_operator(
         resp = await web_client.get(path)
         assert resp.status in (200, 404), (path, await resp.text())
         assert resp.status == 200 or path.startswith("/console/customers"), path
+
+
+async def test_the_live_page_shows_what_a_paced_prize_has_released_so_far(
+    web_client: Client, services: Core
+) -> None:
+    data = campaign_data(open_hours="09:00-21:00")
+    data["prizes"][0]["pacing"] = "even"  # 50 a day over 12 hours; the clock says 12:00
+    await services.campaigns.create(spec(data))
+    await sign_in(web_client)
+    page = await (await web_client.get("/console/campaigns/1/live")).text()
+    assert "Released so far" in page
+    assert "paced over 09:00-21:00" in page
+    row = page.split('data-prize="$5 Cash Coupon"')[1].split("</tr>")[0]
+    assert '<td class="released"><span class="num">12</span>' in row  # 3 of 12 hours: 12.5

@@ -50,7 +50,7 @@ async def test_the_scheduler_sends_a_won_code_on_its_own(
     core = dataclasses.replace(services, random=HalfRandom())
     outbox = build_outbox_jobs(settings, core, {Channel.SMS: Notifying()})
 
-    async with running_scheduler(outbox):
+    async with running_scheduler(outbox, services.proofs):
         await asyncio.wait_for(delivered.wait(), 20)
     assert [m.to for m in fake_twilio.messages] == [PLAYER]
 

@@ -172,7 +172,8 @@ async def test_2000_concurrent_draws_at_09_00_win_only_what_is_released_by_09_00
     requests = [
         DrawRequest(
             campaign_id=campaign.id, phone=next(phones), local_day=day, channel=Channel.SMS,
-            request_id=None, picked_prize_id=prize.id, code=f"PACED{n:05d}",
+            request_id=None, entry="E" * 24, u=0.0, odds="test",  # the test picks the prize
+            picked_prize_id=prize.id, code=f"PACED{n:05d}",
             expires_at=nine + timedelta(days=7), now=nine,
         )
         for n in range(2000)

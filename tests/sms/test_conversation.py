@@ -22,17 +22,20 @@ async def test_a_winning_draw_names_prize_code_expiry_and_next_draw(
     await services.campaigns.create(spec(sure_win(valid_days=7)))
     reply = (await twilio.text("draw")).reply
     code = reply.split("Your code: ")[1][:11]
+    reference = reply.split("Proof ref: ")[1]
     assert reply == (
         f"You won Free Coffee in Winter Lucky Draw! Your code: {code}, valid until 17 Dec 2026. "
-        "Show it at the till. Next draw from 11 Dec 00:00."
+        f"Show it at the till. Next draw from 11 Dec 00:00. Proof ref: {reference}"
     )
+    assert len(reference) == 8
 
 
 async def test_a_losing_draw_says_when_the_next_draw_opens(services: Core, twilio: Twilio) -> None:
     await services.campaigns.create(spec(sure_loss()))
     reply = (await twilio.text("DRAW")).reply
-    assert reply == (
-        "No prize this time in Winter Lucky Draw. Your next draw opens 11 Dec 00:00. Good luck!"
+    assert reply.startswith(
+        "No prize this time in Winter Lucky Draw. Your next draw opens 11 Dec 00:00. Good luck! "
+        "Proof ref: "
     )
 
 
@@ -208,8 +211,8 @@ async def test_lang_switches_a_customers_replies_whatever_the_campaign_default(
 ) -> None:
     await services.campaigns.create(spec(sure_loss()))
     assert (await twilio.text("LANG 中文")).reply == "好的，之後會以繁體中文回覆。"
-    assert (await twilio.text("DRAW")).reply == (
-        "很可惜，今次Winter Lucky Draw未有中獎。下次抽獎：12月11日 00:00起，祝你好運！"
+    assert (await twilio.text("DRAW")).reply.startswith(
+        "很可惜，今次Winter Lucky Draw未有中獎。下次抽獎：12月11日 00:00起，祝你好運！ 驗證編號："
     )
     assert (await twilio.text("lang en")).reply == "OK, replies will be in English from now on."
     assert (await twilio.text("DRAW")).reply.startswith("You already drew today")

@@ -30,6 +30,8 @@ VALUES: dict[str, str] = {
     "keywords": "SPRING, SUMMER, WINTER",
     "example": "SPRING",
     "coupons": "7K3QD-9XW2M $5 Cash Coupon, until 31 Dec 2026",
+    "reference": "7K3QD9XW",
+    "url": "https://luckydraw.example.com/r/WINTER/proof",
 }
 
 
