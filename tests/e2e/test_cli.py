@@ -34,10 +34,12 @@ def cli_env(settings: Settings) -> dict[str, str]:
     }
 
 
-def luckydraw(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+def luckydraw(
+    settings: Settings, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args],
-        env=cli_env(settings),
+        env=cli_env(settings) | (env or {}),
         capture_output=True,
         text=True,
         timeout=60,
@@ -218,20 +220,12 @@ async def test_read_only_commands_never_migrate_and_say_how_to(
 async def test_serve_refuses_a_webhook_without_a_secret_in_one_sentence(
     settings: Settings,
 ) -> None:
-    env = cli_env(settings) | {
+    env = {
         "TELEGRAM_BOT_TOKEN": "123456789:AAE-test-token",
         "TELEGRAM_WEBHOOK_SECRET": "",
         "PORT": "0",
     }
-    served = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "app.cli", "serve"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    served = await asyncio.to_thread(luckydraw, settings, "serve", env=env)
     assert served.returncode == 2
     assert served.stderr.strip() == (
         "error: TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET: 1-256 characters of "
@@ -243,16 +237,8 @@ async def test_serve_refuses_a_webhook_without_a_secret_in_one_sentence(
 async def test_serve_refuses_a_weak_admin_token_outside_local_use(
     settings: Settings, token: str
 ) -> None:
-    env = cli_env(settings) | {"ADMIN_TOKEN": token, "PORT": "0"}
-    served = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "app.cli", "serve"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    env = {"ADMIN_TOKEN": token, "PORT": "0"}
+    served = await asyncio.to_thread(luckydraw, settings, "serve", env=env)
     assert served.returncode == 2
     assert served.stderr.strip() == (
         "error: ADMIN_TOKEN must be at least 32 random characters and not a placeholder "
