@@ -153,7 +153,12 @@ def _core(
         ),
         draws=DrawService(
             campaign_store,
-            PgDrawStore(pool, settings.db_command_timeout),
+            PgDrawStore(
+                pool,
+                settings.db_command_timeout,
+                max_batch=settings.draw_batch_max,
+                max_calls=settings.draw_batch_calls,
+            ),
             gate,
             clock,
             random,
