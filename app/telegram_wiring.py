@@ -14,6 +14,7 @@ from app.bootstrap import Core
 from app.settings import ConfigurationError, Settings
 from bot.client import open_bot
 from bot.dispatcher import ALLOWED_UPDATES, create_dispatcher
+from bot.fast_draw import FastDraw
 from bot.webhook import PATH, add_webhook_route
 from db.dedupe import RedisDeduplicator
 
@@ -39,7 +40,12 @@ def add_telegram(app: web.Application, settings: Settings, core: Core, bot: Bot)
         app.cleanup_ctx.append(_polling(dispatcher, bot))
         return
     add_webhook_route(
-        app, dispatcher, bot, settings.webhook_secret(), RedisDeduplicator(core.redis)
+        app,
+        dispatcher,
+        bot,
+        settings.webhook_secret(),
+        RedisDeduplicator(core.redis),
+        FastDraw(bot, core.draws, core.customers, core.spam),
     )
 
 

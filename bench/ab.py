@@ -45,7 +45,7 @@ def load(tree: Path, args: argparse.Namespace, env: dict[str, str]) -> dict[str,
     command = [
         sys.executable, "-m", "bench.load", "--mode", args.mode, "--channel", args.channel,
         "--concurrency", str(args.concurrency), "--seconds", str(args.seconds),
-        "--workers", str(args.workers), "--port", str(args.port),
+        "--workers", str(args.workers), "--port", str(args.port), "--no-pgbench",
     ]  # fmt: skip
     done = subprocess.run(
         command, cwd=tree, check=True, stdout=subprocess.PIPE, text=True, env=os.environ | env

@@ -24,6 +24,7 @@ from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.fast_draw import FastDraw, draw_message
 from bot.identity import is_draw_command
 from core.ports import Deduplicator
 
@@ -41,7 +42,9 @@ def add_webhook_route(
     bot: Bot,
     secret: str,
     dedupe: Deduplicator,
+    fast_draw: FastDraw | None = None,
 ) -> None:
+    """`fast_draw`: a linked customer's /draw skips aiogram (bot/fast_draw.py)."""
     expected = secret.encode()
 
     async def telegram_webhook(request: web.Request) -> web.Response:
@@ -49,9 +52,22 @@ def add_webhook_route(
         if not hmac.compare_digest(given, expected):
             return web.json_response({"error": "forbidden"}, status=403)
         try:
-            update = Update.model_validate(orjson.loads(await request.read()), context={"bot": bot})
-        except (ValueError, ValidationError):  # orjson.JSONDecodeError is a ValueError
-            return web.json_response({"error": "not a Telegram update"}, status=400)
+            data = orjson.loads(await request.read())
+        except ValueError:  # orjson.JSONDecodeError is a ValueError
+            return _not_an_update()
+        fast = draw_message(data) if fast_draw is not None else None
+        if fast is not None and fast_draw is not None:
+            try:
+                body = await fast_draw.answer(fast)
+            except Exception:
+                log.exception("telegram_update_failed", update_id=fast.update_id)
+                return web.json_response({"error": "try again"}, status=500)
+            if body is not None:
+                return web.json_response(body)
+        try:
+            update = Update.model_validate(data, context={"bot": bot})
+        except ValidationError:
+            return _not_an_update()
         key = f"telegram:{bot.id}:{update.update_id}"  # update ids are unique per bot only
         replays = is_draw_command(update)  # its request id makes a redelivery a replay
         if not replays and await dedupe.seen(key):
@@ -71,6 +87,10 @@ def add_webhook_route(
         return web.json_response({})
 
     app.router.add_post(PATH, telegram_webhook)
+
+
+def _not_an_update() -> web.Response:
+    return web.json_response({"error": "not a Telegram update"}, status=400)
 
 
 def _in_body(bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any]:
