@@ -47,9 +47,12 @@ def load(tree: Path, args: argparse.Namespace, env: dict[str, str]) -> dict[str,
         "--concurrency", str(args.concurrency), "--seconds", str(args.seconds),
         "--workers", str(args.workers), "--port", str(args.port), "--no-pgbench",
     ]  # fmt: skip
-    done = subprocess.run(
-        command, cwd=tree, check=True, stdout=subprocess.PIPE, text=True, env=os.environ | env
-    )
+    for attempt in (1, 2):  # once more if a neighbour took every PostgreSQL connection
+        done = subprocess.run(
+            command, cwd=tree, stdout=subprocess.PIPE, text=True, env=os.environ | env
+        )
+        if done.returncode == 0 or attempt == 2:
+            done.check_returncode()
     result: dict[str, Any] = json.loads(done.stdout)
     return result
 
