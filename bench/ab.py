@@ -15,11 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,8 @@ def export(revision: str, into: Path) -> str:
         subprocess.run(["git", "archive", commit], cwd=ROOT, check=True, stdout=out)
     with tarfile.open(archive) as tar:
         tar.extractall(into / "tree", filter="data")
+    # The same load generator drives both sides: this tree's bench/ replaces the base's.
+    shutil.copytree(ROOT / "bench", into / "tree" / "bench", dirs_exist_ok=True)
     return commit
 
 
@@ -47,19 +51,21 @@ def load(tree: Path, args: argparse.Namespace, env: dict[str, str]) -> dict[str,
         "--concurrency", str(args.concurrency), "--seconds", str(args.seconds),
         "--workers", str(args.workers), "--port", str(args.port), "--no-pgbench",
     ]  # fmt: skip
-    for attempt in (1, 2):  # once more if a neighbour took every PostgreSQL connection
+    for attempt in range(1, 5):  # again if a neighbour took every PostgreSQL connection
         done = subprocess.run(
             command, cwd=tree, stdout=subprocess.PIPE, text=True, env=os.environ | env
         )
-        if done.returncode == 0 or attempt == 2:
+        if done.returncode == 0 or attempt == 4:
             done.check_returncode()
+            break
+        time.sleep(10)
     result: dict[str, Any] = json.loads(done.stdout)
     return result
 
 
 def cpu_ms(result: dict[str, Any], part: str) -> float:
     """CPU milliseconds of one part (server, postgres) per request answered."""
-    return float(result["cpu_seconds"][part]) * 1000 / max(1, result["requests"])
+    return float(result["cpu_seconds"][part]) * 1000 / max(1, int(result["requests"]))
 
 
 def main() -> None:
