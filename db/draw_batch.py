@@ -117,6 +117,8 @@ class DrawBatcher:
         else:
             for waiting, row in zip(batch, rows, strict=True):
                 failed = row.get("error")
+                if failed and waiting.scope is not None:
+                    waiting.scope.sent = False  # its subtransaction was rolled back
                 _settle(waiting, row=row, exception=SendAlone(failed) if failed else None)
         finally:
             self._calls -= 1
