@@ -114,6 +114,10 @@ def main() -> None:
         "per_second": {side: [r["per_second"] for r in rs] for side, rs in runs.items()},
         "p99_ms": {side: [r.get("p99_ms") for r in rs] for side, rs in runs.items()},
         "errors": {side: sum(r["errors"] for r in rs) for side, rs in runs.items()},
+        "error_samples": {
+            side: [s for r in rs for s in r.get("error_samples", [])][:10]
+            for side, rs in runs.items()
+        },
         "invariants": {side: [r["invariants"] for r in rs] for side, rs in runs.items()},
         "median_per_second": medians,
         "ratio": round(medians["this"] / medians["base"], 3),
