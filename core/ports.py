@@ -40,6 +40,7 @@ from core.model import (
     SentMessage,
     Staff,
 )
+from core.pacing import ReleaseMarks
 from core.proof import (
     Commitment,
     DaySecrets,
@@ -86,6 +87,12 @@ class CampaignStore(Protocol):
     async def stats(self, campaign: Campaign, today: date, now: datetime) -> CampaignStats: ...
     async def activity(self, campaign: Campaign, today: date, since: datetime) -> Activity:
         """Today's draws per minute, wins per prize since `since`, redemptions, outbox."""
+        ...
+
+    async def release_marks(
+        self, campaign: Campaign, today: date, ends: Sequence[datetime]
+    ) -> Sequence[ReleaseMarks]:
+        """Each paced prize's made units released, and coupons issued, by each of `ends`."""
         ...
 
     async def coupons(
