@@ -110,7 +110,10 @@ async def open_core(
         stack.push_async_callback(client.aclose)
         metrics = Metrics()
         redis = SafeRedis(
-            client, prefix=settings.redis_prefix, on_fallback=metrics.redis_fallbacks.inc
+            client,
+            prefix=settings.redis_prefix,
+            on_fallback=metrics.redis_fallbacks.inc,
+            on_probe=lambda ok: metrics.redis_probes.labels("closed" if ok else "failed").inc(),
         )
         yield _core(settings, pool, redis, metrics, clock, random or SystemRandomSource())
 
