@@ -28,6 +28,7 @@ def campaign_to_json(c: Campaign) -> dict[str, Any]:
         "open_from": c.open_hours.start,
         "open_until": c.open_hours.end,
         "max_wins_per_customer": c.max_wins_per_customer,
+        "stopped_at": c.stopped_at.isoformat() if c.stopped_at else None,
         "prizes": [
             {"id": p.id, "name": p.name, "probability": p.probability,
              "total_quota": p.total_quota, "daily_quota": p.daily_quota,
@@ -52,5 +53,7 @@ def campaign_from_json(d: dict[str, Any]) -> Campaign:
         organizer_contact=d["organizer_contact"],
         open_hours=OpenHours(d["open_from"], d["open_until"]),
         max_wins_per_customer=d["max_wins_per_customer"],
+        # Absent from copies made before it existed (older rules versions).
+        stopped_at=datetime.fromisoformat(d["stopped_at"]) if d.get("stopped_at") else None,
         prizes=tuple(prize_from_json(p) for p in d["prizes"]),
     )

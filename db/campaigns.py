@@ -147,9 +147,18 @@ class PgCampaignStore:
         rows = await self._pool.fetch(_SELECT + " WHERE c.keyword = $1 GROUP BY c.id", keyword)
         return [_campaign(r) for r in rows]
 
-    async def set_status(self, campaign_id: int, status: CampaignStatus) -> Campaign | None:
+    async def set_status(
+        self, campaign_id: int, status: CampaignStatus, now: datetime
+    ) -> Campaign | None:
+        # Ending a paused campaign keeps the moment it stopped taking entries: the pause.
         await self._pool.execute(
-            "UPDATE campaign SET status = $2 WHERE id = $1", campaign_id, status.value
+            """UPDATE campaign SET status = $2,
+                      stopped_at = CASE WHEN $2 = 'active' THEN NULL
+                                        ELSE coalesce(stopped_at, $3) END
+                WHERE id = $1""",
+            campaign_id,
+            status.value,
+            now,
         )
         return await self.get(campaign_id)
 
@@ -484,8 +493,10 @@ class CachedCampaignStore(PgCampaignStore):
         await self.invalidate()
         return campaign
 
-    async def set_status(self, campaign_id: int, status: CampaignStatus) -> Campaign | None:
-        campaign = await super().set_status(campaign_id, status)
+    async def set_status(
+        self, campaign_id: int, status: CampaignStatus, now: datetime
+    ) -> Campaign | None:
+        campaign = await super().set_status(campaign_id, status, now)
         await self.invalidate()
         return campaign
 
@@ -519,5 +530,6 @@ def _campaign(row: asyncpg.Record) -> Campaign:
         organizer_contact=row["organizer_contact"],
         open_hours=OpenHours(row["open_from"], row["open_until"]),
         max_wins_per_customer=row["max_wins_per_customer"],
+        stopped_at=row["stopped_at"],
         prizes=tuple(prize_from_json(p) for p in prizes),
     )

@@ -172,12 +172,13 @@ class CampaignService:
             raise InvalidTransition(
                 f"cannot {action} a campaign that is {campaign.status.value}", field="status"
             )
-        moved = await self._store.set_status(campaign_id, target)
+        now = self._clock()
+        moved = await self._store.set_status(campaign_id, target, now)
         if moved is None:
             raise CampaignNotFound(f"no campaign {campaign_id}")
         await self._audit.record(
             AuditEntry(
-                at=self._clock(),
+                at=now,
                 actor=actor,
                 action=AuditAction(action),
                 campaign_id=campaign_id,
