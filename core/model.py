@@ -117,6 +117,8 @@ class Campaign:
     organizer_contact: str | None = None
     open_hours: OpenHours = OpenHours()
     max_wins_per_customer: int | None = None
+    # When it last stopped taking entries (paused, or ended): None while active.
+    stopped_at: datetime | None = None
 
     def is_open(self, now: datetime) -> bool:
         return self.status is CampaignStatus.ACTIVE and self.starts_at <= now < self.ends_at

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime
 from time import monotonic
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import asyncpg
 import orjson
@@ -27,15 +27,16 @@ from core.model import (
     Language,
     OpenHours,
     Pacing,
-    Prize,
     PrizeStats,
     RedemptionAttempt,
 )
 from core.pacing import ReleaseMarks, ReleaseWindow, release_window
 from core.ports import EditPlanner
 from db.audit import insert_entry
+from db.campaign_json import campaign_from_json, campaign_to_json, prize_from_json
 from db.proofs import commit_chain, record_odds
 from db.redis_store import SafeRedis
+from db.rules import publish_version
 
 _SELECT = """
 SELECT c.*, coalesce(jsonb_agg(jsonb_build_object(
@@ -95,6 +96,7 @@ class PgCampaignStore:
             assert row is not None
             campaign = _campaign(row)
             await record_odds(conn, campaign, now)
+            await publish_version(conn, campaign, now)
         return campaign
 
     async def edit(
@@ -117,6 +119,7 @@ class PgCampaignStore:
             await insert_entry(conn, dataclasses.replace(audit, changes=change.changes))
             after = await _fetch(conn, campaign_id)
             await record_odds(conn, after, now)
+            await publish_version(conn, after, now)
         return before, after, change
 
     async def get(self, campaign_id: int) -> Campaign | None:
@@ -145,9 +148,18 @@ class PgCampaignStore:
         rows = await self._pool.fetch(_SELECT + " WHERE c.keyword = $1 GROUP BY c.id", keyword)
         return [_campaign(r) for r in rows]
 
-    async def set_status(self, campaign_id: int, status: CampaignStatus) -> Campaign | None:
+    async def set_status(
+        self, campaign_id: int, status: CampaignStatus, now: datetime
+    ) -> Campaign | None:
+        # Ending a paused campaign keeps the moment it stopped taking entries: the pause.
         await self._pool.execute(
-            "UPDATE campaign SET status = $2 WHERE id = $1", campaign_id, status.value
+            """UPDATE campaign SET status = $2,
+                      stopped_at = CASE WHEN $2 = 'active' THEN NULL
+                                        ELSE coalesce(stopped_at, $3) END
+                WHERE id = $1""",
+            campaign_id,
+            status.value,
+            now,
         )
         return await self.get(campaign_id)
 
@@ -541,8 +553,10 @@ class CachedCampaignStore(PgCampaignStore):
         await self.invalidate()
         return campaign
 
-    async def set_status(self, campaign_id: int, status: CampaignStatus) -> Campaign | None:
-        campaign = await super().set_status(campaign_id, status)
+    async def set_status(
+        self, campaign_id: int, status: CampaignStatus, now: datetime
+    ) -> Campaign | None:
+        campaign = await super().set_status(campaign_id, status, now)
         await self.invalidate()
         return campaign
 
@@ -576,53 +590,6 @@ def _campaign(row: asyncpg.Record) -> Campaign:
         organizer_contact=row["organizer_contact"],
         open_hours=OpenHours(row["open_from"], row["open_until"]),
         max_wins_per_customer=row["max_wins_per_customer"],
-        prizes=tuple(_prize(p) for p in prizes),
-    )
-
-
-def _prize(p: dict[str, Any]) -> Prize:
-    return Prize(**{**p, "pacing": Pacing(p["pacing"])})
-
-
-def campaign_to_json(c: Campaign) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "name": c.name,
-        "keyword": c.keyword,
-        "timezone": c.timezone,
-        "starts_at": c.starts_at.isoformat(),
-        "ends_at": c.ends_at.isoformat(),
-        "status": c.status.value,
-        "language": c.language.value,
-        "reminder_time": c.reminder_time.isoformat() if c.reminder_time else None,
-        "organizer": c.organizer,
-        "organizer_contact": c.organizer_contact,
-        "open_from": c.open_hours.start,
-        "open_until": c.open_hours.end,
-        "max_wins_per_customer": c.max_wins_per_customer,
-        "prizes": [
-            {"id": p.id, "name": p.name, "probability": p.probability,
-             "total_quota": p.total_quota, "daily_quota": p.daily_quota,
-             "valid_days": p.valid_days, "pacing": p.pacing.value}
-            for p in c.prizes
-        ],
-    }  # fmt: skip
-
-
-def campaign_from_json(d: dict[str, Any]) -> Campaign:
-    return Campaign(
-        id=d["id"],
-        name=d["name"],
-        keyword=d["keyword"],
-        timezone=d["timezone"],
-        starts_at=datetime.fromisoformat(d["starts_at"]),
-        ends_at=datetime.fromisoformat(d["ends_at"]),
-        status=CampaignStatus(d["status"]),
-        language=Language(d["language"]),
-        reminder_time=time.fromisoformat(d["reminder_time"]) if d["reminder_time"] else None,
-        organizer=d["organizer"],
-        organizer_contact=d["organizer_contact"],
-        open_hours=OpenHours(d["open_from"], d["open_until"]),
-        max_wins_per_customer=d["max_wins_per_customer"],
-        prizes=tuple(_prize(p) for p in d["prizes"]),
+        stopped_at=row["stopped_at"],
+        prizes=tuple(prize_from_json(p) for p in prizes),
     )
