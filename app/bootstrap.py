@@ -147,13 +147,7 @@ def _core(
         metrics=metrics,
         telemetry=telemetry,
         campaign_store=campaign_store,
-        campaigns=CampaignService(
-            campaign_store,
-            clock,
-            PgAuditStore(pool),
-            after_change=[rules.after_change],
-            after_create=[rules.publish],
-        ),
+        campaigns=CampaignService(campaign_store, clock, PgAuditStore(pool)),
         draws=DrawService(
             campaign_store,
             PgDrawStore(pool, settings.db_command_timeout),
