@@ -39,7 +39,13 @@ def add_telegram(app: web.Application, settings: Settings, core: Core, bot: Bot)
         app.cleanup_ctx.append(_polling(dispatcher, bot))
         return
     add_webhook_route(
-        app, dispatcher, bot, settings.webhook_secret(), RedisDeduplicator(core.redis)
+        app,
+        dispatcher,
+        bot,
+        settings.webhook_secret(),
+        RedisDeduplicator(core.redis),
+        deadline_seconds=settings.webhook_deadline_seconds,
+        apologised=lambda reason: core.metrics.apologies.labels("telegram", reason).inc(),
     )
 
 

@@ -23,6 +23,7 @@ import aiohttp
 import asyncpg
 import pytest
 import structlog
+from aiogram import Bot
 from aiohttp import web
 
 from app.bootstrap import Core, open_core
@@ -137,10 +138,13 @@ class RunningApp:
 
 
 @asynccontextmanager
-async def running_app(settings: Settings) -> AsyncIterator[RunningApp]:
+async def running_app(
+    settings: Settings, telegram_bot: Bot | None = None
+) -> AsyncIterator[RunningApp]:
     """The service in this process, on a real port, as `luckydraw serve` runs it."""
     async with open_core(settings) as services:
-        runner = web.AppRunner(create_app(settings, services), access_log=None)
+        app = create_app(settings, services, telegram_bot=telegram_bot)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         port = free_port()
         await web.TCPSite(runner, "127.0.0.1", port).start()
