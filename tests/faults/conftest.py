@@ -107,10 +107,10 @@ def fault_settings(database_url: str, redis_url: str, **overrides: Any) -> Setti
     )
 
 
-def campaign(daily_quota: int = 300) -> CampaignSpec:
+def campaign(daily_quota: int = 300, probability: float = 0.5) -> CampaignSpec:
     """Open now (real time), half the draws win, a daily quota the faults can run into."""
     now = datetime.now(UTC)
-    prize = {"name": "Free Coffee", "probability": 0.5, "total_quota": 100_000,
+    prize = {"name": "Free Coffee", "probability": probability, "total_quota": 100_000,
              "daily_quota": daily_quota, "valid_days": 7}  # fmt: skip
     return spec({"name": "Fault Draw", "keyword": "FAULT", "timezone": "Asia/Hong_Kong",
                  "starts_at": (now - timedelta(days=1)).isoformat(),
