@@ -3,6 +3,7 @@ cookie's, else the browser's (any `zh` gets Traditional Chinese)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from aiohttp import web
@@ -218,7 +219,42 @@ _ZH = {
     "ends_at cannot be before now": "結束時間不可早於現在",
     "not a phone number": "不是電話號碼",
     "not a valid phone number": "不是有效的電話號碼",
+    "open_hours must be local HH:MM-HH:MM within one day, e.g. 09:00-21:00": (
+        "營業時間必須為同一日內的當地時間 HH:MM-HH:MM，例如 09:00-21:00"
+    ),
+    "a campaign must be a mapping of fields": "活動必須為欄位的對應",
+    "a prize must be a mapping": "獎品必須為欄位的對應",
+    "an edit must be a mapping of fields": "修改必須為欄位的對應",
 }
+
+# Messages from core with a variable part (a field's name, a number): the pattern, in Chinese.
+_ZH_PATTERNS = tuple(
+    (re.compile(pattern), chinese)
+    for pattern, chinese in (
+        (r"(?P<f>\S+) is required text", "{f} 為必填文字"),
+        (r"(?P<f>\S+) is over (?P<n>\d+) characters", "{f} 超過 {n} 個字元"),
+        (r"(?P<f>\S+) needs a UTC offset, e\.g\. \+08:00", "{f} 需要 UTC 時差，例如 +08:00"),
+        (r"(?P<f>\S+) must be in (?P<a>\d+)-(?P<b>\d+)", "{f} 必須在 {a} 至 {b} 年之間"),
+        (r"at most (?P<n>\d+) prizes", "最多 {n} 個獎品"),
+        (r"(?P<f>\S+) must be a whole number from 1 to (?P<n>\d+)", "{f} 必須為 1 至 {n} 的整數"),
+        (r"unknown field (?P<f>.+)", "未知欄位 {f}"),
+        (r"(?P<f>\S+) is not an ISO 8601 time", "{f} 不是 ISO 8601 時間"),
+        (r"(?P<f>\S+) is required \(ISO 8601 with offset\)", "{f} 為必填（ISO 8601，連時差）"),
+        (r"keyword (?P<k>\S+) is a command word", "關鍵字 {k} 是指令字"),
+        (r"unknown time zone (?P<z>.+)", "未知時區 {z}"),
+        (r"(?P<f>\S+) is fixed once the campaign has started", "{f} 於活動開始後不可更改"),
+        (r"not a phone number: (?P<d>.+)", "不是電話號碼：{d}"),
+        (r"prize id (?P<i>.+) is not a prize of this campaign \(or is listed twice\)",
+         "獎品編號 {i} 不屬於此活動（或重複列出）"),
+        (r"prize (?P<p>.+) issued (?P<n>\d+) coupons and cannot be removed; "
+         r"set its total_quota to (?P<m>\d+) instead",
+         "獎品 {p} 已發出 {n} 張優惠碼，不可移除；請改為把總配額設為 {m}"),
+        (r"total_quota cannot be below the (?P<n>\d+) coupons already issued",
+         "總配額不可少於已發出的 {n} 張優惠碼"),
+        (r"daily_quota cannot be below the (?P<n>\d+) coupons issued today",
+         "每日配額不可少於今日已發出的 {n} 張優惠碼"),
+    )
+)  # fmt: skip
 
 # English words for values shown from the data (the keys are their stored values).
 _EN = {
@@ -248,7 +284,16 @@ def translator(lang: str) -> Callable[..., str]:
     """`t("text", n=3)`: the text in `lang` (English is the key), with fields filled in."""
 
     def t(text: str, **fields: object) -> str:
+        if lang == "zh-Hant" and text not in _ZH and (filled := _by_pattern(text)):
+            return filled  # a message from core, its variable parts filled in already
         words = _ZH.get(text, text) if lang == "zh-Hant" else _EN.get(text, text)
         return words.format(**fields) if fields else words
 
     return t
+
+
+def _by_pattern(text: str) -> str | None:
+    for pattern, chinese in _ZH_PATTERNS:
+        if match := pattern.fullmatch(text):
+            return chinese.format(**match.groupdict())
+    return None

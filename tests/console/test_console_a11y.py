@@ -1,6 +1,7 @@
 """Accessibility of every console page: axe-core (vendored under tests/console/vendor, MPL-2.0)
-finds no serious or critical violation on desktop and phone-sized screens, in both languages'
-default (English); and an operator signs in and pauses a campaign with the keyboard alone."""
+finds no serious or critical violation on desktop and phone-sized screens, in English and in
+Traditional Chinese; an operator signs in and pauses a campaign with the keyboard alone, and the
+live page's refreshes leave the keyboard focus where it was."""
 
 from __future__ import annotations
 
@@ -65,17 +66,20 @@ async def test_no_serious_accessibility_violation_on_any_page_desktop_or_phone(
         "audit": "/console/audit",
     }
     found: dict[str, list[dict[str, Any]]] = {}
-    for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+    for size, viewport, lang in (("desktop", DESKTOP, "en"), ("phone", PHONE, "en"),
+                                 ("phone", PHONE, "zh-Hant")):  # fmt: skip
         await page.set_viewport_size(viewport)
         await page.context.clear_cookies()
         await axe_console.open("/console/signin")
-        found[f"signin {size}"] = await violations(page)
+        found[f"signin {size} {lang}"] = await violations(page)
         await axe_console.sign_in()
+        await axe_console.open(f"/console/lang/{lang}")
         for name, path in pages.items():
             await axe_console.open(path)
+            assert await page.get_attribute("html", "lang") == lang
             if name in ("edit", "new"):  # the odds preview has come
                 await expect(page.locator("#preview")).not_to_be_empty()
-            found[f"{name} {size}"] = await violations(page)
+            found[f"{name} {size} {lang}"] = await violations(page)
     assert {k: v for k, v in found.items() if v} == {}
 
 
@@ -127,3 +131,16 @@ async def test_sign_in_then_pause_and_resume_a_campaign_with_the_keyboard_alone(
         "resume",
         "pause",
     ]
+
+
+async def test_focus_stays_put_when_the_live_page_refreshes_itself(
+    console: Console, services: Core
+) -> None:
+    campaign = await services.campaigns.create(spec(campaign_data()))
+    await console.sign_in()
+    page = console.page
+    await console.open(f"/console/campaigns/{campaign.id}")
+    await page.focus("#prizes-region")  # a scrollable table a keyboard user scrolls
+    await services.draws.draw("+85291234567", Channel.SMS)
+    await expect(page.locator("#draws-today")).to_have_text("1")  # swapped in by htmx
+    assert await page.evaluate("document.activeElement.id") == "prizes-region"

@@ -3,20 +3,23 @@ it: the keys are found in the templates and console code, and the pages are rend
 
 from __future__ import annotations
 
+import ast
 import html
 import re
 from pathlib import Path
 
 import pytest
 
+import core
 from app.bootstrap import Core
 from console import delivery
-from console.i18n import _ZH
+from console.i18n import _ZH, translator
 from core import model
 from tests.console.conftest import Client, sign_in
 from tests.helpers import campaign_data, spec
 
 CONSOLE = Path(delivery.__file__).parent
+CORE = Path(core.__file__).parent
 # t("...") or t('...') in templates and code; form.html's field labels are passed as text.
 T_CALL = re.compile(r"""\bt\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 LABEL = re.compile(r"""field\("\w+", "([^"]+)"|\("\w+", "([^"]+)", "(?:text|number)"\)""")
@@ -109,3 +112,33 @@ async def test_no_english_word_of_the_console_is_left_on_chinese_pages(
         page = page.replace(campaign.name, "").replace("Lucky Draw", "")
         left = [k for k in english if re.search(rf"(?<![\w$]){re.escape(k)}(?!\w)", page)]
         assert left == [], (path, left)
+
+
+def core_messages() -> list[str]:
+    """The messages core's validation, editing and phone rules can give, each variable part
+    filled with "1"."""
+    errors = {"InvalidCampaign", "InvalidPhone", "InvalidTransition", "EditRefused"}
+    messages = []
+    for name in ("validation.py", "editing.py", "phone.py"):
+        tree = ast.parse((CORE / name).read_text())
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in errors and node.args):  # fmt: skip
+                messages.append(_sample(node.args[0]))
+    return messages
+
+
+def _sample(node: ast.expr) -> str:
+    if isinstance(node, ast.Constant):
+        return str(node.value)
+    assert isinstance(node, ast.JoinedStr), ast.dump(node)
+    return "".join(_sample(v) if isinstance(v, ast.Constant) else "1" for v in node.values)
+
+
+def test_every_message_of_core_validation_reads_in_traditional_chinese() -> None:
+    messages = core_messages()
+    assert "daily_quota exceeds total_quota" in messages
+    assert "1 is required text" in messages  # f"{field} is required text"
+    t = translator("zh-Hant")
+    untranslated = [m for m in messages if not re.search(r"[\u4e00-\u9fff]", t(m))]
+    assert untranslated == []
