@@ -32,7 +32,7 @@ from pydantic import ValidationError
 
 from bot.identity import is_draw_command, telegram_language
 from bot.texts import text
-from core.deadline import Deadline, deadline
+from core.deadline import Deadline
 from core.ports import Deduplicator
 
 log = structlog.get_logger(__name__)
@@ -69,15 +69,14 @@ def add_webhook_route(
         if not replays and await dedupe.seen(key):
             log.info("telegram_update_redelivered", update_id=update.update_id)
             return web.json_response({})
-        scope: Deadline | None = None
+        scope = Deadline.after(deadline_seconds)
         try:
-            async with deadline(deadline_seconds) as scope:
-                reply = await dispatcher.feed_update(bot, update)
+            reply = await scope.run(dispatcher.feed_update(bot, update))
         except TimeoutError:
             # Never sent: nothing was drawn, "try again" is true. Sent: PostgreSQL commits
             # nothing that reaches it past the deadline, but a draw that committed just
             # before may have lost its answer; the next /draw restates it.
-            reason = "unconfirmed" if scope is not None and scope.sent else "deadline"
+            reason = "unconfirmed" if scope.sent else "deadline"
             log.warning("telegram_update_deadline", update_id=update.update_id, reason=reason)
             apologised(reason)
             apology = _apology(update, reason)

@@ -20,6 +20,9 @@ from tests.faults.servers import PrivatePostgres, PrivateRedis
 TOKEN = "123456789:AAE-fault-test-token"
 SECRET = "fault-webhook-secret"
 DEADLINE = 1.2  # WEBHOOK_DEADLINE_SECONDS: the proxy holds the database far longer
+# DB_COMMAND_TIMEOUT and DB_ACQUIRE_TIMEOUT, which also bound how long a cancelled query
+# waits for its cancel request to get through: the answer must come at the deadline, not then.
+LONG = 60.0
 USER, PHONE = 5_550_001, "+85291238888"
 _update_ids = itertools.count(1)
 
@@ -39,6 +42,8 @@ async def telegram_app(
                 through_proxy,
                 redis.url,
                 webhook_deadline_seconds=DEADLINE,
+                db_command_timeout=LONG,
+                db_acquire_timeout=LONG,
                 telegram_bot_token=SecretStr(TOKEN),
                 telegram_webhook_secret=SecretStr(SECRET),
                 telegram_api_base=api.base,
@@ -66,8 +71,8 @@ async def draw(app: RunningApp) -> tuple[int, dict[str, Any]]:
         },
     }
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-    # Generous: the deadline answers long before; without it the pool's timeout would.
-    timeout = aiohttp.ClientTimeout(total=30)
+    # Generous, yet well before LONG: the deadline answers long before.
+    timeout = aiohttp.ClientTimeout(total=LONG / 2)
     async with (
         aiohttp.ClientSession(timeout=timeout) as session,
         session.post(app.base_url + "/telegram/webhook", json=update, headers=headers) as r,
