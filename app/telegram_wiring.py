@@ -65,7 +65,12 @@ def _polling(
         )
         log.info("telegram_polling")
         yield
-        task.cancel()
+        # Cancelling start_polling's task would leave its inner polling task running (aiogram
+        # cancels that one only when told to stop), polling on with a fresh HTTP session.
+        try:
+            await dispatcher.stop_polling()
+        except RuntimeError:  # not started yet: cancelled now, it never will
+            task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
 

@@ -8,6 +8,7 @@ test gets its own context (cookies) and page.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,7 +28,14 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 ACTION_MS = 15_000
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+# The README's pictures are rewritten only when asked (UPDATE_SCREENSHOTS=1 make test), so a
+# test run leaves the checkout as it found it; otherwise they go to a scratch folder.
+SCREENSHOTS = (
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "luckydraw-screenshots"
+)
+SCREENSHOTS.mkdir(exist_ok=True)
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
