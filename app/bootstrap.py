@@ -110,7 +110,10 @@ async def open_core(
         stack.push_async_callback(client.aclose)
         metrics = Metrics()
         redis = SafeRedis(
-            client, prefix=settings.redis_prefix, on_fallback=metrics.redis_fallbacks.inc
+            client,
+            prefix=settings.redis_prefix,
+            on_fallback=metrics.redis_fallbacks.inc,
+            on_probe=lambda ok: metrics.redis_probes.labels("closed" if ok else "failed").inc(),
         )
         yield _core(settings, pool, redis, metrics, clock, random or SystemRandomSource())
 
@@ -144,13 +147,7 @@ def _core(
         metrics=metrics,
         telemetry=telemetry,
         campaign_store=campaign_store,
-        campaigns=CampaignService(
-            campaign_store,
-            clock,
-            PgAuditStore(pool),
-            after_change=[rules.after_change],
-            after_create=[rules.publish],
-        ),
+        campaigns=CampaignService(campaign_store, clock, PgAuditStore(pool)),
         draws=DrawService(
             campaign_store,
             PgDrawStore(

@@ -108,6 +108,13 @@ class Metrics:
             "Redis calls answered by their fallback because Redis was unreachable",
             registry=r,
         )
+        self.redis_probes = Counter(
+            "luckydraw_redis_probes",
+            "Calls let through to Redis after the circuit's pause, by outcome (closed: Redis"
+            " answered and the circuit closed; failed: it paused again)",
+            ["outcome"],
+            registry=r,
+        )
 
     def middleware(self) -> Middleware:
         """Count and time every request by method, route template and status."""

@@ -45,7 +45,9 @@ def add_telegram(app: web.Application, settings: Settings, core: Core, bot: Bot)
         bot,
         settings.webhook_secret(),
         RedisDeduplicator(core.redis),
-        FastDraw(bot, core.draws, core.customers, core.spam),
+        deadline_seconds=settings.webhook_deadline_seconds,
+        apologised=lambda reason: core.metrics.apologies.labels("telegram", reason).inc(),
+        fast_draw=FastDraw(bot, core.draws, core.customers, core.spam),
     )
 
 
@@ -65,7 +67,12 @@ def _polling(
         )
         log.info("telegram_polling")
         yield
-        task.cancel()
+        # Cancelling start_polling's task would leave its inner polling task running (aiogram
+        # cancels that one only when told to stop), polling on with a fresh HTTP session.
+        try:
+            await dispatcher.stop_polling()
+        except RuntimeError:  # not started yet: cancelled now, it never will
+            task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -40,6 +40,7 @@ from core.model import (
     SentMessage,
     Staff,
 )
+from core.pacing import ReleaseMarks
 from core.proof import (
     Commitment,
     DaySecrets,
@@ -52,9 +53,6 @@ from core.proof import (
 Clock = Callable[[], datetime]
 # The pure decision an edit makes from the campaign as it is and what its prizes issued.
 EditPlanner = Callable[[Campaign, Mapping[int, Issued]], CampaignEdit]
-# Told after a campaign changed: (before, after, the edit). Issue 13 hooks rules versions here.
-CampaignChanged = Callable[[Campaign, Campaign, CampaignEdit], Awaitable[None]]
-CampaignCreated = Callable[[Campaign], Awaitable[object]]
 
 
 class RandomSource(Protocol):
@@ -73,7 +71,10 @@ class SystemRandomSource:
 
 
 class CampaignStore(Protocol):
-    async def create(self, spec: CampaignSpec, now: datetime) -> Campaign: ...
+    async def create(self, spec: CampaignSpec, now: datetime) -> Campaign:
+        """Store a campaign with the first version of its rules, in one transaction."""
+        ...
+
     async def get(self, campaign_id: int) -> Campaign | None: ...
     async def list(self) -> Sequence[Campaign]: ...
     async def open_campaigns(self, now: datetime) -> Sequence[Campaign]: ...
@@ -82,10 +83,22 @@ class CampaignStore(Protocol):
         ...
 
     async def by_keyword(self, keyword: str) -> Sequence[Campaign]: ...
-    async def set_status(self, campaign_id: int, status: CampaignStatus) -> Campaign | None: ...
+    async def set_status(
+        self, campaign_id: int, status: CampaignStatus, now: datetime
+    ) -> Campaign | None:
+        """Move the campaign to `status`; pausing or ending records `now` as `stopped_at`
+        (kept when a paused campaign ends), resuming clears it."""
+        ...
+
     async def stats(self, campaign: Campaign, today: date, now: datetime) -> CampaignStats: ...
     async def activity(self, campaign: Campaign, today: date, since: datetime) -> Activity:
         """Today's draws per minute, wins per prize since `since`, redemptions, outbox."""
+        ...
+
+    async def release_marks(
+        self, campaign: Campaign, today: date, ends: Sequence[datetime]
+    ) -> Sequence[ReleaseMarks]:
+        """Each paced prize's made units released, and coupons issued, by each of `ends`."""
         ...
 
     async def coupons(
@@ -102,8 +115,9 @@ class CampaignStore(Protocol):
         self, campaign_id: int, now: datetime, plan: EditPlanner, audit: AuditEntry
     ) -> tuple[Campaign, Campaign, CampaignEdit] | None:
         """Apply `plan` to the campaign as it is now, in one transaction: draws' quota claims
-        are held still so the issued counts it gets are exact, and `audit` is recorded with
-        the plan's changes. (before, after, plan); None when there is no such campaign."""
+        are held still so the issued counts it gets are exact, and `audit` and the next version
+        of the official rules are recorded with the plan's changes (an edit never shows without
+        its rules version). (before, after, plan); None when there is no such campaign."""
         ...
 
     def winners(self, campaign_id: int) -> AsyncGenerator[Coupon, None]:

@@ -17,7 +17,7 @@ from typing import Any
 from core import verify
 from core.codes import ALPHABET
 from core.draw import local_day
-from core.model import Campaign, Prize
+from core.model import Campaign, CampaignStatus, Prize
 
 SEED_BYTES = 32
 # Days the chain runs past the campaign's last day, so an extended campaign keeps its
@@ -202,6 +202,17 @@ def _entry(draw: LoggedDraw) -> dict[str, Any]:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="microseconds")
+
+
+def last_logged_day(campaign: Campaign) -> date:
+    """The campaign's last day with a log: its last day, or the day it stopped taking entries
+    when paused or ended. Later days take no entries, so they get no log and their seeds are
+    never revealed (no verifier needs them); a paused campaign that resumes publishes the days
+    of its pause, empty, and goes on."""
+    last = local_day(campaign.ends_at, campaign.timezone)
+    if campaign.status is CampaignStatus.ACTIVE or campaign.stopped_at is None:
+        return last
+    return min(last, local_day(campaign.stopped_at, campaign.timezone))
 
 
 def publishable_days(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime
 from time import monotonic
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import asyncpg
 import orjson
@@ -23,18 +23,20 @@ from core.model import (
     CampaignStatus,
     Coupon,
     CouponRow,
+    DeadMessage,
     Language,
     OpenHours,
     Pacing,
-    Prize,
     PrizeStats,
     RedemptionAttempt,
 )
-from core.pacing import ReleaseWindow, release_window
+from core.pacing import ReleaseMarks, ReleaseWindow, release_window
 from core.ports import EditPlanner
 from db.audit import insert_entry
+from db.campaign_json import campaign_from_json, campaign_to_json, prize_from_json
 from db.proofs import commit_chain, record_odds
 from db.redis_store import SafeRedis
+from db.rules import publish_version
 
 _SELECT = """
 SELECT c.*, coalesce(jsonb_agg(jsonb_build_object(
@@ -94,6 +96,7 @@ class PgCampaignStore:
             assert row is not None
             campaign = _campaign(row)
             await record_odds(conn, campaign, now)
+            await publish_version(conn, campaign, now)
         return campaign
 
     async def edit(
@@ -116,6 +119,7 @@ class PgCampaignStore:
             await insert_entry(conn, dataclasses.replace(audit, changes=change.changes))
             after = await _fetch(conn, campaign_id)
             await record_odds(conn, after, now)
+            await publish_version(conn, after, now)
         return before, after, change
 
     async def get(self, campaign_id: int) -> Campaign | None:
@@ -144,9 +148,18 @@ class PgCampaignStore:
         rows = await self._pool.fetch(_SELECT + " WHERE c.keyword = $1 GROUP BY c.id", keyword)
         return [_campaign(r) for r in rows]
 
-    async def set_status(self, campaign_id: int, status: CampaignStatus) -> Campaign | None:
+    async def set_status(
+        self, campaign_id: int, status: CampaignStatus, now: datetime
+    ) -> Campaign | None:
+        # Ending a paused campaign keeps the moment it stopped taking entries: the pause.
         await self._pool.execute(
-            "UPDATE campaign SET status = $2 WHERE id = $1", campaign_id, status.value
+            """UPDATE campaign SET status = $2,
+                      stopped_at = CASE WHEN $2 = 'active' THEN NULL
+                                        ELSE coalesce(stopped_at, $3) END
+                WHERE id = $1""",
+            campaign_id,
+            status.value,
+            now,
         )
         return await self.get(campaign_id)
 
@@ -206,21 +219,45 @@ class PgCampaignStore:
                 campaign.id,
                 start_of_day(today, campaign.timezone),
             )
-            outbox = await conn.fetchrow(
-                """SELECT count(*) FILTER (WHERE status IN ('pending', 'sending')) AS pending,
-                          count(*) FILTER (WHERE status = 'dead') AS dead
+            outbox = await conn.fetch(
+                """SELECT status, count(*) AS n,
+                          min(created_at) FILTER (WHERE status <> 'dead') AS oldest
                      FROM outbox WHERE campaign_id = $1
-                      AND status IN ('pending', 'sending', 'dead')""",
+                      AND status IN ('pending', 'sending', 'dead')
+                    GROUP BY status""",
                 campaign.id,
             )
-        assert outbox is not None
+            dead = await conn.fetch(_DEAD_MESSAGES, campaign.id, _DEAD_SHOWN)
+        depth = dict.fromkeys(("pending", "sending", "dead"), 0)
+        depth |= {r["status"]: r["n"] for r in outbox}
         return Activity(
             draws_per_minute=tuple((r["minute"], r["n"]) for r in minutes),
             recent_wins={r["name"]: r["n"] for r in wins},
             redemptions_today=redeemed,
-            outbox_pending=outbox["pending"],
-            outbox_dead=outbox["dead"],
+            outbox_pending=depth["pending"] + depth["sending"],
+            outbox_dead=depth["dead"],
+            outbox_by_status=depth,
+            oldest_pending_at=min((r["oldest"] for r in outbox if r["oldest"]), default=None),
+            dead_messages=tuple(DeadMessage(**dict(r)) for r in dead),
         )
+
+    async def release_marks(
+        self, campaign: Campaign, today: date, ends: Sequence[datetime]
+    ) -> Sequence[ReleaseMarks]:
+        paced = [p.id for p in campaign.prizes if p.pacing is Pacing.EVEN]
+        if not paced:
+            return ()
+        rows = await self._pool.fetch(_RELEASE_MARKS, paced, today, list(ends))
+        return [
+            ReleaseMarks(
+                prize_id=r["id"],
+                units=_day_units(r),
+                made=r["day_made"],
+                released=tuple(r["released"]),
+                issued=tuple(r["issued_by"]),
+            )
+            for r in rows
+        ]
 
     async def coupons(
         self, campaign_id: int, search: str, offset: int, limit: int
@@ -298,14 +335,49 @@ def _released_today(
     made yet (their instants are drawn when they are made) those whose slice has passed."""
     if not campaign.starts_at <= now < campaign.ends_at:
         return int(row["issued_today"])
-    units = row["day_units"]
-    if units is None:
-        before_today = row["issued"] - row["issued_today"]
-        units = min(row["daily_quota"], row["total_quota"] - before_today)
+    units = _day_units(row)
     if row["pacing"] == Pacing.NONE:
         return int(units)
     unmade = max(0, window.released_at_least(units, now) - row["day_made"]) if window else 0
     return int(row["issued_today"] + row["released_unclaimed"] + unmade)
+
+
+def _day_units(row: asyncpg.Record) -> int:
+    """Today's units as the draw function sized them, or will size them at the first draw."""
+    units = row["day_units"]
+    if units is None:
+        before_today = row["issued"] - row["issued_today"]
+        units = min(row["daily_quota"], row["total_quota"] - before_today)
+    return int(units)
+
+
+_DEAD_SHOWN = 10
+_DEAD_MESSAGES = """
+SELECT o.created_at, o.channel, o.kind, cu.phone, o.attempts, o.last_error
+  FROM outbox o JOIN customer cu ON cu.id = o.customer_id
+ WHERE o.campaign_id = $1 AND o.status = 'dead'
+ ORDER BY o.id DESC LIMIT $2
+"""
+
+# Per paced prize and hour end ($3): made units released by then (prize_release keeps each
+# made unit's instant; a claimed slot is deleted) and coupons issued before then.
+_RELEASE_MARKS = """
+SELECT p.id, p.daily_quota, p.total_quota, pd.quota AS day_units,
+       coalesce(pd.created, 0) AS day_made,
+       (SELECT count(*) FROM coupon c WHERE c.prize_id = p.id) AS issued,
+       (SELECT count(*) FROM coupon c WHERE c.prize_id = p.id AND c.issued_day = $2)
+           AS issued_today,
+       ARRAY(SELECT (SELECT count(*) FROM prize_release r
+                      WHERE r.prize_id = p.id AND r.day = $2 AND r.released_at <= e)
+               FROM unnest($3::timestamptz[]) WITH ORDINALITY AS m(e, i) ORDER BY i) AS released,
+       ARRAY(SELECT (SELECT count(*) FROM coupon c
+                      WHERE c.prize_id = p.id AND c.issued_day = $2 AND c.issued_at < e)
+               FROM unnest($3::timestamptz[]) WITH ORDINALITY AS m(e, i) ORDER BY i) AS issued_by
+  FROM prize p
+  LEFT JOIN prize_day pd ON pd.prize_id = p.id AND pd.day = $2
+ WHERE p.id = ANY($1::bigint[]) AND p.removed_at IS NULL
+ ORDER BY p.position
+"""
 
 
 async def _fetch(conn: Conn, campaign_id: int) -> Campaign:
@@ -481,8 +553,10 @@ class CachedCampaignStore(PgCampaignStore):
         await self.invalidate()
         return campaign
 
-    async def set_status(self, campaign_id: int, status: CampaignStatus) -> Campaign | None:
-        campaign = await super().set_status(campaign_id, status)
+    async def set_status(
+        self, campaign_id: int, status: CampaignStatus, now: datetime
+    ) -> Campaign | None:
+        campaign = await super().set_status(campaign_id, status, now)
         await self.invalidate()
         return campaign
 
@@ -516,53 +590,6 @@ def _campaign(row: asyncpg.Record) -> Campaign:
         organizer_contact=row["organizer_contact"],
         open_hours=OpenHours(row["open_from"], row["open_until"]),
         max_wins_per_customer=row["max_wins_per_customer"],
-        prizes=tuple(_prize(p) for p in prizes),
-    )
-
-
-def _prize(p: dict[str, Any]) -> Prize:
-    return Prize(**{**p, "pacing": Pacing(p["pacing"])})
-
-
-def campaign_to_json(c: Campaign) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "name": c.name,
-        "keyword": c.keyword,
-        "timezone": c.timezone,
-        "starts_at": c.starts_at.isoformat(),
-        "ends_at": c.ends_at.isoformat(),
-        "status": c.status.value,
-        "language": c.language.value,
-        "reminder_time": c.reminder_time.isoformat() if c.reminder_time else None,
-        "organizer": c.organizer,
-        "organizer_contact": c.organizer_contact,
-        "open_from": c.open_hours.start,
-        "open_until": c.open_hours.end,
-        "max_wins_per_customer": c.max_wins_per_customer,
-        "prizes": [
-            {"id": p.id, "name": p.name, "probability": p.probability,
-             "total_quota": p.total_quota, "daily_quota": p.daily_quota,
-             "valid_days": p.valid_days, "pacing": p.pacing.value}
-            for p in c.prizes
-        ],
-    }  # fmt: skip
-
-
-def campaign_from_json(d: dict[str, Any]) -> Campaign:
-    return Campaign(
-        id=d["id"],
-        name=d["name"],
-        keyword=d["keyword"],
-        timezone=d["timezone"],
-        starts_at=datetime.fromisoformat(d["starts_at"]),
-        ends_at=datetime.fromisoformat(d["ends_at"]),
-        status=CampaignStatus(d["status"]),
-        language=Language(d["language"]),
-        reminder_time=time.fromisoformat(d["reminder_time"]) if d["reminder_time"] else None,
-        organizer=d["organizer"],
-        organizer_contact=d["organizer_contact"],
-        open_hours=OpenHours(d["open_from"], d["open_until"]),
-        max_wins_per_customer=d["max_wins_per_customer"],
-        prizes=tuple(_prize(p) for p in d["prizes"]),
+        stopped_at=row["stopped_at"],
+        prizes=tuple(prize_from_json(p) for p in prizes),
     )

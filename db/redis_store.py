@@ -1,7 +1,8 @@
 """Redis: a fast, fallible helper. It never grants anything PostgreSQL would refuse.
 
 Every call has short timeouts and at most one retry, and a failure opens a short circuit
-so a dead or hung Redis costs one timeout per second, not one per request.
+so a dead or hung Redis costs one timeout per second, not one per request: when the pause
+ends, one call probes Redis (half-open) while the others keep taking their fallback.
 """
 
 from __future__ import annotations
@@ -40,7 +41,14 @@ def create_redis(url: str, *, timeout: float = 0.25, max_connections: int = 64) 
 
 
 class SafeRedis:
-    """Runs Redis calls, answering a fallback instead of raising when Redis is away."""
+    """Runs Redis calls, answering a fallback instead of raising when Redis is away.
+
+    A circuit breaker: closed, every call goes to Redis; a failure opens it for `pause_seconds`,
+    every call taking its fallback at once; then half-open, one call (the probe) goes to
+    Redis while the others still fall back. Without the probe, every request in flight when
+    the pause ends would wait for a hung Redis's timeout. Its success closes the circuit,
+    its failure opens it for another pause.
+    """
 
     def __init__(
         self,
@@ -48,12 +56,15 @@ class SafeRedis:
         prefix: str = "ld:",
         pause_seconds: float = 1.0,
         on_fallback: Callable[[], None] = lambda: None,  # counts them (a metric)
+        on_probe: Callable[[bool], None] = lambda ok: None,  # counts probes by outcome
     ):
         self.client = client
         self.prefix = prefix
         self._pause = pause_seconds
-        self._down_until = 0.0
+        self._down_until: float | None = None  # None: closed
+        self._probing = False
         self._on_fallback = on_fallback
+        self._on_probe = on_probe
         self.fallbacks = 0
 
     def key(self, *parts: object) -> str:
@@ -61,19 +72,34 @@ class SafeRedis:
 
     @property
     def available(self) -> bool:
-        return time.monotonic() >= self._down_until
+        """Closed, or half-open with no probe out: the next call goes to Redis."""
+        down = self._down_until
+        return down is None or (time.monotonic() >= down and not self._probing)
 
     async def run(self, call: Callable[[aioredis.Redis], Awaitable[T]], fallback: T) -> T:
         if not self.available:
             self._fell_back()
             return fallback
+        probe = self._down_until is not None
+        self._probing = probe
         try:
-            return await call(self.client)
+            result = await call(self.client)
         except (RedisError, OSError, TimeoutError) as exc:
             self._down_until = time.monotonic() + self._pause
             self._fell_back()
-            log.warning("redis_unavailable", error=repr(exc))
+            reason = "probe failed" if probe else "call failed"
+            log.warning("redis_unavailable", reason=reason, error=repr(exc))
+            if probe:
+                self._on_probe(False)
             return fallback
+        finally:
+            if probe:
+                self._probing = False
+        if probe:
+            self._down_until = None
+            log.info("redis_recovered", reason="probe succeeded")
+            self._on_probe(True)
+        return result
 
     def _fell_back(self) -> None:
         self.fallbacks += 1
@@ -81,7 +107,8 @@ class SafeRedis:
 
     def reset(self) -> None:
         """Close the circuit: try Redis again on the next call."""
-        self._down_until = 0.0
+        self._down_until = None
+        self._probing = False
 
     async def ping(self) -> bool:
         try:

@@ -114,6 +114,7 @@ def _index_json(index: ProofIndex) -> dict[str, Any]:
             }
             for d in index.days
         ],
+        "stopped": index.stopped,  # null, or why no later day will be published
     }
 
 
@@ -139,7 +140,7 @@ seed, which is revealed only after the day ends in {escape(index.campaign.timezo
 revealed seed hashes back to this commitment, so no result could be changed after entries
 came in.</p>
 <h2>Published days</h2>
-{table}
+{table}{f"<p>{escape(index.stopped[0].upper() + index.stopped[1:])}.</p>" if index.stopped else ""}
 <h2>Find your entry</h2>
 <form action="/r/{keyword}/proof/lookup" method="get">
 <label>Your reference <input name="ref" required minlength="{proof.REFERENCE_CHARS}"

@@ -20,7 +20,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from twilio.request_validator import RequestValidator, add_port, remove_port
 
-from core.deadline import Deadline, deadline
+from core.deadline import Deadline
 from core.errors import InvalidPhone
 from core.model import Language
 from core.phone import mask, parse_phone
@@ -115,15 +115,14 @@ async def inbound(request: web.Request) -> web.Response:
     opt_out_type = (form.get("OptOutType") or "").upper()
     command = parse(body)
     started = time.perf_counter()
-    scope: Deadline | None = None
+    scope = Deadline.after(hook.deadline_seconds)
     try:
-        async with deadline(hook.deadline_seconds) as scope:
-            reply = await _answer(hook, phone, sid, body, command, opt_out_type)
+        reply = await scope.run(_answer(hook, phone, sid, body, command, opt_out_type))
     except TimeoutError:
         # Never sent: nothing happened, "try again" is true. Sent: the database commits
         # nothing that reaches it after the deadline, but a draw that committed just before
         # may have lost its answer on the way back; the next DRAW restates it.
-        unconfirmed = scope is not None and scope.sent
+        unconfirmed = scope.sent
         reason = "unconfirmed" if unconfirmed else "deadline"
         log.warning("sms_inbound_deadline", phone=mask(phone), sid=sid, reason=reason)
         hook.apologised(reason)

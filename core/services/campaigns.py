@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from core import draw as rules
@@ -26,8 +26,9 @@ from core.model import (
     FieldChange,
     RedemptionAttempt,
 )
+from core.pacing import ReleaseSchedule, hour_marks, release_window, schedule
 from core.phone import mask
-from core.ports import AuditStore, CampaignChanged, CampaignCreated, CampaignStore, Clock
+from core.ports import AuditStore, CampaignStore, Clock
 from core.validation import validated
 
 # Which status each operator action may start from.
@@ -45,31 +46,19 @@ class LiveView:
     activity: Activity
     sell_outs: tuple[SellOut, ...]
     now: datetime
+    schedules: tuple[ReleaseSchedule, ...] = ()  # today's, of each paced prize
 
 
 class CampaignService:
-    def __init__(
-        self,
-        store: CampaignStore,
-        clock: Clock,
-        audit: AuditStore,
-        after_change: Sequence[CampaignChanged] = (),
-        after_create: Sequence[CampaignCreated] = (),
-    ) -> None:
+    def __init__(self, store: CampaignStore, clock: Clock, audit: AuditStore) -> None:
         self._store = store
         self._clock = clock
         self._audit = audit
-        self._after_change = after_change
-        self._after_create = after_create
 
     async def create(self, spec: CampaignSpec) -> Campaign:
-        """Store a campaign that passes core.validation's rules; raises InvalidCampaign.
-
-        Hooks in `after_create` hear of it once it is stored (its rules' first version)."""
-        campaign = await self._store.create(validated(spec), self._clock())
-        for hook in self._after_create:
-            await hook(campaign)
-        return campaign
+        """Store a campaign that passes core.validation's rules, with its rules' first
+        version; raises InvalidCampaign."""
+        return await self._store.create(validated(spec), self._clock())
 
     async def get(self, campaign_id: int) -> Campaign:
         campaign = await self._store.get(campaign_id)
@@ -106,8 +95,8 @@ class CampaignService:
         """Change a campaign by PRODUCT.md's editing rules (core.editing); raises
         InvalidCampaign (EditRefused when what has happened forbids it) naming the field.
 
-        The change and its audit entry are one transaction; an edit that changes nothing
-        records nothing. Hooks in `after_change` hear of every change once it is stored.
+        The change, its audit entry and the new version of the official rules are one
+        transaction; an edit that changes nothing records nothing.
         """
         now = self._clock()
         entry = AuditEntry(at=now, actor=actor, action=AuditAction.EDIT, campaign_id=campaign_id)
@@ -118,11 +107,7 @@ class CampaignService:
         edited = await self._store.edit(campaign_id, now, plan, entry)
         if edited is None:
             raise CampaignNotFound(f"no campaign {campaign_id}")
-        before, after, change = edited
-        if change.changes:
-            for hook in self._after_change:
-                await hook(before, after, change)
-        return after
+        return edited[1]
 
     async def audit_trail(self, campaign_id: int, limit: int = 100) -> Sequence[AuditEntry]:
         """The campaign's operator actions and edits, newest first."""
@@ -141,7 +126,21 @@ class CampaignService:
         sell_outs = tuple(
             project(p, activity.recent_wins.get(p.name, 0), now, day_ends) for p in stats.prizes
         )
-        return LiveView(campaign, stats, activity, sell_outs, now)
+        dead = tuple(dataclasses.replace(m, phone=mask(m.phone)) for m in activity.dead_messages)
+        activity = dataclasses.replace(activity, dead_messages=dead)
+        return LiveView(
+            campaign, stats, activity, sell_outs, now, await self._schedules(campaign, today, now)
+        )
+
+    async def _schedules(
+        self, campaign: Campaign, today: date, now: datetime
+    ) -> tuple[ReleaseSchedule, ...]:
+        window = release_window(campaign, today)
+        if window is None or not campaign.starts_at <= now < campaign.ends_at:
+            return ()
+        marks = await self._store.release_marks(campaign, today, hour_marks(window)[1:])
+        names = {p.id: p.name for p in campaign.prizes}
+        return tuple(schedule(names[m.prize_id], window, m, now) for m in marks)
 
     async def coupons(
         self, campaign_id: int, search: str = "", page: int = 0, per_page: int = 50
@@ -189,12 +188,13 @@ class CampaignService:
             raise InvalidTransition(
                 f"cannot {action} a campaign that is {campaign.status.value}", field="status"
             )
-        moved = await self._store.set_status(campaign_id, target)
+        now = self._clock()
+        moved = await self._store.set_status(campaign_id, target, now)
         if moved is None:
             raise CampaignNotFound(f"no campaign {campaign_id}")
         await self._audit.record(
             AuditEntry(
-                at=self._clock(),
+                at=now,
                 actor=actor,
                 action=AuditAction(action),
                 campaign_id=campaign_id,

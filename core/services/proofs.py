@@ -11,7 +11,7 @@ from typing import Any
 from core import draw as rules
 from core import proof
 from core.errors import CampaignNotFound, KeywordNeeded, NoActiveCampaign, ProofNotPublished
-from core.model import Campaign, Language
+from core.model import Campaign, CampaignStatus, Language
 from core.ports import CampaignStore, Clock, DrawSecrets, ProofStore
 from core.proof import Commitment, EntryReference, PublishedDay
 from core.rules import Section
@@ -26,6 +26,11 @@ class ProofIndex:
     campaign: Campaign
     commitment: Commitment
     days: Sequence[PublishedDay]
+
+    @property
+    def stopped(self) -> str | None:
+        """Why no day after the last logged one will be published, if that is so."""
+        return _stopped(self.campaign)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +79,7 @@ class ProofService:
             due = proof.publishable_days(
                 chain.first_day,
                 rules.local_day(campaign.starts_at, campaign.timezone),
-                rules.local_day(campaign.ends_at, campaign.timezone),
+                proof.last_logged_day(campaign),
                 today,
             )
             for day in await self._store.unpublished_days(campaign.id, due):
@@ -137,6 +142,9 @@ class ProofService:
         log = await self._store.published(campaign.id, day)
         if log is not None:
             return log
+        stopped = _stopped(campaign)
+        if stopped is not None and day > proof.last_logged_day(campaign):
+            raise ProofNotPublished(stopped)
         reveal_at = rules.start_of_day(day + timedelta(days=1), campaign.timezone) + REVEAL_GRACE
         if reveal_at > self._clock():
             raise ProofNotPublished(
@@ -188,6 +196,20 @@ class ProofService:
             reference=proof.reference_of(entry),
             url=f"{self._public_base_url}/r/{campaign.keyword}/proof",
         )
+
+
+_STOPPED = {
+    CampaignStatus.ENDED: "the campaign ended on {day}: later days took no entries, so they have "
+    "no log (and their seeds are never revealed); {day} is the last day published",
+    CampaignStatus.PAUSED: "the campaign is paused since {day}: later days take no entries; "
+    "their logs are published if it resumes",
+}
+
+
+def _stopped(campaign: Campaign) -> str | None:
+    if campaign.status not in _STOPPED or campaign.stopped_at is None:
+        return None
+    return _STOPPED[campaign.status].format(day=proof.last_logged_day(campaign))
 
 
 _SECTION = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from core.editing import CampaignEdit
 from core.errors import CampaignNotFound, NoActiveCampaign
 from core.model import Campaign, Language, PublishedRules, RulesVersion
 from core.ports import CampaignStore, Clock, RulesStore
@@ -39,19 +38,16 @@ class RulesService:
         return f"{self._base}/r/{keyword}"
 
     async def publish(self, campaign: Campaign) -> RulesVersion:
-        """A new version of the campaign's rules: call it after the campaign is created or
-        changed (CampaignService does, through its hooks)."""
+        """A new version of the campaign's rules. The campaign store makes one with each
+        creation and edit, in its transaction; this is for campaigns made before that."""
         return await self._store.publish(campaign, self._clock())
-
-    async def after_change(self, before: Campaign, after: Campaign, change: CampaignEdit) -> None:
-        await self.publish(after)
 
     async def published(self, keyword: str, number: int | None = None) -> PublishedRules:
         """Version `number` (else the latest) of the rules of the campaign with `keyword`:
         the open one, else the latest to start. Raises CampaignNotFound."""
         campaign = await self._by_keyword(keyword.upper())
         versions = tuple(await self._store.versions(campaign.id))
-        if not versions:  # made before rules were versioned, or its publish was lost
+        if not versions:  # made before rules were versioned
             versions = (await self.publish(campaign),)
         wanted = versions[-1] if number is None else _find(versions, number)
         if wanted is None:

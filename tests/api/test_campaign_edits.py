@@ -323,3 +323,73 @@ async def test_edits_during_concurrent_draws_never_break_the_quotas(
     await asyncio.gather(*(draw(services, p) for p in phones[200:]))
     assert await issued() == final["daily_quota"]
     await assert_counters_agree_with_coupons(services)
+
+
+async def rules_names(services: Core, campaign_id: int) -> list[str]:
+    rows = await services.pool.fetch(
+        """SELECT campaign->>'name' AS name FROM rules_version
+            WHERE campaign_id = $1 ORDER BY number""",
+        campaign_id,
+    )
+    return [r["name"] for r in rows]
+
+
+async def test_an_edit_whose_rules_version_cannot_be_written_is_not_made(
+    api: Client, services: Core
+) -> None:
+    campaign = await create(api, campaign_data())
+    # A failure injected in the rules-version write: the database refuses new versions.
+    await services.pool.execute(
+        """CREATE FUNCTION refuse_rules() RETURNS trigger LANGUAGE plpgsql AS
+           $$ BEGIN RAISE EXCEPTION 'rules_version refused by the test'; END $$;
+           CREATE TRIGGER refuse_rules BEFORE INSERT ON rules_version
+             FOR EACH ROW EXECUTE FUNCTION refuse_rules();"""
+    )
+    try:
+        resp = await api.patch(
+            f"/api/campaigns/{campaign['id']}",
+            json={"name": "Winter Giveaway, edited"},
+            headers={"Authorization": "Bearer test-admin-token-0123456789abcdef"},
+        )
+        assert resp.status == 500, await resp.text()
+    finally:
+        await services.pool.execute(
+            "DROP TRIGGER refuse_rules ON rules_version; DROP FUNCTION refuse_rules()"
+        )
+    assert (await call(api, "GET", f"/api/campaigns/{campaign['id']}", 200)) == campaign
+    assert await trail(api, campaign) == []
+    assert await rules_names(services, campaign["id"]) == [campaign["name"]]
+    # Once the database takes versions again, the same edit goes through with its version.
+    await patch(api, campaign, 200, {"name": "Winter Giveaway, edited"})
+    assert await rules_names(services, campaign["id"]) == [
+        campaign["name"],
+        "Winter Giveaway, edited",
+    ]
+
+
+async def test_an_edit_is_never_visible_without_its_rules_version(
+    api: Client, services: Core
+) -> None:
+    campaign = await create(api, campaign_data(name="Edit 0"))
+    edits = 15
+    done = asyncio.Event()
+
+    async def editor() -> None:
+        for i in range(1, edits + 1):
+            await patch(api, campaign, 200, {"name": f"Edit {i}"})
+        done.set()
+
+    async def reader() -> int:
+        seen = 0
+        while not done.is_set():
+            # The campaign first, its published rules after: an edit committed before the
+            # first read must have its version by the second.
+            body = await call(api, "GET", f"/api/campaigns/{campaign['id']}", 200)
+            latest = (await rules_names(services, campaign["id"]))[-1]
+            assert int(latest.split()[1]) >= int(body["name"].split()[1]), (body, latest)
+            seen += 1
+        return seen
+
+    _, *reads = await asyncio.gather(editor(), reader(), reader())
+    assert all(reads)
+    assert await rules_names(services, campaign["id"]) == [f"Edit {i}" for i in range(edits + 1)]

@@ -50,6 +50,23 @@ async def test_the_proof_page_shows_the_commitment_and_every_published_day(
     listed = next(d for d in index["days"] if d["day"] == DAY.isoformat())
     assert listed["merkle_root"] == log["merkle_root"]
     assert listed["entries"] == 30
+    assert index["stopped"] is None
+
+
+async def test_the_proof_page_says_when_an_ended_campaign_publishes_no_more_days(
+    services: Core, client: TestClient[Any, Any]
+) -> None:
+    campaign = await services.campaigns.create(spec(scarce_campaign()))
+    await services.campaigns.end(campaign.id)
+    page = await (await client.get("/r/WINTER/proof")).text()
+    assert "The campaign ended on 2026-12-10: later days took no entries" in page
+    index = await (
+        await client.get("/r/WINTER/proof", headers={"Accept": "application/json"})
+    ).json()
+    assert "ended on 2026-12-10" in index["stopped"]
+    later = await client.get("/r/WINTER/proof/2026-12-11")
+    assert later.status == 404
+    assert "ended on 2026-12-10" in (await later.json())["error"]["message"]
 
 
 async def test_the_api_publishes_the_commitment_and_no_seed(

@@ -204,3 +204,58 @@ async def test_an_odds_edit_during_the_day_publishes_both_versions_and_verifies(
     assert report.ok, report.text()
     assert len(log["odds"]) == 2
     assert [v["prizes"][0]["probability"] for v in log["odds"]] in ([0.3, 0.05], [0.05, 0.3])
+
+
+async def published_days(services: Core) -> list[date]:
+    return [d.day for d in (await services.proofs.index("WINTER")).days]
+
+
+async def test_an_ended_campaign_publishes_its_last_day_and_never_a_later_one(
+    services: Core, clock: FakeClock
+) -> None:
+    campaign = await services.campaigns.create(spec(scarce_campaign()))
+    await draw_many(services, 20)
+    await services.campaigns.end(campaign.id)  # 10 Dec, 12:00 in Hong Kong
+    for moment in (datetime(2026, 12, 20, 4, tzinfo=UTC), datetime(2027, 1, 5, tzinfo=UTC)):
+        clock.set(moment)  # ten days on, then past ends_at (31 Dec)
+        await services.proofs.publish_due()
+        assert await published_days(services) == [date(2026, 12, d) for d in range(1, 11)]
+    last = json.loads(await services.proofs.day("WINTER", DAY))
+    assert len(last["entries"]) == 20
+    assert verify.verify(last).ok
+    with pytest.raises(ProofNotPublished, match="ended on 2026-12-10: later days took no entries"):
+        await services.proofs.day("WINTER", date(2026, 12, 11))
+    assert "ended on 2026-12-10" in str((await services.proofs.index("WINTER")).stopped)
+
+
+async def test_a_paused_campaign_publishes_up_to_its_pause_and_the_rest_once_it_resumes(
+    services: Core, clock: FakeClock
+) -> None:
+    campaign = await services.campaigns.create(spec(scarce_campaign()))
+    await draw_many(services, 10)
+    await services.campaigns.pause(campaign.id)  # 10 Dec, 12:00 in Hong Kong
+    clock.set(datetime(2026, 12, 13, 4, tzinfo=UTC))
+    await services.proofs.publish_due()
+    assert (await published_days(services))[-1] == DAY
+    with pytest.raises(ProofNotPublished, match="paused since 2026-12-10"):
+        await services.proofs.day("WINTER", date(2026, 12, 11))
+    await services.campaigns.resume(campaign.id)  # 13 Dec: the chain goes on
+    clock.set(datetime(2026, 12, 13, 16, 3, tzinfo=UTC))
+    await services.proofs.publish_due()
+    assert await published_days(services) == [date(2026, 12, d) for d in range(1, 14)]
+    paused_day = json.loads(await services.proofs.day("WINTER", date(2026, 12, 12)))
+    assert paused_day["entries"] == []
+    assert verify.verify(paused_day).ok
+    assert (await services.proofs.index("WINTER")).stopped is None
+
+
+async def test_a_campaign_ended_while_paused_stops_its_proofs_at_the_pause(
+    services: Core, clock: FakeClock
+) -> None:
+    campaign = await services.campaigns.create(spec(scarce_campaign()))
+    await services.campaigns.pause(campaign.id)  # 10 Dec
+    clock.set(datetime(2026, 12, 15, 4, tzinfo=UTC))
+    await services.campaigns.end(campaign.id)
+    clock.set(datetime(2026, 12, 20, 4, tzinfo=UTC))
+    await services.proofs.publish_due()
+    assert (await published_days(services))[-1] == DAY

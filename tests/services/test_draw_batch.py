@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from app.bootstrap import Core
-from core.deadline import deadline
+from core.deadline import Deadline
 from core.errors import CodeCollision
 from core.model import Channel, DrawOutcome, DrawRecord, DrawRequest
 from db.draws import PgDrawStore
@@ -101,8 +101,7 @@ async def test_a_batch_that_outlives_its_deadline_commits_none_of_its_draws(
     )
 
     async def within(draw: DrawRequest, seconds: float) -> DrawRecord:
-        async with deadline(seconds):
-            return await store.record_draw(draw)
+        return await Deadline.after(seconds).run(store.record_draw(draw))
 
     async with services.pool.acquire() as blocker, blocker.transaction():
         # The batch's first draw writes this customer's row: it waits for this lock.
