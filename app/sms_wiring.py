@@ -21,6 +21,7 @@ def sms_conversation(core: Core, channel: Channel = Channel.SMS) -> Conversation
         rules=core.rules,
         proofs=core.proofs,
         channel=channel,
+        telemetry=core.telemetry,
     )
 
 

@@ -30,6 +30,7 @@ def telegram_dispatcher(core: Core) -> Dispatcher:
         rules=core.rules,
         proofs=core.proofs,
         spam=core.spam,
+        telemetry=core.telemetry,
     )
 
 

@@ -225,6 +225,12 @@ _ZH = {
     "a campaign must be a mapping of fields": "活動必須為欄位的對應",
     "a prize must be a mapping": "獎品必須為欄位的對應",
     "an edit must be a mapping of fields": "修改必須為欄位的對應",
+    "Nothing to add: give a phone, or CSV lines phone,name.": (
+        "沒有可新增的店員：請輸入電話，或以 CSV 每行輸入 電話,姓名。"
+    ),
+    "The form is too large: split the CSV into smaller files.": (
+        "表單過大：請把 CSV 分拆為較小的檔案。"
+    ),
 }
 
 # Messages from core with a variable part (a field's name, a number): the pattern, in Chinese.
@@ -244,6 +250,7 @@ _ZH_PATTERNS = tuple(
         (r"unknown time zone (?P<z>.+)", "未知時區 {z}"),
         (r"(?P<f>\S+) is fixed once the campaign has started", "{f} 於活動開始後不可更改"),
         (r"not a phone number: (?P<d>.+)", "不是電話號碼：{d}"),
+        (r"(?P<p>\S*) is not staff", "{p} 不是店員"),
         (r"prize id (?P<i>.+) is not a prize of this campaign \(or is listed twice\)",
          "獎品編號 {i} 不屬於此活動（或重複列出）"),
         (r"prize (?P<p>.+) issued (?P<n>\d+) coupons and cannot be removed; "

@@ -343,6 +343,11 @@ class Telemetry(Protocol):
         """A claim or one message's delivery failed unexpectedly (e.g. the database)."""
         ...
 
+    def refused(self, surface: str, reason: str, **context: object) -> None:
+        """A request the service did not do, answered with why (`surface`: api, console,
+        public, sms, telegram; `reason`: the refusal's code). No phones in `context`."""
+        ...
+
 
 class NoTelemetry:
     """Reports go nowhere (services built without an observer, e.g. in pure tests)."""
@@ -357,6 +362,9 @@ class NoTelemetry:
         pass
 
     def outbox_failed(self, channel: Channel, message_id: int | None, error: Exception) -> None:
+        pass
+
+    def refused(self, surface: str, reason: str, **context: object) -> None:
         pass
 
 

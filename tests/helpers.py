@@ -47,3 +47,10 @@ def sure_loss(**overrides: Any) -> dict[str, Any]:
 def spec(data: dict[str, Any]) -> CampaignSpec:
     """The typed spec the use case takes, read from a campaign in file format."""
     return campaign_from_mapping(data)
+
+
+def refusals(metrics: str, surface: str, reason: str) -> float:
+    """luckydraw_refusals_total{surface,reason} in a /metrics page (0 before the first)."""
+    line = f'luckydraw_refusals_total{{reason="{reason}",surface="{surface}"}} '
+    found = [row for row in metrics.splitlines() if row.startswith(line)]
+    return float(found[0].removeprefix(line)) if found else 0.0
