@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     db_acquire_timeout: float = Field(default=5.0, gt=0)
     # 0 behind PgBouncer < 1.21 in transaction pooling mode (no prepared statements there).
     db_statement_cache_size: int = Field(default=100, ge=0)
+    # Group commit (db/draw_batch.py): draws per database call at most (1: every draw alone),
+    # and draw calls at once per process; draws arriving while they are all busy are batched.
+    draw_batch_max: int = Field(default=32, ge=1, le=60)
+    draw_batch_calls: int = Field(default=2, ge=1)
     # One deadline per webhook, covering the wait for a connection and every query: then the
     # apology, and PostgreSQL commits nothing of it. Well under Twilio's 15 s.
     webhook_deadline_seconds: float = Field(default=8.0, gt=1, le=14)

@@ -14,6 +14,7 @@ from app.bootstrap import Core
 from app.settings import ConfigurationError, Settings
 from bot.client import open_bot
 from bot.dispatcher import ALLOWED_UPDATES, create_dispatcher
+from bot.fast_draw import FastDraw
 from bot.webhook import PATH, add_webhook_route
 from db.dedupe import RedisDeduplicator
 
@@ -47,6 +48,7 @@ def add_telegram(app: web.Application, settings: Settings, core: Core, bot: Bot)
         RedisDeduplicator(core.redis),
         deadline_seconds=settings.webhook_deadline_seconds,
         apologised=lambda reason: core.metrics.apologies.labels("telegram", reason).inc(),
+        fast_draw=FastDraw(bot, core.draws, core.customers, core.spam),
     )
 
 

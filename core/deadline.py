@@ -65,6 +65,11 @@ def remaining() -> float | None:
     return None if scope is None else scope.expires - time.monotonic()
 
 
+def current() -> Deadline | None:
+    """The deadline this task runs under, for work done on its behalf by another task."""
+    return _CURRENT.get()
+
+
 def sending() -> None:
     """Called just before a write leaves: from here a timeout leaves its outcome unknown."""
     scope = _CURRENT.get()

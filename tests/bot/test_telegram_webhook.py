@@ -14,6 +14,7 @@ from app.bootstrap import Core
 from app.server import create_app
 from app.settings import Settings
 from bot.client import open_bot
+from bot.fast_draw import draw_message
 from tests.bot.conftest import PHONE, SECRET, TelegramUser, telegram_settings
 from tests.fakes.bot_api import FakeBotAPI
 from tests.helpers import spec, sure_loss, sure_win
@@ -242,3 +243,53 @@ async def test_an_update_whose_handling_was_cut_off_is_handled_when_redelivered(
     assert status == 200
     assert len(ann.sent()) == before + 1
     assert "text DRAW once a day" in ann.last or "/draw once a day" in ann.last
+
+
+async def test_a_draw_answered_by_aiogram_and_by_the_fast_path_reads_the_same(
+    ann: TelegramUser, services: Core, client: TestClient[Any, Any]
+) -> None:
+    """A plain /draw skips aiogram (bot/fast_draw.py); a message with a field the fast path
+    does not read goes through aiogram. Its redelivery, plain, replays the same answer."""
+    await services.campaigns.create(spec(sure_win()))
+    await ann.linked()
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook-token"}
+    unusual = ann.message(text="/draw", link_preview_options={"is_disabled": True})
+    plain = {k: v for k, v in unusual.items() if k != "link_preview_options"}
+    answers = []
+    for message in (unusual, plain):
+        update = {"update_id": 777_003, "message": message}
+        response = await client.post("/telegram/webhook", json=update, headers=headers)
+        assert response.status == 200
+        answers.append(await response.json())
+    assert answers[0] == answers[1]
+    assert answers[0]["method"] == "sendMessage"
+    assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "chat_type", "fast"),
+    [
+        ("/draw", "private", True),
+        ("/draw  WINTER extra", "private", True),
+        ("/draw@lucky_bot", "private", False),  # aiogram checks the mention
+        ("/DRAW", "private", False),  # aiogram's Command is case-sensitive
+        ("/drawing", "private", False),
+        ("/draw", "group", False),
+    ],
+)
+def test_which_updates_take_the_fast_path(text: str, chat_type: str, fast: bool) -> None:
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "from": {"id": 5, "is_bot": False, "first_name": "Ann", "language_code": "zh-hk"},
+            "chat": {"id": 5, "type": chat_type},
+            "date": 0,
+            "text": text,
+        },
+    }
+    found = draw_message(update)
+    assert (found is not None) is fast
+    if found is not None:
+        assert found.keyword == (text.split()[1] if len(text.split()) > 1 else None)
+        assert found.language_code == "zh-hk"
