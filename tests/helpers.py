@@ -54,3 +54,9 @@ def refusals(metrics: str, surface: str, reason: str) -> float:
     line = f'luckydraw_refusals_total{{reason="{reason}",surface="{surface}"}} '
     found = [row for row in metrics.splitlines() if row.startswith(line)]
     return float(found[0].removeprefix(line)) if found else 0.0
+
+
+def paced_first_prize(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with its first prize released evenly over the open hours (`pacing: even`)."""
+    data["prizes"][0]["pacing"] = "even"
+    return data

@@ -17,7 +17,7 @@ from app.settings import Settings
 from core.model import Channel
 from tests.console.browser import DESKTOP, PHONE, Console, needs_chromium, open_console
 from tests.console.conftest import TOKEN
-from tests.helpers import campaign_data, spec
+from tests.helpers import campaign_data, paced_first_prize, spec
 
 pytestmark = needs_chromium
 
@@ -50,8 +50,7 @@ async def violations(page: Page) -> list[dict[str, Any]]:
 async def test_no_serious_accessibility_violation_on_any_page_desktop_or_phone(
     axe_console: Console, services: Core
 ) -> None:
-    data = campaign_data(open_hours="09:00-21:00")
-    data["prizes"][0]["pacing"] = "even"
+    data = paced_first_prize(campaign_data(open_hours="09:00-21:00"))
     campaign = await services.campaigns.create(spec(data))
     await services.draws.draw("+85291234567", Channel.SMS)
     page = axe_console.page

@@ -13,7 +13,7 @@ from playwright.async_api import expect
 from app.bootstrap import Core
 from app.settings import Settings
 from tests.console.browser import SCREENSHOTS, Console, needs_chromium
-from tests.helpers import campaign_data, spec, sure_win
+from tests.helpers import campaign_data, paced_first_prize, spec, sure_win
 from tests.twilio_client import Twilio
 
 pytestmark = needs_chromium
@@ -98,8 +98,7 @@ async def test_the_live_page_updates_after_draws_through_the_sms_webhook(
     console: Console, services: Core, plain_http: Settings
 ) -> None:
     # Paced over 08:00-20:00: by noon at least 3 of the day's 10 are released.
-    data = sure_win(total=100, daily=10, open_hours="08:00-20:00")
-    data["prizes"][0]["pacing"] = "even"
+    data = paced_first_prize(sure_win(total=100, daily=10, open_hours="08:00-20:00"))
     campaign = await services.campaigns.create(spec(data))
     await console.sign_in()
     page = console.page

@@ -16,7 +16,7 @@ from console import delivery
 from console.i18n import _ZH, translator
 from core import model
 from tests.console.conftest import Client, sign_in
-from tests.helpers import campaign_data, spec
+from tests.helpers import campaign_data, paced_first_prize, spec
 
 CONSOLE = Path(delivery.__file__).parent
 CORE = Path(core.__file__).parent
@@ -68,8 +68,7 @@ async def zh_client(web_client: Client) -> Client:
 async def test_a_paced_campaign_page_and_its_edit_form_are_in_chinese(
     zh_client: Client, services: Core
 ) -> None:
-    data = campaign_data(open_hours="09:00-21:00")
-    data["prizes"][0]["pacing"] = "even"
+    data = paced_first_prize(campaign_data(open_hours="09:00-21:00"))
     campaign = await services.campaigns.create(spec(data))
     page = visible_text(await (await zh_client.get(f"/console/campaigns/{campaign.id}")).text())
     for words in ("今日發放時間表", "待發訊息匣", "至今已發放", "試玩", "審計紀錄"):

@@ -13,7 +13,7 @@ from core.retry import RetryPolicy
 from tests.conftest import FakeClock
 from tests.console.conftest import Client, sign_in
 from tests.fakes.twilio_api import FakeTwilio
-from tests.helpers import spec, sure_win
+from tests.helpers import paced_first_prize, spec, sure_win
 from tests.outbox.conftest import bot_api, dispatcher, fake_twilio, senders  # noqa: F401
 
 NEVER_TEXTED = "+85291230001"
@@ -36,8 +36,7 @@ async def test_a_paced_prize_shows_its_release_schedule_hour_by_hour(
     web_client: Client, services: Core, clock: FakeClock
 ) -> None:
     # 12 units over 09:00-21:00: unit k is released inside hour k. It is 12:00 in Hong Kong.
-    data = sure_win(total=100, daily=12, open_hours="09:00-21:00")
-    data["prizes"][0]["pacing"] = "even"
+    data = paced_first_prize(sure_win(total=100, daily=12, open_hours="09:00-21:00"))
     campaign = await services.campaigns.create(spec(data))
     outcomes = [await services.draws.draw(f"+8529400000{i}", Channel.SMS) for i in range(5)]
     assert [o.won for o in outcomes] == [True] * 3 + [False] * 2  # 3 released by 12:00

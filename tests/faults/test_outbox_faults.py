@@ -14,7 +14,8 @@ import os
 import signal
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from datetime import time as clock_time
@@ -91,6 +92,38 @@ async def queue_coupons(core: Core) -> dict[str, str]:
     return {f"outbox-{r['id']}": r["body"] for r in rows}
 
 
+@asynccontextmanager
+async def coupons_queued(
+    database_url: str, redis: PrivateRedis
+) -> AsyncIterator[tuple[ArrivalTwilio, Core, dict[str, str]]]:
+    """The fake Twilio, the services, and COUPONS coupon messages waiting in the outbox."""
+    settings = fault_settings(database_url, redis.url, quiet_hours=(clock_time(0), clock_time(0)))
+    async with ArrivalTwilio() as twilio, open_core(settings) as core:
+        yield twilio, core, await queue_coupons(core)
+
+
+@asynccontextmanager
+async def sending(
+    database_url: str, redis: PrivateRedis, tmp_path: Path, twilio: ArrivalTwilio
+) -> AsyncIterator[Served]:
+    """A `luckydraw serve` whose outbox has sent 40 messages and is sending more."""
+    async with serving(database_url, redis.url, tmp_path, **outbox_env(twilio)) as served:
+        await until(lambda: len(twilio.received) >= 40, served, "40 sends")
+        yield served
+
+
+async def restart_until_all_sent(
+    database_url: str, redis: PrivateRedis, tmp_path: Path, twilio: ArrivalTwilio, core: Core
+) -> float:
+    """Seconds a new instance takes, from its start, until every coupon is recorded sent."""
+    restarted = time.monotonic()
+    async with serving(database_url, redis.url, tmp_path, **outbox_env(twilio)) as second:
+        await until(
+            lambda: _all_sent(core), second, f"all {COUPONS} coupons sent after the restart"
+        )
+        return time.monotonic() - restarted  # before its shutdown, which is not the drain
+
+
 async def until(done: Callable[[], object], served: Served, what: str) -> None:
     deadline = time.monotonic() + WAIT
     while not await _result(done()):
@@ -126,27 +159,15 @@ def report(fault: str, **figures: object) -> None:
 async def test_an_outbox_killed_mid_dispatch_loses_nothing_and_resends_only_its_sends_in_flight(
     postgres: PrivatePostgres, database_url: str, redis: PrivateRedis, tmp_path: Path
 ) -> None:
-    settings = fault_settings(database_url, redis.url, quiet_hours=(clock_time(0), clock_time(0)))
-    async with (
-        ArrivalTwilio() as twilio,
-        open_core(settings) as core,
-    ):
-        coupons = await queue_coupons(core)
-        env = outbox_env(twilio)
-        async with serving(database_url, redis.url, tmp_path, **env) as first:
-            await until(lambda: len(twilio.received) >= 40, first, "40 sends")
+    async with coupons_queued(database_url, redis) as (twilio, core, coupons):
+        async with sending(database_url, redis, tmp_path, twilio) as first:
             first.process.kill()
             await asyncio.to_thread(first.process.wait)
         await asyncio.sleep(0.5)  # a request already on the wire still arrives
         # In flight at the kill: the provider has it, the outbox has not recorded it.
         in_flight = {r.idempotency_token for r in twilio.received} - await sent_tokens(core)
 
-        restarted = time.monotonic()
-        async with serving(database_url, redis.url, tmp_path, **env) as second:
-            await until(
-                lambda: _all_sent(core), second, f"all {COUPONS} coupons sent after the restart"
-            )
-            drained = time.monotonic() - restarted
+        drained = await restart_until_all_sent(database_url, redis, tmp_path, twilio, core)
 
         assert {m.body for m in twilio.messages} == set(coupons.values())  # nothing lost
         copies = Counter(r.idempotency_token for r in twilio.received)
@@ -168,15 +189,8 @@ async def test_an_outbox_killed_mid_dispatch_loses_nothing_and_resends_only_its_
 async def test_an_outbox_stopped_mid_dispatch_finishes_its_sends_and_hands_back_the_rest(
     postgres: PrivatePostgres, database_url: str, redis: PrivateRedis, tmp_path: Path
 ) -> None:
-    settings = fault_settings(database_url, redis.url, quiet_hours=(clock_time(0), clock_time(0)))
-    async with (
-        ArrivalTwilio() as twilio,
-        open_core(settings) as core,
-    ):
-        coupons = await queue_coupons(core)
-        env = outbox_env(twilio)
-        async with serving(database_url, redis.url, tmp_path, **env) as first:
-            await until(lambda: len(twilio.received) >= 40, first, "40 sends")
+    async with coupons_queued(database_url, redis) as (twilio, core, coupons):
+        async with sending(database_url, redis, tmp_path, twilio) as first:
             first.process.send_signal(signal.SIGTERM)
             assert await asyncio.to_thread(first.process.wait, WAIT) == 0
         # Each send in flight finished and was recorded; no claim is left to its lease.
@@ -184,12 +198,7 @@ async def test_an_outbox_stopped_mid_dispatch_finishes_its_sends_and_hands_back_
         assert not await core.pool.fetchval("SELECT count(*) FROM outbox WHERE status = 'sending'")
         assert '"event": "outbox_stop_timeout"' not in first.output()
 
-        restarted = time.monotonic()
-        async with serving(database_url, redis.url, tmp_path, **env) as second:
-            await until(
-                lambda: _all_sent(core), second, f"all {COUPONS} coupons sent after the restart"
-            )
-            drained = time.monotonic() - restarted
+        drained = await restart_until_all_sent(database_url, redis, tmp_path, twilio, core)
 
         assert sorted(r.body or "" for r in twilio.received) == sorted(coupons.values())
         assert Counter(r.idempotency_token for r in twilio.received) == Counter(list(coupons))
