@@ -39,5 +39,6 @@ def add_sms(app: web.Application, settings: Settings, core: Core) -> None:
             default_region=settings.default_region,
             deadline_seconds=settings.webhook_deadline_seconds,
             apologised=lambda reason: core.metrics.apologies.labels("sms", reason).inc(),
+            refused=lambda reason, path: core.telemetry.refused("sms", reason, path=path),
         ),
     )

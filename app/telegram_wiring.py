@@ -48,6 +48,7 @@ def add_telegram(app: web.Application, settings: Settings, core: Core, bot: Bot)
         RedisDeduplicator(core.redis),
         deadline_seconds=settings.webhook_deadline_seconds,
         apologised=lambda reason: core.metrics.apologies.labels("telegram", reason).inc(),
+        refused=lambda reason: core.telemetry.refused("telegram", reason, path=PATH),
         fast_draw=FastDraw(bot, core.draws, core.customers, core.spam),
     )
 

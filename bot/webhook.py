@@ -55,6 +55,8 @@ def add_webhook_route(
     deadline_seconds: float = 8.0,
     # Counts each apology by reason ("deadline", "unconfirmed"); the app wires it to /metrics.
     apologised: Callable[[str], None] = lambda reason: None,
+    # Reports each call refused by reason (forbidden, not_an_update): logged and counted.
+    refused: Callable[[str], None] = lambda reason: None,
     # A linked customer's plain /draw skips aiogram (bot/fast_draw.py).
     fast_draw: FastDraw | None = None,
 ) -> None:
@@ -74,10 +76,12 @@ def add_webhook_route(
     async def telegram_webhook(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, expected):
+            refused("forbidden")
             return web.json_response({"error": "forbidden"}, status=403)
         try:
             data = orjson.loads(await request.read())
         except ValueError:  # orjson.JSONDecodeError is a ValueError
+            refused("not_an_update")
             return _not_an_update()
         scope = Deadline.after(deadline_seconds)
         fast = draw_message(data) if fast_draw is not None else None
@@ -94,6 +98,7 @@ def add_webhook_route(
         try:
             update = Update.model_validate(data, context={"bot": bot})
         except ValidationError:
+            refused("not_an_update")
             return _not_an_update()
         key = f"telegram:{bot.id}:{update.update_id}"  # update ids are unique per bot only
         replays = is_draw_command(update)  # its request id makes a redelivery a replay

@@ -49,6 +49,13 @@ def spec(data: dict[str, Any]) -> CampaignSpec:
     return campaign_from_mapping(data)
 
 
+def counted(registry: Any, surface: str, reason: str) -> float:
+    """luckydraw_refusals_total{surface,reason} in a metrics registry (0 before the first)."""
+    labels = {"surface": surface, "reason": reason}
+    value = registry.get_sample_value("luckydraw_refusals_total", labels)
+    return float(value or 0.0)
+
+
 def refusals(metrics: str, surface: str, reason: str) -> float:
     """luckydraw_refusals_total{surface,reason} in a /metrics page (0 before the first)."""
     line = f'luckydraw_refusals_total{{reason="{reason}",surface="{surface}"}} '

@@ -17,29 +17,33 @@ from bot.client import open_bot
 from bot.fast_draw import draw_message
 from tests.bot.conftest import PHONE, SECRET, TelegramUser, telegram_settings
 from tests.fakes.bot_api import FakeBotAPI
-from tests.helpers import spec, sure_loss, sure_win
+from tests.helpers import counted, spec, sure_loss, sure_win
 
 
 async def test_a_wrong_or_missing_secret_gets_403_and_writes_nothing(
     ann: TelegramUser, services: Core
 ) -> None:
     await services.campaigns.create(spec(sure_win()))
+    before = counted(services.metrics.registry, "telegram", "forbidden")
     assert await ann.share_contact(PHONE.lstrip("+"), secret="wrong") == 403
     assert await ann.send("/draw", secret="s3cret-webhook-toke") == 403
     assert await ann.send("/draw", secret=None) == 403
     assert await services.pool.fetchval("SELECT count(*) FROM customer") == 0
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 0
     assert ann.api.calls == []
+    assert counted(services.metrics.registry, "telegram", "forbidden") == before + 3
 
 
 async def test_a_body_that_is_not_an_update_gets_400(
-    client: TestClient[Any, Any], ann: TelegramUser
+    client: TestClient[Any, Any], ann: TelegramUser, services: Core
 ) -> None:
     headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook-token"}
+    before = counted(services.metrics.registry, "telegram", "not_an_update")
     for body in ("{not json", "[1, 2]", '{"update_id": "many"}'):
         response = await client.post("/telegram/webhook", data=body, headers=headers)
         assert response.status == 400
     assert ann.api.calls == []
+    assert counted(services.metrics.registry, "telegram", "not_an_update") == before + 3
 
 
 async def test_the_same_update_delivered_twice_answers_once(ann: TelegramUser) -> None:

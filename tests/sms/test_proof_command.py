@@ -7,7 +7,7 @@ from structlog.testing import capture_logs
 from app.bootstrap import Core
 from core import proof
 from db.proofs import PgProofStore
-from tests.helpers import campaign_data, spec, sure_loss
+from tests.helpers import campaign_data, counted, spec, sure_loss
 from tests.twilio_client import CUSTOMER, Twilio
 
 
@@ -42,16 +42,11 @@ async def test_proof_names_a_campaign_by_keyword_or_asks_which(
 async def test_a_refused_rules_or_proof_is_logged_with_its_reason_and_counted(
     services: Core, twilio: Twilio
 ) -> None:
-    def counted(reason: str) -> float:
-        labels = {"surface": "sms", "reason": reason}
-        value = services.metrics.registry.get_sample_value("luckydraw_refusals_total", labels)
-        return value or 0.0
-
     await services.campaigns.create(spec(campaign_data()))
-    before = counted("not_found")
+    before = counted(services.metrics.registry, "sms", "not_found")
     with capture_logs() as logs:
         assert (await twilio.text("RULES NOPE")).reply.startswith("There is no draw called NOPE")
         assert (await twilio.text("PROOF NOPE")).reply.startswith("There is no draw called NOPE")
     refused = [(e["reason"], e["command"]) for e in logs if e["event"] == "refused"]
     assert refused == [("not_found", "rules"), ("not_found", "proof")]
-    assert counted("not_found") == before + 2
+    assert counted(services.metrics.registry, "sms", "not_found") == before + 2
