@@ -45,7 +45,13 @@ from db.outbox import PgOutboxStore
 from db.people import PgCustomerStore, PgStaffStore
 from db.pool import create_pool
 from db.proofs import PgDrawSecrets, PgProofStore
-from db.redis_store import RedisDrawGate, RedisRateLimiter, SafeRedis, create_redis
+from db.redis_store import (
+    RedisDrawGate,
+    RedisRateLimiter,
+    RedisTelegramLinks,
+    SafeRedis,
+    create_redis,
+)
 from db.rules import PgRulesStore
 from db.sms import PgSmsStore
 
@@ -166,7 +172,7 @@ def _core(
         redemptions=RedemptionService(
             staff_store, PgRedemptionStore(pool), limiter, clock, telemetry=telemetry
         ),
-        customers=CustomerService(PgCustomerStore(pool), clock, gate),
+        customers=CustomerService(PgCustomerStore(pool), clock, gate, RedisTelegramLinks(redis)),
         staff=StaffService(staff_store, clock),
         sms_store=PgSmsStore(pool),
         outbox=OutboxService(PgOutboxStore(pool), campaign_store, clock, settings.quiet_hours),

@@ -31,6 +31,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 import asyncpg
+import redis.asyncio as aioredis
 import uvloop
 from twilio.request_validator import RequestValidator
 
@@ -96,6 +97,7 @@ def serve(
     telegram: dict[str, str] | None,
     redis_url: str = REDIS_URL,
     extra_env: dict[str, str] | None = None,
+    redis_prefix: str | None = None,
 ) -> Iterator[Server]:
     env = (
         os.environ
@@ -103,7 +105,7 @@ def serve(
         | {
             "DATABASE_URL": database_url,
             "REDIS_URL": redis_url,
-            "REDIS_PREFIX": f"ldload:{secrets.token_hex(3)}:",
+            "REDIS_PREFIX": redis_prefix or f"ldload:{secrets.token_hex(3)}:",
             "PORT": str(port),
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
             "TWILIO_AUTH_TOKEN": TOKEN,
@@ -432,9 +434,21 @@ async def create_campaign(
             raise SystemExit(f"campaign create failed: {r.status} {await r.text()}")
 
 
-async def link_telegram_users(database_url: str, customers: int) -> None:
+async def link_telegram_users(
+    database_url: str, redis_url: str, redis_prefix: str, customers: int
+) -> None:
     """Untimed set-up: what sharing their contact leaves behind, for every bench user, in one
-    statement (the contact path itself is tested in tests/bot, not measured here)."""
+    statement, and its copy in Redis (RedisTelegramLinks) as a linked customer's draw finds
+    it; the contact path itself is tested in tests/bot, not measured here."""
+    client = aioredis.Redis.from_url(redis_url)
+    try:
+        for start in range(0, customers, 5000):
+            async with client.pipeline(transaction=False) as pipe:
+                for i in range(start, min(start + 5000, customers)):
+                    pipe.set(f"{redis_prefix}telegram:{{{USER_BASE + i}}}", f"{phone(i)} ")
+                await pipe.execute()
+    finally:
+        await client.aclose()
     conn = await asyncpg.connect(database_url)
     try:
         await conn.execute(
@@ -492,10 +506,13 @@ async def run(
         if pgbouncer:
             service_url, pooler_pid = stack.enter_context(bounced(database_url))
             extra_env = {"DB_STATEMENT_CACHE_SIZE": "0"}
+        redis_prefix = f"ldload:{secrets.token_hex(3)}:"
         if channel == "telegram":
-            await link_telegram_users(database_url, regulars + count)
+            await link_telegram_users(database_url, redis_url, redis_prefix, regulars + count)
         telegram = {"api_base": bot_api.base} if channel == "telegram" else None
-        with serve(service_url, port, workers, telegram, redis_url, extra_env) as server:
+        with serve(
+            service_url, port, workers, telegram, redis_url, extra_env, redis_prefix
+        ) as server:
             connector = aiohttp.TCPConnector(limit=concurrency)
             timeout = aiohttp.ClientTimeout(total=15)  # Twilio gives up after 15 s
             async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:

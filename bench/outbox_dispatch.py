@@ -30,7 +30,7 @@ from db.campaigns import PgCampaignStore
 from db.outbox import PgOutboxStore
 from db.people import PgCustomerStore
 from db.pool import create_pool
-from db.redis_store import RedisDrawGate, SafeRedis, create_redis
+from db.redis_store import RedisDrawGate, RedisTelegramLinks, SafeRedis, create_redis
 from db.sms import PgSmsStore
 from sms.sender import TwilioConfig, open_sms_sender
 from tests.fakes.twilio_api import FakeTwilio
@@ -84,8 +84,13 @@ async def run(messages: int, in_flight: int) -> dict[str, Any]:
                     NOW,
                     campaign.id,
                 )
-                gate = RedisDrawGate(SafeRedis(redis, prefix="ldbench:"))
-                customers = CustomerService(PgCustomerStore(pool), lambda: NOW, gate)
+                safe = SafeRedis(redis, prefix="ldbench:")
+                customers = CustomerService(
+                    PgCustomerStore(pool),
+                    lambda: NOW,
+                    RedisDrawGate(safe),
+                    RedisTelegramLinks(safe),
+                )
                 twilio = TwilioConfig(
                     ACCOUNT_SID, TOKEN, "+85230001234", api_base=f"http://127.0.0.1:{port}"
                 )

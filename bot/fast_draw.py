@@ -20,7 +20,6 @@ from bot.identity import telegram_language
 from bot.keyboards import draw_buttons
 from bot.texts import draw_text, refusal_text
 from core.errors import KeywordNeeded, LuckyDrawError, RateLimited
-from core.languages import own_language
 from core.model import Channel
 from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService
@@ -78,14 +77,14 @@ class FastDraw:
 
     async def answer(self, message: DrawMessage) -> dict[str, Any] | None:
         """The webhook's response body; None when aiogram should handle the update."""
-        customer = await self._customers.telegram_customer(message.user_id)
-        if customer is None:
+        link = await self._customers.telegram_link(message.user_id)
+        if link is None:
             return None  # onboarding asks for the phone
-        language = own_language(customer, telegram_language(message.language_code))
+        language = link.language or telegram_language(message.language_code)
         request_id = f"tg:{self._bot.id}:{message.update_id}"  # as bot/routers/play.py
         try:
             result = await self._draws.draw(
-                customer.phone, Channel.TELEGRAM, message.keyword, request_id, spam=self._spam
+                link.phone, Channel.TELEGRAM, message.keyword, request_id, spam=self._spam
             )
         except LuckyDrawError as exc:
             if isinstance(exc, RateLimited) and not exc.first:
@@ -100,7 +99,7 @@ class FastDraw:
                     reply_markup=markup,
                 )
             except TelegramForbiddenError:
-                await self._customers.telegram_blocked(customer.phone)
+                await self._customers.telegram_blocked(link.phone)
             return {}
         return {
             "method": "sendMessage",

@@ -218,17 +218,46 @@ class RateLimiter(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class TelegramLink:
+    """What a linked Telegram account's /draw needs: the phone, and its own language."""
+
+    phone: str
+    language: Language | None
+
+
+class TelegramLinks(Protocol):
+    """A fast, fallible copy of which phone each Telegram account is linked to.
+
+    Written through on every change of what it holds (linking, language); it may forget,
+    and an unreachable store reads as "not known" (the database answers then).
+    """
+
+    async def get(self, user_id: int) -> TelegramLink | None: ...
+    async def put(self, user_id: int, link: TelegramLink, *, replace: bool) -> None:
+        """`replace=False` (a copy read from the database) never overwrites a newer write."""
+        ...
+
+    async def forget(self, user_id: int) -> None: ...
+
+
 class CustomerStore(Protocol):
     async def get(self, phone: str) -> Customer | None: ...
     async def ensure(self, phone: str, channel: Channel, now: datetime) -> Customer: ...
     async def set_opt_out(
         self, phone: str, opted_out: bool, source: str, now: datetime
     ) -> None: ...
-    async def set_language(self, phone: str, language: Language, now: datetime) -> None: ...
+    async def set_language(self, phone: str, language: Language, now: datetime) -> int | None:
+        """Answers the Telegram account linked to `phone`, if any."""
+        ...
+
     async def coupons(self, phone: str, now: datetime) -> Sequence[Coupon]: ...
     async def by_telegram(self, user_id: int) -> Customer | None: ...
-    async def link_telegram(self, phone: str, user_id: int, now: datetime) -> Customer:
-        """Tie `user_id` to `phone` (creating the customer), moving it off any other phone."""
+    async def link_telegram(
+        self, phone: str, user_id: int, now: datetime
+    ) -> tuple[Customer, int | None]:
+        """Tie `user_id` to `phone` (creating the customer), moving it off any other phone;
+        also answers the account `phone` was linked to before, if another."""
         ...
 
     async def set_telegram_blocked(self, phone: str, blocked: bool, now: datetime) -> None: ...

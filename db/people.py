@@ -58,10 +58,11 @@ class PgCustomerStore:
                 now,
             )
 
-    async def set_language(self, phone: str, language: Language, now: datetime) -> None:
-        await self._pool.execute(
+    async def set_language(self, phone: str, language: Language, now: datetime) -> int | None:
+        return await self._pool.fetchval(
             """INSERT INTO customer (phone, language, created_at) VALUES ($1, $2, $3)
-               ON CONFLICT (phone) DO UPDATE SET language = EXCLUDED.language""",
+               ON CONFLICT (phone) DO UPDATE SET language = EXCLUDED.language
+               RETURNING telegram_user_id""",
             phone,
             language.value,
             now,
@@ -88,7 +89,9 @@ class PgCustomerStore:
         )
         return _customer(row) if row else None
 
-    async def link_telegram(self, phone: str, user_id: int, now: datetime) -> Customer:
+    async def link_telegram(
+        self, phone: str, user_id: int, now: datetime
+    ) -> tuple[Customer, int | None]:
         async with self._pool.acquire() as conn, conn.transaction():
             # Serialise links of one Telegram account, so moving it between phones cannot
             # trip the unique key when the same contact arrives twice at once.
@@ -101,6 +104,10 @@ class PgCustomerStore:
                     WHERE telegram_user_id = $1 AND phone <> $2""",
                 user_id,
                 phone,
+            )
+            # Locked: a concurrent link of this phone to another account waits for ours.
+            before = await conn.fetchval(
+                "SELECT telegram_user_id FROM customer WHERE phone = $1 FOR UPDATE", phone
             )
             row = await conn.fetchrow(
                 """INSERT INTO customer (phone, telegram_user_id, last_channel, created_at)
@@ -115,7 +122,7 @@ class PgCustomerStore:
                 now,
             )
         assert row is not None
-        return _customer(row)
+        return _customer(row), before if before != user_id else None
 
     async def set_telegram_blocked(self, phone: str, blocked: bool, now: datetime) -> None:
         await self._pool.execute(

@@ -20,7 +20,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from core.model import DrawOutcome, DrawResult, Language
-from core.ports import Admission, FloodRule
+from core.ports import Admission, FloodRule, TelegramLink
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -200,6 +200,40 @@ class RedisDrawGate:
 
     async def forget(self, phone: str) -> None:
         await self._redis.run(lambda r: r.delete(self._key(phone)), 0)
+
+
+class RedisTelegramLinks:
+    """Telegram account -> (phone, language), so a linked /draw needs no PostgreSQL lookup.
+
+    Kept for days, not minutes: a customer's first draw of the day is the one that costs,
+    and it comes a day after the last. Written through by every change of what it holds; a
+    change made while Redis is unreachable is missed until the entry expires.
+    """
+
+    TTL_SECONDS = 3 * 86400
+
+    def __init__(self, redis: SafeRedis) -> None:
+        self._redis = redis
+
+    def _key(self, user_id: int) -> str:
+        return self._redis.key("telegram", f"{{{user_id}}}")
+
+    async def get(self, user_id: int) -> TelegramLink | None:
+        raw: bytes | None = await self._redis.run(lambda r: r.get(self._key(user_id)), None)
+        if raw is None:
+            return None
+        phone, _, language = raw.decode().partition(" ")
+        return TelegramLink(phone, Language(language) if language else None)
+
+    async def put(self, user_id: int, link: TelegramLink, *, replace: bool) -> None:
+        value = f"{link.phone} {link.language.value if link.language else ''}"
+        await self._redis.run(
+            lambda r: r.set(self._key(user_id), value, ex=self.TTL_SECONDS, nx=not replace),
+            None,
+        )
+
+    async def forget(self, user_id: int) -> None:
+        await self._redis.run(lambda r: r.delete(self._key(user_id)), 0)
 
 
 # One round trip, atomic, and Redis 6.2 (embedded) has no EXPIRE ... NX.

@@ -6,14 +6,17 @@ from collections.abc import Sequence
 
 from core.errors import CustomerNotFound, StaffNotFound
 from core.model import Channel, Coupon, Customer, CustomerHistory, Language, Staff
-from core.ports import Clock, CustomerStore, DrawGate, StaffStore
+from core.ports import Clock, CustomerStore, DrawGate, StaffStore, TelegramLink, TelegramLinks
 
 
 class CustomerService:
-    def __init__(self, store: CustomerStore, clock: Clock, gate: DrawGate) -> None:
+    def __init__(
+        self, store: CustomerStore, clock: Clock, gate: DrawGate, links: TelegramLinks
+    ) -> None:
         self._store = store
         self._clock = clock
         self._gate = gate
+        self._links = links
 
     async def get(self, phone: str) -> Customer | None:
         return await self._store.get(phone)
@@ -44,7 +47,9 @@ class CustomerService:
         await self._store.set_opt_out(phone, False, source, self._clock())
 
     async def set_language(self, phone: str, language: Language) -> None:
-        await self._store.set_language(phone, language, self._clock())
+        user_id = await self._store.set_language(phone, language, self._clock())
+        if user_id is not None:
+            await self._links.put(user_id, TelegramLink(phone, language), replace=True)
         # Today's remembered draw would answer a repeat in the old language.
         await self._gate.forget(phone)
 
@@ -52,13 +57,33 @@ class CustomerService:
         """The customer who shared their phone from this Telegram account, if any."""
         return await self._store.by_telegram(user_id)
 
+    async def telegram_link(self, user_id: int) -> TelegramLink | None:
+        """What a /draw from this account needs, without the database when the copy has it.
+
+        Opt-out and blocking are not in it: a draw does not depend on them.
+        """
+        link = await self._links.get(user_id)
+        if link is not None:
+            return link
+        customer = await self._store.by_telegram(user_id)
+        if customer is None:
+            return None
+        link = TelegramLink(customer.phone, customer.language)
+        await self._links.put(user_id, link, replace=False)
+        return link
+
     async def link_telegram(self, user_id: int, phone: str) -> Customer:
         """This Telegram account is the customer with `phone` (E.164) from now on.
 
         Callers must have checked that Telegram vouches for the number (the sender's own
         contact); SMS and Telegram then share one customer and one draw a day.
         """
-        return await self._store.link_telegram(phone, user_id, self._clock())
+        customer, unlinked = await self._store.link_telegram(phone, user_id, self._clock())
+        if unlinked is not None:  # the phone's previous account is nobody's now
+            await self._links.forget(unlinked)
+        link = TelegramLink(customer.phone, customer.language)
+        await self._links.put(user_id, link, replace=True)
+        return customer
 
     async def telegram_blocked(self, phone: str) -> None:
         """The customer blocked the bot: nothing more goes to them on Telegram."""
