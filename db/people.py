@@ -59,7 +59,7 @@ class PgCustomerStore:
             )
 
     async def set_language(self, phone: str, language: Language, now: datetime) -> int | None:
-        return await self._pool.fetchval(
+        user_id: int | None = await self._pool.fetchval(
             """INSERT INTO customer (phone, language, created_at) VALUES ($1, $2, $3)
                ON CONFLICT (phone) DO UPDATE SET language = EXCLUDED.language
                RETURNING telegram_user_id""",
@@ -67,6 +67,7 @@ class PgCustomerStore:
             language.value,
             now,
         )
+        return user_id
 
     async def coupons(self, phone: str, now: datetime) -> Sequence[Coupon]:
         rows = await self._pool.fetch(

@@ -219,10 +219,11 @@ class RedisTelegramLinks:
         return self._redis.key("telegram", f"{{{user_id}}}")
 
     async def get(self, user_id: int) -> TelegramLink | None:
-        raw: bytes | None = await self._redis.run(lambda r: r.get(self._key(user_id)), None)
+        raw: bytes | str | None = await self._redis.run(lambda r: r.get(self._key(user_id)), None)
         if raw is None:
             return None
-        phone, _, language = raw.decode().partition(" ")
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        phone, _, language = text.partition(" ")
         return TelegramLink(phone, Language(language) if language else None)
 
     async def put(self, user_id: int, link: TelegramLink, *, replace: bool) -> None:
