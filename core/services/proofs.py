@@ -152,9 +152,9 @@ class ProofService:
                 f"after it ends",
                 reveal_at,
             )
-        if rules.local_day(campaign.starts_at, campaign.timezone) <= day <= (
-            proof.last_logged_day(campaign)
-        ):  # ended, and the scheduler's next proofs.publish (every minute) reveals it
+        first = rules.local_day(campaign.starts_at, campaign.timezone)
+        if first <= day <= proof.last_logged_day(campaign):
+            # Ended, and the scheduler's next proofs.publish (every minute) reveals it.
             raise ProofNotPublished(
                 f"{day} has ended in {campaign.timezone}: its seed and log are being published; "
                 "try again in a minute",
