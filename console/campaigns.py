@@ -89,7 +89,10 @@ async def winners_page(request: web.Request) -> web.StreamResponse:
     campaign = await d.campaigns.get(campaign_id)
     search = request.query.get("q", "")[:40]
     page_text = request.query.get("page", "0")
-    page = int(page_text) if page_text.isdigit() else 0
+    if not (page_text.isascii() and page_text.isdigit() and len(page_text) < 7):
+        refused(request, "invalid_page", 400)
+        raise web.HTTPBadRequest(text="page must be a whole number from 0")
+    page = int(page_text)
     rows = await d.campaigns.coupons(campaign_id, search, page, PER_PAGE)
     log = await d.campaigns.redemption_log(campaign_id)
     return render(

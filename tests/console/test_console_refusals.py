@@ -133,3 +133,25 @@ async def test_the_console_winners_csv_never_carries_a_live_formula(
     await sign_in(web_client)
     text = await (await web_client.get(f"/console/campaigns/{campaign.id}/winners.csv")).text()
     assert "'=HYPERLINK(1)" in text
+
+
+async def test_a_winners_page_number_that_is_not_one_is_400(
+    web_client: Client, services: Core
+) -> None:
+    campaign = await services.campaigns.create(spec(campaign_data()))
+    await sign_in(web_client)
+    for page in ("abc", "-1", "1e3"):
+        resp = await web_client.get(f"/console/campaigns/{campaign.id}/winners?page={page}")
+        assert resp.status == 400
+        assert "page must be a whole number" in await resp.text()
+    assert (await web_client.get(f"/console/campaigns/{campaign.id}/winners?page=1")).status == 200
+
+
+async def test_an_unknown_console_language_is_404_naming_the_two(web_client: Client) -> None:
+    await sign_in(web_client)
+    before = await _count(web_client, "invalid_lang")
+    resp = await web_client.get("/console/lang/xx", allow_redirects=False)
+    assert resp.status == 404
+    assert "en or zh-Hant" in await resp.text()
+    assert "ld_lang" not in resp.cookies
+    assert await _count(web_client, "invalid_lang") == before + 1
