@@ -89,7 +89,7 @@ async def test_a_telegram_draw_stuck_before_it_leaves_is_apologised_for_and_neve
     postgres: PrivatePostgres, database_url: str, redis: PrivateRedis
 ) -> None:
     async with telegram_app(database_url, postgres, redis) as (app, proxy):
-        proxy.black_hole()  # the customer's lookup, before any draw, waits in it
+        proxy.black_hole()  # the draw's first PostgreSQL read, before any draw, waits in it
         status, reply = await draw(app)
         assert status == 200
         assert reply["method"] == "sendMessage"
