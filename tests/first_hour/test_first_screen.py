@@ -20,6 +20,7 @@ from app.devservers import pid_alive
 from app.logs import configure_logging
 from app.settings import Settings
 from tests.api.test_deploy import LUCKYDRAW, _free_port
+from tests.helpers import needs_pgserver
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -52,6 +53,7 @@ async def _read_until(process: asyncio.subprocess.Process, marker: str, seconds:
     return "".join(seen)
 
 
+@needs_pgserver
 async def test_make_run_shows_a_short_clean_first_screen_and_a_playable_demo(
     data_dir: Path, tmp_path: Path
 ) -> None:
