@@ -46,15 +46,23 @@ class Run:
 
 
 def find_python(version: str) -> Path | None:
-    on_path = shutil.which(f"python{version}")
-    if on_path:
-        return Path(on_path)
+    """`pythonX.Y` on PATH, else the newest pyenv build, whichever runs as that version (a
+    pyenv shim on PATH fails when the version is not selected)."""
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
     builds = sorted(
         pyenv.glob(f"{version}.*/bin/python{version}"),
         key=lambda p: [int(n) for n in re.findall(r"\d+", p.parent.parent.name)],
+        reverse=True,
     )
-    return builds[-1] if builds else None
+    on_path = shutil.which(f"python{version}")
+    for candidate in ([Path(on_path)] if on_path else []) + builds:
+        said = subprocess.run(
+            [str(candidate), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if said.stdout.strip() == version:
+            return candidate
+    return None
 
 
 def venv_for(version: str, python: Path) -> tuple[Path, str]:
