@@ -100,9 +100,9 @@ def servers(stack: ExitStack) -> dict[str, str]:
 
 
 def summary_of(output: str) -> str:
-    """pytest's last line, e.g. "1203 passed, 2 skipped in 612.30s"."""
-    lines = [line.strip("= ") for line in output.splitlines() if " in " in line]
-    return lines[-1] if lines else "no summary (see the log)"
+    """pytest's summary line, e.g. "1203 passed, 2 skipped in 612.30s (0:10:12)"."""
+    found = re.findall(r"^=* ?(\d+ (?:passed|failed|error).* in [\d.]+s.*?) ?=*$", output, re.M)
+    return found[-1] if found else "no summary (see the log)"
 
 
 def run(version: str, env: dict[str, str], pytest_args: list[str]) -> Run:
