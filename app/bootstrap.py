@@ -150,7 +150,12 @@ def _core(
         campaigns=CampaignService(campaign_store, clock, PgAuditStore(pool)),
         draws=DrawService(
             campaign_store,
-            PgDrawStore(pool, settings.db_command_timeout),
+            PgDrawStore(
+                pool,
+                settings.db_command_timeout,
+                max_batch=settings.draw_batch_max,
+                max_calls=settings.draw_batch_calls,
+            ),
             gate,
             clock,
             random,

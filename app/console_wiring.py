@@ -35,6 +35,7 @@ def add_operator_console(app: web.Application, settings: Settings, core: Core) -
             secure_cookies=settings.public_base_url.startswith("https://"),
             default_region=settings.default_region,
             clock=core.clock,
+            telemetry=core.telemetry,
         ),
     )
 

@@ -29,6 +29,7 @@ def first_screen(
         lines.append(
             f'  campaign {c.keyword}: "{c.name}", open until {until:%d %b %Y %H:%M} {c.timezone}'
         )
+        lines.append(f"    official rules: {base_url}/r/{c.keyword}  (draw log: …/proof)")
     if not open_now:
         lines.append("  no open campaign: luckydraw campaign create FILE (examples/campaign.yaml)")
     example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)

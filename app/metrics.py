@@ -97,6 +97,13 @@ class Metrics:
             ["channel", "reason"],
             registry=r,
         )
+        self.refusals = Counter(
+            "luckydraw_refusals",
+            "Requests answered with a refusal that says why, by surface (api, console, public,"
+            " sms, telegram) and reason (the refusal's code, e.g. csrf, wrong_token, not_found)",
+            ["surface", "reason"],
+            registry=r,
+        )
         self.outbox_depth = Gauge(
             "luckydraw_outbox_depth",
             "Messages waiting in the outbox (read at scrape)",

@@ -103,6 +103,7 @@ class ApiError(web.HTTPError):
         headers: Mapping[str, str] | None = None,
     ) -> None:
         self.status_code = status  # read by HTTPException.__init__
+        self.code, self.field = code, field  # for the refusal's log line and metric
         body = ErrorOut(error=ErrorDetail(code=code, message=message, field=field))
         super().__init__(
             text=body.model_dump_json(), content_type="application/json", headers=headers

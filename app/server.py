@@ -45,8 +45,8 @@ def create_app(
 
         add_telegram(app, settings, core, telegram_bot)
     add_admin_api(app, settings, core)
-    add_rules_routes(app, core.rules)
-    add_proof_routes(app, core.proofs)
+    add_rules_routes(app, core.rules, core.telemetry)
+    add_proof_routes(app, core.proofs, core.telemetry)
     add_operator_console(app, settings, core)
     app.middlewares.append(_close_while_draining)
     return app

@@ -20,6 +20,14 @@ MIN_ADMIN_TOKEN = 32
 PLACEHOLDERS = ("change-me", "changeme", "change_me", "placeholder", "example", "your-token")
 
 
+# A claim outlives the send-slot horizon (a claim reserves slots up to 10 s ahead) plus the
+# slowest send, or a slow instance's message would be claimed again while still in flight.
+# A Telegram send may take its 10 s timeout twice around a Retry-After wait of up to 5 s
+# (bot/client.py); an SMS send, TWILIO_TIMEOUT_SECONDS.
+SEND_HORIZON_SECONDS = 10.0
+TELEGRAM_SEND_SECONDS = 25.0
+
+
 class ConfigurationError(ValueError):
     """A setting the service refuses to start with; the message is one sentence for the operator."""
 
@@ -59,9 +67,8 @@ class Settings(BaseSettings):
     quiet_hours: Annotated[tuple[time, time], NoDecode] = (time(21, 0), time(9, 0))
     outbox_max_attempts: int = Field(default=6, ge=1)  # then the message is dead
     outbox_retry_seconds: float = Field(default=30.0, gt=0)  # first backoff; doubles per try
-    # A claim outlives the send-slot horizon (10 s) plus a provider timeout, or a slow
-    # instance's message would be claimed again while still in flight.
-    outbox_lease_seconds: float = Field(default=60.0, ge=30)
+    # At least the longest a claimed message may take to go out (check_serving).
+    outbox_lease_seconds: float = Field(default=60.0, gt=0)
     scheduler: bool = True  # SCHEDULER=false: this instance serves HTTP only
     pool_max_size: int = Field(default=20, ge=1)
     db_command_timeout: float = Field(default=5.0, gt=0)
@@ -69,6 +76,10 @@ class Settings(BaseSettings):
     db_acquire_timeout: float = Field(default=5.0, gt=0)
     # 0 behind PgBouncer < 1.21 in transaction pooling mode (no prepared statements there).
     db_statement_cache_size: int = Field(default=100, ge=0)
+    # Group commit (db/draw_batch.py): draws per database call at most (1: every draw alone),
+    # and draw calls at once per process; draws arriving while they are all busy are batched.
+    draw_batch_max: int = Field(default=32, ge=1, le=60)
+    draw_batch_calls: int = Field(default=2, ge=1)
     # One deadline per webhook, covering the wait for a connection and every query: then the
     # apology, and PostgreSQL commits nothing of it. Well under Twilio's 15 s.
     webhook_deadline_seconds: float = Field(default=8.0, gt=1, le=14)
@@ -101,6 +112,11 @@ class Settings(BaseSettings):
         return frozenset(self.sms_allowed_countries or [self.default_region])
 
     @property
+    def shortest_lease(self) -> float:
+        telegram = TELEGRAM_SEND_SECONDS if self.telegram_bot_token is not None else 0.0
+        return SEND_HORIZON_SECONDS + max(self.twilio_timeout_seconds, telegram)
+
+    @property
     def embedded(self) -> bool:
         return self.database_url is None or self.redis_url is None
 
@@ -118,6 +134,11 @@ class Settings(BaseSettings):
 
     def check_serving(self) -> None:
         """Refuse, before anything starts, settings that would leave a door open."""
+        if self.outbox_lease_seconds < self.shortest_lease:
+            raise ConfigurationError(
+                f"OUTBOX_LEASE_SECONDS must be at least {self.shortest_lease:g}: a claim must "
+                "outlive the send-slot horizon (10 s) plus the slowest send's timeout."
+            )
         if self.telegram_bot_token is not None and self.telegram_mode == "webhook":
             self.webhook_secret()
         if self.admin_token is not None and not self.embedded:

@@ -21,6 +21,7 @@ def sms_conversation(core: Core, channel: Channel = Channel.SMS) -> Conversation
         rules=core.rules,
         proofs=core.proofs,
         channel=channel,
+        telemetry=core.telemetry,
     )
 
 
@@ -38,5 +39,6 @@ def add_sms(app: web.Application, settings: Settings, core: Core) -> None:
             default_region=settings.default_region,
             deadline_seconds=settings.webhook_deadline_seconds,
             apologised=lambda reason: core.metrics.apologies.labels("sms", reason).inc(),
+            refused=lambda reason, path: core.telemetry.refused("sms", reason, path=path),
         ),
     )

@@ -14,6 +14,7 @@ from app.bootstrap import Core
 from app.settings import ConfigurationError, Settings
 from bot.client import open_bot
 from bot.dispatcher import ALLOWED_UPDATES, create_dispatcher
+from bot.fast_draw import FastDraw
 from bot.webhook import PATH, add_webhook_route
 from db.dedupe import RedisDeduplicator
 
@@ -29,6 +30,7 @@ def telegram_dispatcher(core: Core) -> Dispatcher:
         rules=core.rules,
         proofs=core.proofs,
         spam=core.spam,
+        telemetry=core.telemetry,
     )
 
 
@@ -39,7 +41,15 @@ def add_telegram(app: web.Application, settings: Settings, core: Core, bot: Bot)
         app.cleanup_ctx.append(_polling(dispatcher, bot))
         return
     add_webhook_route(
-        app, dispatcher, bot, settings.webhook_secret(), RedisDeduplicator(core.redis)
+        app,
+        dispatcher,
+        bot,
+        settings.webhook_secret(),
+        RedisDeduplicator(core.redis),
+        deadline_seconds=settings.webhook_deadline_seconds,
+        apologised=lambda reason: core.metrics.apologies.labels("telegram", reason).inc(),
+        refused=lambda reason: core.telemetry.refused("telegram", reason, path=PATH),
+        fast_draw=FastDraw(bot, core.draws, core.customers, core.spam),
     )
 
 
@@ -59,7 +69,12 @@ def _polling(
         )
         log.info("telegram_polling")
         yield
-        task.cancel()
+        # Cancelling start_polling's task would leave its inner polling task running (aiogram
+        # cancels that one only when told to stop), polling on with a fresh HTTP session.
+        try:
+            await dispatcher.stop_polling()
+        except RuntimeError:  # not started yet: cancelled now, it never will
+            task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
 

@@ -66,3 +66,7 @@ class AppTelemetry:
             error=repr(error),
             exc_info=error,
         )
+
+    def refused(self, surface: str, reason: str, **context: object) -> None:
+        self._metrics.refusals.labels(surface, reason).inc()
+        log.info("refused", surface=surface, reason=reason, **context)

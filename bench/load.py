@@ -590,6 +590,7 @@ def main() -> None:
     parser.add_argument("--save", help="results file name under bench/results/")
     parser.add_argument("--profile", type=Path, help="py-spy collapsed stacks of a worker")
     parser.add_argument("--pgbouncer", action="store_true", help="through PgBouncer (transaction)")
+    parser.add_argument("--no-pgbench", action="store_true", help="skip pgbench after the run")
     parser.add_argument(
         "--pacing",
         choices=("none", "even", "compare"),
@@ -617,6 +618,7 @@ def main() -> None:
             args.port,
             args.profile,
             pgbouncer=args.pgbouncer,
+            pgbench=not args.no_pgbench,
             pacing=args.pacing,
         )
     )

@@ -6,6 +6,7 @@ from aiogram import Dispatcher
 
 from bot.identity import CustomerMiddleware
 from bot.routers import errors, fallback, onboarding, play, preferences, staff
+from core.ports import NoTelemetry, Telemetry
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService
@@ -25,6 +26,7 @@ def create_dispatcher(
     rules: RulesService,
     proofs: ProofService,
     spam: SpamGuard,
+    telemetry: Telemetry | None = None,
 ) -> Dispatcher:
     """A new dispatcher with new routers each call (a router joins one dispatcher only)."""
     dispatcher = Dispatcher(
@@ -35,6 +37,7 @@ def create_dispatcher(
         campaigns=campaigns,
         rules=rules,
         proofs=proofs,
+        telemetry=telemetry or NoTelemetry(),
     )
     dispatcher.update.outer_middleware(CustomerMiddleware(customers, spam))
     dispatcher.include_routers(

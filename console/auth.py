@@ -6,7 +6,7 @@ import secrets
 
 from aiohttp import web
 
-from console.deps import deps
+from console.deps import deps, refused
 from console.i18n import LANG_COOKIE, LANGUAGES
 from console.render import render
 from console.session import end_session, start_session, token_matches
@@ -32,6 +32,7 @@ async def signin(request: web.Request) -> web.StreamResponse:
 async def _attempt(request: web.Request, given: str) -> web.StreamResponse:
     d = deps(request)
     if d.admin_token is None:
+        refused(request, "disabled", 503)
         return render(request, "signin.html", {"disabled": True}, status=503)
     # Every attempt takes a place in the address's window first (atomically, so parallel
     # guesses cannot slip past); a right token gives its place back.
@@ -40,8 +41,10 @@ async def _attempt(request: web.Request, given: str) -> web.StreamResponse:
         await d.limiter.reserve(key, MAX_WRONG, WINDOW_SECONDS, d.clock().timestamp(), place)
         is False
     ):
+        refused(request, "locked_out", 429, address=request.remote)
         return render(request, "signin.html", {"wait": WINDOW_SECONDS}, status=429)
     if not token_matches(given, d.admin_token):
+        refused(request, "wrong_token", 401, address=request.remote)
         return render(request, "signin.html", {"wrong": True}, status=401)
     await d.limiter.forget(key, place)
     response = web.Response(status=303, headers={"Location": "/console"})
@@ -58,7 +61,8 @@ async def signout(request: web.Request) -> web.StreamResponse:
 async def choose_language(request: web.Request) -> web.StreamResponse:
     lang = request.match_info["lang"]
     if lang not in LANGUAGES:
-        raise web.HTTPNotFound()
+        refused(request, "invalid_lang", 404)
+        raise web.HTTPNotFound(text=f"no console language {lang[:20]}: en or zh-Hant")
     back = request.query.get("next", "/console")
     response = web.Response(
         status=303, headers={"Location": back if back.startswith("/console") else "/console"}

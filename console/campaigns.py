@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from console.deps import deps
+from console.deps import deps, refused
 from console.render import render
 from core import draw as rules
-from core.errors import InvalidInput, LuckyDrawError
+from core import spreadsheet
+from core.errors import InvalidInput, LuckyDrawError, NotFound
 from core.phone import parse_phone
 
 PER_PAGE = 50
@@ -38,7 +37,10 @@ async def campaign_action(request: web.Request) -> web.StreamResponse:
     move = {"pause": service.pause, "resume": service.resume, "end": service.end}[action]
     try:
         await move(campaign_id, actor="console")
+    except NotFound:
+        raise  # the middleware's 404
     except LuckyDrawError as exc:
+        refused(request, exc.code, 409, campaign_id=campaign_id, action=action)
         raise web.HTTPConflict(text=str(exc)) from None
     back = request.headers.get("Referer", "")
     target = (
@@ -87,7 +89,10 @@ async def winners_page(request: web.Request) -> web.StreamResponse:
     campaign = await d.campaigns.get(campaign_id)
     search = request.query.get("q", "")[:40]
     page_text = request.query.get("page", "0")
-    page = int(page_text) if page_text.isdigit() else 0
+    if not (page_text.isascii() and page_text.isdigit() and len(page_text) < 7):
+        refused(request, "invalid_page", 400)
+        raise web.HTTPBadRequest(text="page must be a whole number from 0")
+    page = int(page_text)
     rows = await d.campaigns.coupons(campaign_id, search, page, PER_PAGE)
     log = await d.campaigns.redemption_log(campaign_id)
     return render(
@@ -99,28 +104,19 @@ async def winners_page(request: web.Request) -> web.StreamResponse:
 
 
 async def winners_csv(request: web.Request) -> web.StreamResponse:
-    """The same CSV as the admin API's, phones masked."""
+    """The same CSV as the admin API's (one writer: core.spreadsheet), phones masked."""
     campaign_id = _campaign_id(request)
     rows = await deps(request).campaigns.winners(campaign_id)
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/csv; charset=utf-8",
             "Content-Disposition": f'attachment; filename="campaign-{campaign_id}-winners.csv"',
+            "Cache-Control": "no-store",  # personal data
         }
     )
     await response.prepare(request)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(("code", "prize", "phone", "issued_at", "expires_at", "redeemed_at"))
-    async for c in rows:
-        writer.writerow((c.code, c.prize_name, c.phone, c.issued_at.isoformat(),
-                         c.expires_at.isoformat(),
-                         c.redeemed_at.isoformat() if c.redeemed_at else ""))  # fmt: skip
-        if buffer.tell() > 64 * 1024:
-            await response.write(buffer.getvalue().encode())
-            buffer.seek(0)
-            buffer.truncate()
-    await response.write(buffer.getvalue().encode())
+    async for chunk in spreadsheet.winners_csv(rows):
+        await response.write(chunk)
     await response.write_eof()
     return response
 
@@ -133,8 +129,11 @@ async def try_it(request: web.Request) -> web.StreamResponse:
     try:
         phone = parse_phone(raw_phone, d.default_region)
     except InvalidInput as exc:
+        # 200: htmx swaps only successful answers into the chat, and the error belongs there.
+        refused(request, exc.code, 200, field="phone")
         return render(request, "chat_part.html", {"text": text, "error": exc.message})
     if not text:
+        refused(request, "empty", 200, field="text")
         return render(request, "chat_part.html", {"text": text, "error": "empty message"})
     reply = await d.chat(phone, text[:1600])
     return render(request, "chat_part.html", {"text": text, "reply": reply})

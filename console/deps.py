@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from core.ports import Clock, RateLimiter
+from core.ports import Clock, RateLimiter, Telemetry
 from core.services.audit import AuditService
 from core.services.campaigns import CampaignService
 from core.services.people import CustomerService, StaffService
@@ -28,6 +28,7 @@ class ConsoleDeps:
     secure_cookies: bool  # PUBLIC_BASE_URL is https
     default_region: str
     clock: Clock
+    telemetry: Telemetry  # every refusal: a `refused` log line and luckydraw_refusals_total
 
 
 DEPS = web.AppKey("console_deps", ConsoleDeps)
@@ -35,3 +36,10 @@ DEPS = web.AppKey("console_deps", ConsoleDeps)
 
 def deps(request: web.Request) -> ConsoleDeps:
     return request.app[DEPS]
+
+
+def refused(request: web.Request, reason: str, status: int, **context: object) -> None:
+    """Report a console action not done (its page says why): logged and counted."""
+    deps(request).telemetry.refused(
+        "console", reason, method=request.method, path=request.path, status=status, **context
+    )

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from console.deps import deps
+from console.deps import deps, refused
 from console.render import render
 from core.editing import campaign_mapping
 from core.errors import InvalidInput
@@ -115,6 +115,7 @@ def _invalid(
     request: web.Request, data: Mapping[str, Any], exc: InvalidInput, campaign: Any
 ) -> web.Response:
     errors = {exc.field or "form": exc.message}
+    refused(request, exc.code, 400, field=exc.field, campaign_id=campaign.id if campaign else None)
     context = {"data": _shown(data), "errors": errors, "edit": campaign,
                "now": deps(request).clock()}  # fmt: skip
     return render(request, "form.html", context, status=400)

@@ -3,6 +3,7 @@ cookie's, else the browser's (any `zh` gets Traditional Chinese)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from aiohttp import web
@@ -23,7 +24,6 @@ _ZH = {
     "Too many wrong tokens: try again in {n} s.": "錯誤次數過多：請於 {n} 秒後再試。",
     "New campaign": "新活動",
     "Status": "狀態",
-    "Dates": "日期",
     "Keyword": "關鍵字",
     "Today": "今日",
     "draws": "次抽獎",
@@ -110,11 +110,173 @@ _ZH = {
     "Draws": "抽獎",
     "Coupons": "優惠碼",
     "Consent": "同意紀錄",
-    "Messages sent": "已發訊息",
     "opted out": "取消訂閱",
     "opted in": "重新訂閱",
     "No customer with this number.": "沒有此號碼的顧客。",
     "Every change is recorded in the audit trail.": "所有變更都會記錄在審計紀錄。",
+    "Main": "主選單",
+    "Pages": "分頁",
+    "Remove {phone}?": "移除 {phone}？",
+    "(no reply)": "（沒有回覆）",
+    "empty message": "訊息是空白的",
+    "ADMIN_TOKEN is not set: the console is disabled.": "未設定 ADMIN_TOKEN：控制台已停用。",
+    "max {n}": "最高 {n}",
+    # The odds preview
+    "At {entries} entries a day: about {wins} wins of {prize}": (
+        "每日 {entries} 人次參加：{prize} 約中獎 {wins} 次"
+    ),
+    "1 in {n}": "{n} 中 1",
+    "daily quota {daily} is reached after about {n} entries": (
+        "每日配額 {daily} 約於 {n} 人次後用完"
+    ),
+    "not reached today": "今日不會用完",
+    "never won": "不會中獎",
+    # The release schedule and the outbox on the campaign page
+    "Release schedule today": "今日發放時間表",
+    "Paced prizes: units released by the end of each hour, and coupons issued by then.": (
+        "逐步發放的獎品：每小時結束時已發放的數量，以及當時已發出的優惠碼。"
+    ),
+    "Hour": "時段",
+    "released": "已發放",
+    "issued": "已發出",
+    "now": "現在",
+    "Outbox": "待發訊息匣",
+    "oldest waiting for {m} min": "最舊一則已等候 {m} 分鐘",
+    "Dead messages (latest)": "發送失敗訊息（最新）",
+    "Attempts": "嘗試次數",
+    "Last error": "最後錯誤",
+    # The customer lookup
+    "Campaign": "活動",
+    "Channel": "渠道",
+    "Kind": "類別",
+    "Messages": "訊息",
+    "waiting to be sent": "等候發送",
+    "being sent": "發送中",
+    "gave up after repeated failures": "多次失敗後放棄",
+    "not sent": "未發送",
+    "not sent: this number has never texted the campaign number": (
+        "未發送：此號碼從未發短訊到活動號碼"
+    ),
+    "not sent: SMS to this number's country is not allowed": "未發送：不允許發短訊到此號碼的國家",
+    "not sent: this number has opted out (STOP)": "未發送：此號碼已取消訂閱（STOP）",
+    "not sent: this number unsubscribed at Twilio": "未發送：此號碼已在 Twilio 取消訂閱",
+    "not sent: Twilio refused it": "未發送：Twilio 拒絕發送",
+    "not sent: this customer has blocked the Telegram bot": "未發送：此顧客已封鎖 Telegram 機械人",
+    "not sent: this customer has no Telegram chat with the bot": (
+        "未發送：此顧客沒有與 Telegram 機械人的對話"
+    ),
+    "not sent: quiet hours began before it could go out": "未發送：發送前已進入免打擾時段",
+    "waiting for quiet hours to end": "等候免打擾時段結束",
+    "not sent: the customer had already played that day": "未發送：顧客當日已參加",
+    "not sent: the campaign was closed": "未發送：活動已關閉",
+    "not sent: the coupon was already redeemed": "未發送：優惠碼已兌換",
+    "not sent: the coupon had expired": "未發送：優惠碼已過期",
+    # Values shown from the data (enumerations)
+    "create": "建立",
+    "edit": "編輯",
+    "pause": "暫停",
+    "resume": "恢復",
+    "end": "結束",
+    "reveal_phone": "顯示號碼",
+    "sms": "短訊",
+    "telegram": "Telegram",
+    "api": "API",
+    "chat": "試玩",
+    "won": "中獎",
+    "no_prize": "沒有中獎",
+    "sold_out": "已送完",
+    "not_released": "尚未發放",
+    "win_capped": "已達中獎上限",
+    "reminder": "提醒",
+    "coupon": "優惠碼",
+    "expiry_notice": "到期通知",
+    "pending": "等候中",
+    "sending": "發送中",
+    "sent": "已發送",
+    "dead": "發送失敗",
+    "skipped": "已略過",
+    "none": "不分段",
+    "even": "平均分段",
+    "redeemed": "已兌換",
+    "unknown": "未知優惠碼",
+    "already_redeemed": "已兌換過",
+    "expired": "已過期",
+    "not_staff": "非店員",
+    "locked_out": "暫時鎖定",
+    "malformed": "格式錯誤",
+    # Validation messages from core with no variable part
+    "keyword must be 2-16 letters or digits": "關鍵字必須為 2 至 16 個英文字母或數字",
+    "starts_at must be before ends_at": "開始時間必須早於結束時間",
+    "prizes must be a non-empty list": "必須最少有一個獎品",
+    "prize probabilities sum to more than 1": "獎品中獎機率總和超過 1",
+    "prize names must be unique": "獎品名稱不可重複",
+    "daily_quota exceeds total_quota": "每日配額超過總配額",
+    "probability must be in [0, 1]": "中獎機率必須介乎 0 至 1",
+    "language must be en or zh-Hant": "語言必須為 en 或 zh-Hant",
+    "reminder_time must be local HH:MM": "提醒時間必須為當地時間 HH:MM",
+    "pacing must be none or even": "派發節奏必須為 none 或 even",
+    "an ended campaign cannot be edited": "已結束的活動不可編輯",
+    "ends_at cannot be before now": "結束時間不可早於現在",
+    "not a phone number": "不是電話號碼",
+    "not a valid phone number": "不是有效的電話號碼",
+    "open_hours must be local HH:MM-HH:MM within one day, e.g. 09:00-21:00": (
+        "營業時間必須為同一日內的當地時間 HH:MM-HH:MM，例如 09:00-21:00"
+    ),
+    "a campaign must be a mapping of fields": "活動必須為欄位的對應",
+    "a prize must be a mapping": "獎品必須為欄位的對應",
+    "an edit must be a mapping of fields": "修改必須為欄位的對應",
+    "Nothing to add: give a phone, or CSV lines phone,name.": (
+        "沒有可新增的店員：請輸入電話，或以 CSV 每行輸入 電話,姓名。"
+    ),
+    "The form is too large: split the CSV into smaller files.": (
+        "表單過大：請把 CSV 分拆為較小的檔案。"
+    ),
+}
+
+# Messages from core with a variable part (a field's name, a number): the pattern, in Chinese.
+_ZH_PATTERNS = tuple(
+    (re.compile(pattern), chinese)
+    for pattern, chinese in (
+        (r"(?P<f>\S+) is required text", "{f} 為必填文字"),
+        (r"(?P<f>\S+) is over (?P<n>\d+) characters", "{f} 超過 {n} 個字元"),
+        (r"(?P<f>\S+) needs a UTC offset, e\.g\. \+08:00", "{f} 需要 UTC 時差，例如 +08:00"),
+        (r"(?P<f>\S+) must be in (?P<a>\d+)-(?P<b>\d+)", "{f} 必須在 {a} 至 {b} 年之間"),
+        (r"at most (?P<n>\d+) prizes", "最多 {n} 個獎品"),
+        (r"(?P<f>\S+) must be a whole number from 1 to (?P<n>\d+)", "{f} 必須為 1 至 {n} 的整數"),
+        (r"unknown field (?P<f>.+)", "未知欄位 {f}"),
+        (r"(?P<f>\S+) is not an ISO 8601 time", "{f} 不是 ISO 8601 時間"),
+        (r"(?P<f>\S+) is required \(ISO 8601 with offset\)", "{f} 為必填（ISO 8601，連時差）"),
+        (r"keyword (?P<k>\S+) is a command word", "關鍵字 {k} 是指令字"),
+        (r"unknown time zone (?P<z>.+)", "未知時區 {z}"),
+        (r"(?P<f>\S+) is fixed once the campaign has started", "{f} 於活動開始後不可更改"),
+        (r"not a phone number: (?P<d>.+)", "不是電話號碼：{d}"),
+        (r"(?P<p>\S*) is not staff", "{p} 不是店員"),
+        (r"prize id (?P<i>.+) is not a prize of this campaign \(or is listed twice\)",
+         "獎品編號 {i} 不屬於此活動（或重複列出）"),
+        (r"prize (?P<p>.+) issued (?P<n>\d+) coupons and cannot be removed; "
+         r"set its total_quota to (?P<m>\d+) instead",
+         "獎品 {p} 已發出 {n} 張優惠碼，不可移除；請改為把總配額設為 {m}"),
+        (r"total_quota cannot be below the (?P<n>\d+) coupons already issued",
+         "總配額不可少於已發出的 {n} 張優惠碼"),
+        (r"daily_quota cannot be below the (?P<n>\d+) coupons issued today",
+         "每日配額不可少於今日已發出的 {n} 張優惠碼"),
+    )
+)  # fmt: skip
+
+# English words for values shown from the data (the keys are their stored values).
+_EN = {
+    "reveal_phone": "reveal phone",
+    "sms": "SMS",
+    "api": "API",
+    "chat": "Try it",
+    "no_prize": "no prize",
+    "sold_out": "sold out",
+    "not_released": "not released yet",
+    "win_capped": "win cap reached",
+    "expiry_notice": "expiry notice",
+    "already_redeemed": "already redeemed",
+    "not_staff": "not staff",
+    "locked_out": "locked out",
 }
 
 
@@ -129,7 +291,16 @@ def translator(lang: str) -> Callable[..., str]:
     """`t("text", n=3)`: the text in `lang` (English is the key), with fields filled in."""
 
     def t(text: str, **fields: object) -> str:
-        words = _ZH.get(text, text) if lang == "zh-Hant" else text
+        if lang == "zh-Hant" and text not in _ZH and (filled := _by_pattern(text)):
+            return filled  # a message from core, its variable parts filled in already
+        words = _ZH.get(text, text) if lang == "zh-Hant" else _EN.get(text, text)
         return words.format(**fields) if fields else words
 
     return t
+
+
+def _by_pattern(text: str) -> str | None:
+    for pattern, chinese in _ZH_PATTERNS:
+        if match := pattern.fullmatch(text):
+            return chinese.format(**match.groupdict())
+    return None

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 
 from aiohttp import web
 
-from console.deps import deps
+from console.deps import deps, refused
 from console.render import render
 from core.errors import InvalidInput, NotFound
 from core.phone import mask, parse_phone
 
-MAX_CSV_BYTES = 256 * 1024
+NOTHING = "Nothing to add: give a phone, or CSV lines phone,name."
+TOO_LARGE = "The form is too large: split the CSV into smaller files."
 
 
 async def staff_page(request: web.Request) -> web.StreamResponse:
@@ -29,11 +29,15 @@ async def _staff(
 
 async def add_staff(request: web.Request) -> web.StreamResponse:
     """One person (phone, name) or many: CSV lines `phone,name` pasted or uploaded."""
-    form = await request.post()
+    try:
+        form = await request.post()
+    except web.HTTPRequestEntityTooLarge:  # over the app's client_max_size (server.py)
+        refused(request, "too_large", 413)
+        return await _staff(request, {"problem": TOO_LARGE}, 413)
     text = str(form.get("csv", "") or "")
     upload = form.get("file")
     if isinstance(upload, web.FileField):
-        text += "\n" + upload.file.read(MAX_CSV_BYTES).decode("utf-8", "replace")
+        text += "\n" + upload.file.read().decode("utf-8", "replace")
     phone, name = form.get("phone"), form.get("name")
     if isinstance(phone, str) and phone.strip():
         text = f"{phone},{name if isinstance(name, str) else ''}\n" + text
@@ -48,15 +52,22 @@ async def add_staff(request: web.Request) -> web.StreamResponse:
             await d.staff.add(phone, raw_name[:80] or None)
         except InvalidInput as exc:
             errors.append((line_no, ",".join(row), exc.message))
+            refused(request, exc.code, 400, line=line_no)
         else:
             added += 1
+    if not added and not errors:
+        refused(request, "empty", 400)
+        return await _staff(request, {"problem": NOTHING}, 400)
     return await _staff(request, {"added": added, "errors": errors}, 400 if errors else 200)
 
 
 async def remove_staff(request: web.Request) -> web.StreamResponse:
     form = await request.post()
-    with contextlib.suppress(NotFound):  # already gone: the list shows it
+    try:
         await deps(request).staff.remove(str(form.get("phone", "")))
+    except NotFound as exc:  # e.g. removed meanwhile in another tab
+        refused(request, exc.code, 404)
+        return await _staff(request, {"problem": str(exc)}, 404)
     return web.Response(status=303, headers={"Location": "/console/staff"})
 
 
@@ -67,6 +78,7 @@ async def customer_page(request: web.Request) -> web.StreamResponse:
     try:
         phone = parse_phone(raw, deps(request).default_region)
     except InvalidInput as exc:
+        refused(request, exc.code, 400, field="phone")
         return render(request, "customer.html", {"error": exc.message}, status=400)
     return await _customer(request, phone, shown=False)
 
@@ -78,7 +90,8 @@ async def reveal(request: web.Request) -> web.StreamResponse:
     try:
         phone = parse_phone(str(form.get("phone", "")), d.default_region)
         await d.audit.reveal_phone(phone, actor="console")
-    except (InvalidInput, NotFound):
+    except (InvalidInput, NotFound) as exc:
+        refused(request, exc.code, 404)
         return render(request, "customer.html", {"missing": True}, status=404)
     return await _customer(request, phone, shown=True)
 
@@ -86,7 +99,8 @@ async def reveal(request: web.Request) -> web.StreamResponse:
 async def _customer(request: web.Request, phone: str, *, shown: bool) -> web.StreamResponse:
     try:
         history = await deps(request).customers.history(phone)
-    except NotFound:
+    except NotFound as exc:
+        refused(request, exc.code, 404)
         return render(request, "customer.html", {"missing": True}, status=404)
     return render(
         request,

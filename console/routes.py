@@ -9,6 +9,7 @@ import jinja2
 from aiohttp import web
 
 from console import auth, campaigns, forms, people
+from console.delivery import explain
 from console.deps import DEPS, ConsoleDeps
 from console.render import local_time
 from console.session import console_middleware
@@ -27,6 +28,7 @@ def add_console(app: web.Application, deps: ConsoleDeps) -> None:
     )
     env.filters["local"] = local_time
     env.globals["static"] = lambda path: f"/console/static/{path}"
+    env.globals["delivery"] = explain
     app.middlewares.append(console_middleware)
     r = app.router
     r.add_get("/console", campaigns.campaign_list)

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from console.deps import deps
+from console.deps import deps, refused
 from core.errors import NotFound
 
 COOKIE = "ld_console"
@@ -104,10 +104,12 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
             _secure(response)
             return response
         if request.method == "POST" and not await _csrf_ok(request, session["csrf"]):
+            refused(request, "csrf", 403)
             raise web.HTTPForbidden(text="missing or wrong CSRF token: reload the page")
     try:
         response = await handler(request)
     except NotFound as exc:
+        refused(request, exc.code, 404)
         raise web.HTTPNotFound(text=str(exc)) from None
     if (
         session is not None

@@ -261,6 +261,7 @@ class SentMessage:
     status: str
     body: str
     sent_at: datetime | None = None
+    last_error: str | None = None  # why it was skipped, given up on, or is being retried
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,6 +432,21 @@ class Activity:
     redemptions_today: int
     outbox_pending: int  # its messages waiting or being sent
     outbox_dead: int  # its messages given up on
+    outbox_by_status: dict[str, int] = field(default_factory=dict)  # pending, sending, dead
+    oldest_pending_at: datetime | None = None  # created_at of its oldest message not yet sent
+    dead_messages: tuple[DeadMessage, ...] = ()  # the latest ones
+
+
+@dataclass(frozen=True, slots=True)
+class DeadMessage:
+    """An outbox message given up on, for the campaign page (phone masked)."""
+
+    created_at: datetime
+    channel: str
+    kind: str
+    phone: str
+    attempts: int
+    last_error: str | None
 
 
 @dataclass(frozen=True, slots=True)

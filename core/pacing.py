@@ -8,6 +8,7 @@ stats, the console's schedule, the rules text and the tests.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -53,3 +54,59 @@ def _instant(midnight: datetime, minutes: int) -> datetime:
     local = midnight + timedelta(minutes=minutes)
     # Round-trip through UTC so that the offset is the one in force at that wall time.
     return local.astimezone(ZoneInfo("UTC"))
+
+
+def hour_marks(window: ReleaseWindow) -> tuple[datetime, ...]:
+    """The window cut into hours from its opening: opens, opens + 1 h, ..., closes."""
+    marks = [window.opens]
+    while marks[-1] + timedelta(hours=1) < window.closes:
+        marks.append(marks[-1] + timedelta(hours=1))
+    return (*marks, window.closes)
+
+
+@dataclass(frozen=True, slots=True)
+class HourRelease:
+    starts: datetime
+    ends: datetime
+    released: int  # units released by `ends` (an hour to come: as the instants stand)
+    issued: int | None  # coupons issued by `ends`; None for an hour that has not begun
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseSchedule:
+    prize: str
+    units: int  # today's units
+    hours: tuple[HourRelease, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseMarks:
+    """A paced prize's figures at the end of each hour of today's window (from the store)."""
+
+    prize_id: int
+    units: int  # today's units
+    made: int  # units made so far (their instants are drawn then)
+    released: tuple[int, ...]  # made units whose instant is at or before each hour's end
+    issued: tuple[int, ...]  # coupons issued today by each hour's end
+
+
+def schedule(prize: str, window: ReleaseWindow, m: ReleaseMarks, now: datetime) -> ReleaseSchedule:
+    """Today's release schedule of a paced prize, hour by hour.
+
+    Units not made yet count as in the stats' "released so far": surely released once their
+    slice has ended. (After an edit of the day, units it withdrew count where they were
+    released; the cap keeps the figure within the day's units.)
+    """
+    marks = hour_marks(window)
+    hours = []
+    for i, (starts, ends) in enumerate(itertools.pairwise(marks)):
+        unmade = max(0, window.released_at_least(m.units, ends) - m.made)
+        hours.append(
+            HourRelease(
+                starts=starts,
+                ends=ends,
+                released=min(m.units, m.released[i] + unmade),
+                issued=m.issued[i] if starts <= now else None,
+            )
+        )
+    return ReleaseSchedule(prize, m.units, tuple(hours))

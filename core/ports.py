@@ -40,6 +40,7 @@ from core.model import (
     SentMessage,
     Staff,
 )
+from core.pacing import ReleaseMarks
 from core.proof import (
     Commitment,
     DaySecrets,
@@ -92,6 +93,12 @@ class CampaignStore(Protocol):
     async def stats(self, campaign: Campaign, today: date, now: datetime) -> CampaignStats: ...
     async def activity(self, campaign: Campaign, today: date, since: datetime) -> Activity:
         """Today's draws per minute, wins per prize since `since`, redemptions, outbox."""
+        ...
+
+    async def release_marks(
+        self, campaign: Campaign, today: date, ends: Sequence[datetime]
+    ) -> Sequence[ReleaseMarks]:
+        """Each paced prize's made units released, and coupons issued, by each of `ends`."""
         ...
 
     async def coupons(
@@ -336,6 +343,11 @@ class Telemetry(Protocol):
         """A claim or one message's delivery failed unexpectedly (e.g. the database)."""
         ...
 
+    def refused(self, surface: str, reason: str, **context: object) -> None:
+        """A request the service did not do, answered with why (`surface`: api, console,
+        public, sms, telegram; `reason`: the refusal's code). No phones in `context`."""
+        ...
+
 
 class NoTelemetry:
     """Reports go nowhere (services built without an observer, e.g. in pure tests)."""
@@ -350,6 +362,9 @@ class NoTelemetry:
         pass
 
     def outbox_failed(self, channel: Channel, message_id: int | None, error: Exception) -> None:
+        pass
+
+    def refused(self, surface: str, reason: str, **context: object) -> None:
         pass
 
 

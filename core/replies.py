@@ -212,6 +212,11 @@ TEMPLATES: dict[str, dict[Language, str]] = {
     },
     "tg.draw_button": {EN: "Draw", ZH: "抽獎"},
     "tg.lang_choose": {EN: "Choose your language:", ZH: "請選擇語言："},
+    "tg.error.unconfirmed": {
+        EN: "Sorry, we could not confirm your draw in time. Send /draw again in a minute to "
+        "see your result.",
+        ZH: "抱歉，未能及時確認你的抽獎。請一分鐘後再傳送 /draw 查看結果。",
+    },
     "tg.draw.already": {
         EN: "You already drew today in {campaign}. Your next draw opens {next_draw}. "
         "Send /coupons for your codes.",

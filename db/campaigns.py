@@ -23,13 +23,14 @@ from core.model import (
     CampaignStatus,
     Coupon,
     CouponRow,
+    DeadMessage,
     Language,
     OpenHours,
     Pacing,
     PrizeStats,
     RedemptionAttempt,
 )
-from core.pacing import ReleaseWindow, release_window
+from core.pacing import ReleaseMarks, ReleaseWindow, release_window
 from core.ports import EditPlanner
 from db.audit import insert_entry
 from db.campaign_json import campaign_from_json, campaign_to_json, prize_from_json
@@ -218,21 +219,45 @@ class PgCampaignStore:
                 campaign.id,
                 start_of_day(today, campaign.timezone),
             )
-            outbox = await conn.fetchrow(
-                """SELECT count(*) FILTER (WHERE status IN ('pending', 'sending')) AS pending,
-                          count(*) FILTER (WHERE status = 'dead') AS dead
+            outbox = await conn.fetch(
+                """SELECT status, count(*) AS n,
+                          min(created_at) FILTER (WHERE status <> 'dead') AS oldest
                      FROM outbox WHERE campaign_id = $1
-                      AND status IN ('pending', 'sending', 'dead')""",
+                      AND status IN ('pending', 'sending', 'dead')
+                    GROUP BY status""",
                 campaign.id,
             )
-        assert outbox is not None
+            dead = await conn.fetch(_DEAD_MESSAGES, campaign.id, _DEAD_SHOWN)
+        depth = dict.fromkeys(("pending", "sending", "dead"), 0)
+        depth |= {r["status"]: r["n"] for r in outbox}
         return Activity(
             draws_per_minute=tuple((r["minute"], r["n"]) for r in minutes),
             recent_wins={r["name"]: r["n"] for r in wins},
             redemptions_today=redeemed,
-            outbox_pending=outbox["pending"],
-            outbox_dead=outbox["dead"],
+            outbox_pending=depth["pending"] + depth["sending"],
+            outbox_dead=depth["dead"],
+            outbox_by_status=depth,
+            oldest_pending_at=min((r["oldest"] for r in outbox if r["oldest"]), default=None),
+            dead_messages=tuple(DeadMessage(**dict(r)) for r in dead),
         )
+
+    async def release_marks(
+        self, campaign: Campaign, today: date, ends: Sequence[datetime]
+    ) -> Sequence[ReleaseMarks]:
+        paced = [p.id for p in campaign.prizes if p.pacing is Pacing.EVEN]
+        if not paced:
+            return ()
+        rows = await self._pool.fetch(_RELEASE_MARKS, paced, today, list(ends))
+        return [
+            ReleaseMarks(
+                prize_id=r["id"],
+                units=_day_units(r),
+                made=r["day_made"],
+                released=tuple(r["released"]),
+                issued=tuple(r["issued_by"]),
+            )
+            for r in rows
+        ]
 
     async def coupons(
         self, campaign_id: int, search: str, offset: int, limit: int
@@ -310,14 +335,49 @@ def _released_today(
     made yet (their instants are drawn when they are made) those whose slice has passed."""
     if not campaign.starts_at <= now < campaign.ends_at:
         return int(row["issued_today"])
-    units = row["day_units"]
-    if units is None:
-        before_today = row["issued"] - row["issued_today"]
-        units = min(row["daily_quota"], row["total_quota"] - before_today)
+    units = _day_units(row)
     if row["pacing"] == Pacing.NONE:
         return int(units)
     unmade = max(0, window.released_at_least(units, now) - row["day_made"]) if window else 0
     return int(row["issued_today"] + row["released_unclaimed"] + unmade)
+
+
+def _day_units(row: asyncpg.Record) -> int:
+    """Today's units as the draw function sized them, or will size them at the first draw."""
+    units = row["day_units"]
+    if units is None:
+        before_today = row["issued"] - row["issued_today"]
+        units = min(row["daily_quota"], row["total_quota"] - before_today)
+    return int(units)
+
+
+_DEAD_SHOWN = 10
+_DEAD_MESSAGES = """
+SELECT o.created_at, o.channel, o.kind, cu.phone, o.attempts, o.last_error
+  FROM outbox o JOIN customer cu ON cu.id = o.customer_id
+ WHERE o.campaign_id = $1 AND o.status = 'dead'
+ ORDER BY o.id DESC LIMIT $2
+"""
+
+# Per paced prize and hour end ($3): made units released by then (prize_release keeps each
+# made unit's instant; a claimed slot is deleted) and coupons issued before then.
+_RELEASE_MARKS = """
+SELECT p.id, p.daily_quota, p.total_quota, pd.quota AS day_units,
+       coalesce(pd.created, 0) AS day_made,
+       (SELECT count(*) FROM coupon c WHERE c.prize_id = p.id) AS issued,
+       (SELECT count(*) FROM coupon c WHERE c.prize_id = p.id AND c.issued_day = $2)
+           AS issued_today,
+       ARRAY(SELECT (SELECT count(*) FROM prize_release r
+                      WHERE r.prize_id = p.id AND r.day = $2 AND r.released_at <= e)
+               FROM unnest($3::timestamptz[]) WITH ORDINALITY AS m(e, i) ORDER BY i) AS released,
+       ARRAY(SELECT (SELECT count(*) FROM coupon c
+                      WHERE c.prize_id = p.id AND c.issued_day = $2 AND c.issued_at < e)
+               FROM unnest($3::timestamptz[]) WITH ORDINALITY AS m(e, i) ORDER BY i) AS issued_by
+  FROM prize p
+  LEFT JOIN prize_day pd ON pd.prize_id = p.id AND pd.day = $2
+ WHERE p.id = ANY($1::bigint[]) AND p.removed_at IS NULL
+ ORDER BY p.position
+"""
 
 
 async def _fetch(conn: Conn, campaign_id: int) -> Campaign:

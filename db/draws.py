@@ -6,55 +6,56 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from core.deadline import remaining, sending
+from core.deadline import remaining
 from core.errors import CodeCollision, RequestConflict
 from core.model import DrawOutcome, DrawRecord, DrawRequest, Language, RedeemStatus, Redemption
 from core.phone import mask
+from db.draw_batch import DrawBatcher, SendAlone
 
 # The reply needs time to travel back, and the database's clock may differ a little from
 # ours: PostgreSQL stops committing this long before we stop waiting.
 COMMIT_MARGIN_SECONDS = 0.5
 
-# ld_before runs after ld_draw has returned (the function scan completes first) and aborts
-# the statement, so its implicit transaction, once the deadline has passed.
-_DRAW = """SELECT d.*, ld_before($13)
-             FROM ld_draw($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) d"""
-
 
 class PgDrawStore:
     """`command_timeout` is the pool's: without a deadline (core.deadline) a draw waits that
-    long, and commits only within it."""
+    long, and commits only within it. `max_batch` > 1: group commit (db/draw_batch.py) with
+    at most `max_calls` draw calls at once."""
 
-    def __init__(self, pool: asyncpg.Pool, command_timeout: float) -> None:
-        self._pool = pool
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        command_timeout: float,
+        *,
+        max_batch: int = 1,
+        max_calls: int = 1,
+    ) -> None:
         self._command_timeout = command_timeout
+        self.batcher = DrawBatcher(pool, max_batch, max_calls, COMMIT_MARGIN_SECONDS)
 
     async def record_draw(self, request: DrawRequest) -> DrawRecord:
-        left = remaining()
-        timeout = self._command_timeout if left is None else min(left, self._command_timeout)
-        if timeout <= COMMIT_MARGIN_SECONDS:
-            raise TimeoutError("no time left to record the draw")
-        commit_by = datetime.now(UTC) + timedelta(seconds=timeout - COMMIT_MARGIN_SECONDS)
+        args = (
+            request.campaign_id,
+            request.phone,
+            request.local_day,
+            request.channel.value,
+            request.request_id,
+            request.entry,
+            request.u,
+            request.odds,
+            request.picked_prize_id,
+            request.code,
+            request.expires_at,
+            request.now,
+        )
         try:
-            async with self._pool.acquire() as connection:
-                sending()
-                row = await connection.fetchrow(
-                    _DRAW,
-                    request.campaign_id,
-                    request.phone,
-                    request.local_day,
-                    request.channel.value,
-                    request.request_id,
-                    request.entry,
-                    request.u,
-                    request.odds,
-                    request.picked_prize_id,
-                    request.code,
-                    request.expires_at,
-                    request.now,
-                    commit_by,
-                    timeout=timeout,
-                )
+            if self.batcher.busy():
+                try:
+                    row = await self.batcher.queued(args, *self._time_left())
+                except SendAlone:
+                    row = await self.batcher.alone(args, *self._time_left())
+            else:
+                row = await self.batcher.alone(args, *self._time_left())
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name == "coupon_code_key":
                 raise CodeCollision(request.code) from exc
@@ -74,6 +75,15 @@ class PgDrawStore:
             expires_at=row["expires_at"],
             language=Language(row["language"]) if row["language"] else None,
         )
+
+    def _time_left(self) -> tuple[datetime, float]:
+        """PostgreSQL's commit-by instant and the call's timeout: what is left of the
+        deadline, or the pool's `command_timeout` outside one."""
+        left = remaining()
+        timeout = self._command_timeout if left is None else min(left, self._command_timeout)
+        if timeout <= COMMIT_MARGIN_SECONDS:
+            raise TimeoutError("no time left to record the draw")
+        return datetime.now(UTC) + timedelta(seconds=timeout - COMMIT_MARGIN_SECONDS), timeout
 
 
 class PgRedemptionStore:

@@ -136,7 +136,8 @@ class PgCustomerStore:
                 limit,
             )
             messages = await conn.fetch(
-                """SELECT o.created_at, o.channel, o.kind, o.status, o.body, o.sent_at
+                """SELECT o.created_at, o.channel, o.kind, o.status, o.body, o.sent_at,
+                          o.last_error
                      FROM outbox o JOIN customer cu ON cu.id = o.customer_id
                     WHERE cu.phone = $1 ORDER BY o.id DESC LIMIT $2""",
                 phone,

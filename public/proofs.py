@@ -18,8 +18,10 @@ from typing import Any
 from aiohttp import web
 
 from core import proof
-from core.errors import LuckyDrawError, NotFound
+from core.errors import InvalidInput, LuckyDrawError
+from core.ports import Telemetry
 from core.services.proofs import FoundEntry, ProofIndex, ProofService
+from public.refusals import TELEMETRY, refused
 
 PROOFS = web.AppKey("proofs", ProofService)
 BASE = "/r/{keyword:[A-Za-z0-9]{2,16}}/proof"
@@ -32,12 +34,13 @@ _STYLE = (
 )
 
 
-def add_proof_routes(app: web.Application, proofs: ProofService) -> None:
+def add_proof_routes(app: web.Application, proofs: ProofService, telemetry: Telemetry) -> None:
     app[PROOFS] = proofs
+    app[TELEMETRY] = telemetry
     app.router.add_get(BASE, proof_index)
     app.router.add_get(BASE + "/verify.py", verifier_script)
     app.router.add_get(BASE + "/lookup", lookup)
-    app.router.add_get(BASE + r"/{day:\d{4}-\d{2}-\d{2}}", proof_day)
+    app.router.add_get(BASE + "/{day}", proof_day)  # any other segment: a day, or 400
 
 
 async def proof_index(request: web.Request) -> web.Response:
@@ -53,10 +56,15 @@ async def proof_index(request: web.Request) -> web.Response:
 
 async def proof_day(request: web.Request) -> web.Response:
     keyword = request.match_info["keyword"].upper()
+    raw = request.match_info["day"]
     try:
-        day = date.fromisoformat(request.match_info["day"])
+        # fromisoformat alone would also take 20261201 and 2026-W48-2.
+        day = date.fromisoformat(raw) if len(raw) == len("YYYY-MM-DD") else None
     except ValueError:
-        return _refusal(request, NotFound(f"{request.match_info['day']} is not a date"), 400)
+        day = None
+    if day is None:
+        message = f"“{raw[:40]}” is not a day: write it YYYY-MM-DD, e.g. 2026-12-01"
+        return _refusal(request, InvalidInput(message, field="day"), 400)
     try:
         log = await request.app[PROOFS].day(keyword, day)
     except LuckyDrawError as exc:
@@ -85,6 +93,7 @@ async def lookup(request: web.Request) -> web.Response:
             f"“{raw[:40]}” is not an entry reference: it is the {proof.REFERENCE_CHARS} "
             "letters and digits your draw reply or PROOF gave you."
         )
+        refused(request, "invalid_ref", 400)
         return _page("Not a reference", f"<p>{escape(message)}</p>{_back(keyword)}", 400)
     try:
         proofs = request.app[PROOFS]
@@ -197,9 +206,13 @@ def _wants_json(request: web.Request) -> bool:
 
 def _refusal(request: web.Request, exc: LuckyDrawError, status: int = 404) -> web.Response:
     message = str(exc)
+    refused(request, exc.code, status)
     if _wants_json(request) or request.match_info.get("day"):
-        return web.json_response({"error": {"code": exc.code, "message": message}}, status=status)
-    return _page("Not found", f"<p>{escape(message)}</p>", status)
+        field = exc.field if isinstance(exc, InvalidInput) else None
+        error = {"code": exc.code, "message": message, "field": field}
+        return web.json_response({"error": error}, status=status)
+    title = "Not found" if status == 404 else "Not a valid request"
+    return _page(title, f"<p>{escape(message)}</p>", status)
 
 
 def _page(title: str, body: str, status: int = 200) -> web.Response:

@@ -16,8 +16,10 @@ from aiohttp import web
 
 from core.errors import CampaignNotFound
 from core.model import Language
+from core.ports import Telemetry
 from core.rules import RulesDocument, as_text
 from core.services.rules import RulesService
+from public.refusals import TELEMETRY, refused
 
 KEYWORD = r"{keyword:[A-Za-z0-9]{2,16}}"
 RULES = web.AppKey("rules", RulesService)
@@ -48,8 +50,9 @@ _TEMPLATES = jinja2.Environment(
 )
 
 
-def add_rules_routes(app: web.Application, rules: RulesService) -> None:
+def add_rules_routes(app: web.Application, rules: RulesService, telemetry: Telemetry) -> None:
     app[RULES] = rules
+    app[TELEMETRY] = telemetry
     app.router.add_get(f"/r/{KEYWORD}", rules_page)
     app.router.add_get(f"/r/{KEYWORD}.txt", rules_text)
 
@@ -83,7 +86,7 @@ async def _document(request: web.Request) -> tuple[RulesDocument, list[int]]:
     try:
         published = await rules.published(keyword, number)
     except CampaignNotFound as exc:
-        raise _error(web.HTTPNotFound, str(exc)) from None
+        raise _error(request, web.HTTPNotFound, exc.code, str(exc)) from None
     language = requested or _accepted(request) or published.campaign.language
     doc = await rules.document(published, language)
     return doc, [v.number for v in published.versions]
@@ -95,7 +98,7 @@ def _language(request: web.Request) -> Language | None:
         return None
     language = _match(raw)
     if language is None:
-        raise _error(web.HTTPBadRequest, "lang must be en or zh-Hant")
+        raise _error(request, web.HTTPBadRequest, "invalid_lang", "lang must be en or zh-Hant")
     return language
 
 
@@ -104,7 +107,9 @@ def _version(request: web.Request) -> int | None:
     if raw is None:
         return None
     if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) < 2**31:
-        raise _error(web.HTTPBadRequest, "version must be a whole number from 1")
+        raise _error(
+            request, web.HTTPBadRequest, "invalid_version", "version must be a whole number from 1"
+        )
     return int(raw)
 
 
@@ -137,5 +142,9 @@ def _match(tag: str) -> Language | None:
     return None
 
 
-def _error(kind: type[web.HTTPException], message: str) -> web.HTTPException:
-    return kind(text=f"{message}\n", content_type="text/plain", headers=HEADERS)
+def _error(
+    request: web.Request, kind: type[web.HTTPException], reason: str, message: str
+) -> web.HTTPException:
+    error = kind(text=f"{message}\n", content_type="text/plain", headers=HEADERS)
+    refused(request, reason, error.status)
+    return error

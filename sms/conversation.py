@@ -13,6 +13,7 @@ from core.errors import (
 )
 from core.languages import own_language
 from core.model import Campaign, Channel, Language
+from core.ports import NoTelemetry, Telemetry
 from core.replies import Wording, render
 from core.services.campaigns import CampaignService
 from core.services.draws import DrawService, SpamGuard
@@ -37,6 +38,7 @@ class Conversation:
         rules: RulesService,
         proofs: ProofService,
         channel: Channel = Channel.SMS,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self._draws = draws
         self._spam = spam
@@ -46,6 +48,7 @@ class Conversation:
         self._rules = rules
         self._proofs = proofs
         self.channel = channel
+        self._telemetry = telemetry or NoTelemetry()
 
     async def reply(self, phone: str, text: str, request_id: str | None = None) -> str | None:
         """The answer to `text` from `phone` (E.164); None means stay silent (a flood)."""
@@ -68,8 +71,10 @@ class Conversation:
                 await self._spam.check(phone)
             return await self._answer(command, phone, request_id)
         except RateLimited as exc:
+            self._report(exc, command)
             return await self._rate_limited(exc, phone)
         except LuckyDrawError as exc:
+            self._report(exc, command)
             return await self._refusal(exc, command, phone)
 
     async def flood(self, phone: str) -> tuple[bool, str | None]:
@@ -127,6 +132,12 @@ class Conversation:
     async def _coupons(self, phone: str) -> str:
         coupons = await self._customers.coupons(phone)
         return SMS.coupons(coupons, await self._language(phone, await self._home()))
+
+    def _report(self, exc: LuckyDrawError, command: Command) -> None:
+        # A draw's and a redemption's refusals are logged and counted by their use case (one
+        # log line per DRAW keeps repeat spam cheap).
+        if command.action not in (Action.DRAW, Action.REDEEM):
+            self._telemetry.refused(self.channel.value, exc.code, command=command.action.value)
 
     async def _refusal(self, exc: LuckyDrawError, command: Command, phone: str) -> str:
         if isinstance(exc, AlreadyDrewToday) and exc.language is not None:

@@ -20,7 +20,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from twilio.request_validator import RequestValidator, add_port, remove_port
 
-from core.deadline import Deadline, deadline
+from core.deadline import Deadline
 from core.errors import InvalidPhone
 from core.model import Language
 from core.phone import mask, parse_phone
@@ -63,6 +63,8 @@ class SmsWebhook:
     deadline_seconds: float = 8.0  # well under Twilio's 15 s: then the apology, and no draw
     # Counts each apology by reason ("deadline", "error"); the app wires it to /metrics.
     apologised: Callable[[str], None] = lambda reason: None
+    # Reports each request refused (reason, path): the app logs it and counts it.
+    refused: Callable[[str, str], None] = lambda reason, path: None
     signature: TwilioSignature | None = field(init=False)
 
     def __post_init__(self) -> None:
@@ -101,8 +103,29 @@ SMS_WEBHOOK = web.AppKey("sms_webhook", SmsWebhook)
 
 def add_sms_routes(app: web.Application, webhook: SmsWebhook) -> None:
     app[SMS_WEBHOOK] = webhook
-    app.router.add_post("/sms/inbound", inbound)
-    app.router.add_post("/sms/status", delivery_status)
+    app.router.add_post("/sms/inbound", _reporting(inbound))
+    app.router.add_post("/sms/status", _reporting(delivery_status))
+
+
+class _Refused(Exception):
+    """A request not taken: the HTTP error that says why, and the reason it is counted by."""
+
+    def __init__(self, error: web.HTTPException, reason: str) -> None:
+        super().__init__(error.text)
+        self.error, self.reason = error, reason
+
+
+def _reporting(
+    handler: Callable[[web.Request], Awaitable[web.Response]],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handle(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except _Refused as refused:
+            request.app[SMS_WEBHOOK].refused(refused.reason, request.path)
+            raise refused.error from None
+
+    return handle
 
 
 async def inbound(request: web.Request) -> web.Response:
@@ -115,15 +138,14 @@ async def inbound(request: web.Request) -> web.Response:
     opt_out_type = (form.get("OptOutType") or "").upper()
     command = parse(body)
     started = time.perf_counter()
-    scope: Deadline | None = None
+    scope = Deadline.after(hook.deadline_seconds)
     try:
-        async with deadline(hook.deadline_seconds) as scope:
-            reply = await _answer(hook, phone, sid, body, command, opt_out_type)
+        reply = await scope.run(_answer(hook, phone, sid, body, command, opt_out_type))
     except TimeoutError:
         # Never sent: nothing happened, "try again" is true. Sent: the database commits
         # nothing that reaches it after the deadline, but a draw that committed just before
         # may have lost its answer on the way back; the next DRAW restates it.
-        unconfirmed = scope is not None and scope.sent
+        unconfirmed = scope.sent
         reason = "unconfirmed" if unconfirmed else "deadline"
         log.warning("sms_inbound_deadline", phone=mask(phone), sid=sid, reason=reason)
         hook.apologised(reason)
@@ -214,7 +236,9 @@ async def delivery_status(request: web.Request) -> web.Response:
     sid = _sid(form.get("MessageSid"))
     status = (form.get("MessageStatus") or "").lower()
     if status not in STATUS_RANK:
-        raise web.HTTPBadRequest(text=f"unknown MessageStatus {status!r}")
+        raise _Refused(
+            web.HTTPBadRequest(text=f"unknown MessageStatus {status!r}"), "invalid_status"
+        )
     error_code = _error_code(form.get("ErrorCode"))
     try:
         phone = parse_phone(form.get("To") or "", hook.default_region)
@@ -232,17 +256,20 @@ async def delivery_status(request: web.Request) -> web.Response:
 async def _signed_form(request: web.Request, hook: SmsWebhook) -> MultiDictProxy[str]:
     """The form Twilio posted, or the HTTP error that says why it is not acceptable."""
     if hook.signature is None:
-        raise web.HTTPServiceUnavailable(text="SMS is not configured (TWILIO_AUTH_TOKEN unset)")
+        text = "SMS is not configured (TWILIO_AUTH_TOKEN unset)"
+        raise _Refused(web.HTTPServiceUnavailable(text=text), "not_configured")
     try:
-        posted = await request.post()  # over client_max_size: 413 from aiohttp
+        posted = await request.post()
+    except web.HTTPRequestEntityTooLarge as exc:  # over the app's client_max_size
+        raise _Refused(exc, "too_large") from None
     except (ValueError, UnicodeDecodeError):
-        raise web.HTTPBadRequest(text="malformed form body") from None
+        raise _Refused(web.HTTPBadRequest(text="malformed form body"), "malformed_form") from None
     if not all(isinstance(v, str) for v in posted.values()):
-        raise web.HTTPBadRequest(text="Twilio posts no files")
+        raise _Refused(web.HTTPBadRequest(text="Twilio posts no files"), "files")
     form: MultiDictProxy[str] = posted  # type: ignore[assignment]  # all str, checked above
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature or not hook.signature.valid(request.path_qs, form, signature):
-        raise web.HTTPForbidden(text="invalid Twilio signature")
+        raise _Refused(web.HTTPForbidden(text="invalid Twilio signature"), "bad_signature")
     return form
 
 
@@ -259,12 +286,14 @@ def _phone(raw: str | None, default_region: str) -> str:
     try:
         return parse_phone(raw or "", default_region)
     except InvalidPhone:
-        raise web.HTTPBadRequest(text="From is not a phone number") from None
+        raise _Refused(
+            web.HTTPBadRequest(text="From is not a phone number"), "invalid_from"
+        ) from None
 
 
 def _sid(raw: str | None) -> str:
     if not raw or len(raw) > _MAX_SID_CHARS or not raw.isalnum():
-        raise web.HTTPBadRequest(text="MessageSid is missing or malformed")
+        raise _Refused(web.HTTPBadRequest(text="MessageSid is missing or malformed"), "invalid_sid")
     return raw
 
 
@@ -272,7 +301,7 @@ def _error_code(raw: str | None) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        raise web.HTTPBadRequest(text="ErrorCode is not a number")
+        raise _Refused(web.HTTPBadRequest(text="ErrorCode is not a number"), "invalid_error_code")
     return int(raw)
 
 

@@ -52,6 +52,26 @@ def spec(data: dict[str, Any]) -> CampaignSpec:
     return campaign_from_mapping(data)
 
 
+def counted(registry: Any, surface: str, reason: str) -> float:
+    """luckydraw_refusals_total{surface,reason} in a metrics registry (0 before the first)."""
+    labels = {"surface": surface, "reason": reason}
+    value = registry.get_sample_value("luckydraw_refusals_total", labels)
+    return float(value or 0.0)
+
+
+def refusals(metrics: str, surface: str, reason: str) -> float:
+    """luckydraw_refusals_total{surface,reason} in a /metrics page (0 before the first)."""
+    line = f'luckydraw_refusals_total{{reason="{reason}",surface="{surface}"}} '
+    found = [row for row in metrics.splitlines() if row.startswith(line)]
+    return float(found[0].removeprefix(line)) if found else 0.0
+
+
+def paced_first_prize(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with its first prize released evenly over the open hours (`pacing: even`)."""
+    data["prizes"][0]["pacing"] = "even"
+    return data
+
+
 # The embedded PostgreSQL is the `local` extra, which cannot be installed on every supported
 # Python (pgserver has no wheel for 3.13): only the tests of the embedded servers need it.
 needs_pgserver = pytest.mark.skipif(

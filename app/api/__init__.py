@@ -54,5 +54,7 @@ def add_admin_api(app: web.Application, settings: Settings, core: Core) -> None:
     app[COUPON_DELIVERY] = CouponDelivery(
         core.customers, core.sms_store, settings.allowed_countries, core.metrics
     )
-    app.middlewares.append(admin_api_middleware(settings.admin_token, spec.is_public))
+    app.middlewares.append(
+        admin_api_middleware(settings.admin_token, spec.is_public, core.telemetry)
+    )
     spec.register(app)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from contextlib import aclosing
-
 from aiohttp import web
 
 from app.api.models import (
@@ -27,10 +23,8 @@ from app.openapi import (
     parse_path,
     parse_query,
 )
-from core.spreadsheet import plain_cell
+from core.spreadsheet import winners_csv
 
-WINNERS_COLUMNS = ("code", "prize", "phone", "issued_at", "expires_at", "redeemed_at")
-FLUSH_BYTES = 64 * 1024
 ITEM = r"/api/campaigns/{campaign_id:\d+}"
 
 
@@ -120,26 +114,8 @@ async def campaign_winners(request: web.Request) -> web.StreamResponse:
         }
     )
     await response.prepare(request)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(WINNERS_COLUMNS)
-    async with aclosing(rows):
-        async for c in rows:
-            writer.writerow(
-                (
-                    c.code,
-                    plain_cell(c.prize_name),  # the operator's text: never a live formula
-                    c.phone,  # E.164 or masked, never a formula
-                    c.issued_at.isoformat(),
-                    c.expires_at.isoformat(),
-                    c.redeemed_at.isoformat() if c.redeemed_at else "",
-                )
-            )
-            if buffer.tell() >= FLUSH_BYTES:
-                await response.write(buffer.getvalue().encode())
-                buffer.seek(0)
-                buffer.truncate()
-    await response.write(buffer.getvalue().encode())
+    async for chunk in winners_csv(rows):
+        await response.write(chunk)
     await response.write_eof()
     return response
 

@@ -14,6 +14,7 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 from pydantic import SecretStr
 
+from app.metrics import route_template
 from app.openapi import ApiError, Handler, error_middleware
 from core.errors import (
     AlreadyDrewToday,
@@ -31,6 +32,7 @@ from core.errors import (
     RequestConflict,
 )
 from core.model import RedeemStatus
+from core.ports import Telemetry
 
 log = structlog.get_logger(__name__)
 
@@ -78,9 +80,10 @@ def api_error(exc: LuckyDrawError) -> ApiError:
 
 
 def admin_api_middleware(
-    token: SecretStr | None, public: Callable[[web.Request], bool]
+    token: SecretStr | None, public: Callable[[web.Request], bool], telemetry: Telemetry
 ) -> Middleware:
     """Guard and error mapping for /api; other paths (webhooks, health) pass untouched.
+    Every error it answers is also logged (`refused`, with its code) and counted.
 
     Without ADMIN_TOKEN the API answers 503: no token can be right, and the operator
     should see a configuration problem rather than a rejected credential.
@@ -92,6 +95,21 @@ def admin_api_middleware(
         path = request.path
         if path != "/api" and not path.startswith("/api/"):
             return await handler(request)
+        try:
+            return await _guarded(request, handler)
+        except ApiError as exc:
+            telemetry.refused(
+                "api",
+                exc.code,
+                method=request.method,
+                route=route_template(request),
+                status=exc.status,
+                field=exc.field,
+            )
+            raise
+
+    async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
+        path = request.path
         if not public(request):
             if not expected:
                 raise ApiError(503, "admin API disabled: ADMIN_TOKEN is not set", code="disabled")

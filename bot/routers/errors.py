@@ -15,6 +15,7 @@ from bot.keyboards import DrawButton, draw_buttons
 from bot.texts import refusal_text
 from core.errors import KeywordNeeded, LuckyDrawError, RateLimited, RedemptionRefused
 from core.model import Customer, Language
+from core.ports import Telemetry
 from core.services.campaigns import CampaignService
 from core.services.people import CustomerService
 
@@ -27,11 +28,19 @@ def create_router() -> Router:
 
 
 async def refused(
-    event: ErrorEvent, bot: Bot, campaigns: CampaignService, language: Language = Language.EN
+    event: ErrorEvent,
+    bot: Bot,
+    campaigns: CampaignService,
+    telemetry: Telemetry,
+    language: Language = Language.EN,
 ) -> None:
     exc = event.exception
     assert isinstance(exc, LuckyDrawError)
     update = event.update
+    command = _command(update)
+    # A draw's and a redemption's refusals are logged and counted by their use case.
+    if command not in ("draw", "redeem"):
+        telemetry.refused("telegram", exc.code, command=command)
     if update.callback_query is not None:
         await update.callback_query.answer()
     user_id = _user_id(update)
@@ -62,6 +71,13 @@ def _user_id(update: Update) -> int | None:
     if update.callback_query is not None:
         return update.callback_query.from_user.id
     return None
+
+
+def _command(update: Update) -> str:
+    """The command refused ("draw" for the Draw button), for the log line."""
+    if update.message is not None and update.message.text:
+        return update.message.text.split()[0].lstrip("/").split("@")[0].lower()[:20]
+    return "draw" if update.callback_query is not None else "message"
 
 
 def _keyword(update: Update) -> str | None:

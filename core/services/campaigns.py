@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from core import draw as rules
@@ -26,6 +26,7 @@ from core.model import (
     FieldChange,
     RedemptionAttempt,
 )
+from core.pacing import ReleaseSchedule, hour_marks, release_window, schedule
 from core.phone import mask
 from core.ports import AuditStore, CampaignStore, Clock
 from core.validation import validated
@@ -45,6 +46,7 @@ class LiveView:
     activity: Activity
     sell_outs: tuple[SellOut, ...]
     now: datetime
+    schedules: tuple[ReleaseSchedule, ...] = ()  # today's, of each paced prize
 
 
 class CampaignService:
@@ -124,7 +126,21 @@ class CampaignService:
         sell_outs = tuple(
             project(p, activity.recent_wins.get(p.name, 0), now, day_ends) for p in stats.prizes
         )
-        return LiveView(campaign, stats, activity, sell_outs, now)
+        dead = tuple(dataclasses.replace(m, phone=mask(m.phone)) for m in activity.dead_messages)
+        activity = dataclasses.replace(activity, dead_messages=dead)
+        return LiveView(
+            campaign, stats, activity, sell_outs, now, await self._schedules(campaign, today, now)
+        )
+
+    async def _schedules(
+        self, campaign: Campaign, today: date, now: datetime
+    ) -> tuple[ReleaseSchedule, ...]:
+        window = release_window(campaign, today)
+        if window is None or not campaign.starts_at <= now < campaign.ends_at:
+            return ()
+        marks = await self._store.release_marks(campaign, today, hour_marks(window)[1:])
+        names = {p.id: p.name for p in campaign.prizes}
+        return tuple(schedule(names[m.prize_id], window, m, now) for m in marks)
 
     async def coupons(
         self, campaign_id: int, search: str = "", page: int = 0, per_page: int = 50

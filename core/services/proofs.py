@@ -152,6 +152,14 @@ class ProofService:
                 f"after it ends",
                 reveal_at,
             )
+        first = rules.local_day(campaign.starts_at, campaign.timezone)
+        if first <= day <= proof.last_logged_day(campaign):
+            # Ended, and the scheduler's next proofs.publish (every minute) reveals it.
+            raise ProofNotPublished(
+                f"{day} has ended in {campaign.timezone}: its seed and log are being published; "
+                "try again in a minute",
+                reveal_at,
+            )
         raise ProofNotPublished(f"no draws are published for {day} (not a day of the campaign)")
 
     async def lookup(self, keyword: str, reference: str) -> Sequence[FoundEntry]:

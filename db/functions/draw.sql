@@ -270,3 +270,36 @@ BEGIN
     RETURN QUERY SELECT 'won', 'new', p_request, v_prize_name, p_code, p_expires, v_language;
 END
 $$;
+
+-- Group commit: the draws waiting in one process, in one call and one commit. Each element
+-- is ld_draw in a subtransaction of its own, so a failing one (a coupon code taken, a
+-- deadlock with another batch) is rolled back alone and reported by its SQLSTATE; the caller
+-- sends it again alone. Two draws of one customer on one day in the same batch: the second
+-- sees the first's row and answers 'already'. One row per element, in order.
+CREATE OR REPLACE FUNCTION ld_draw_batch(p_campaign bigint[], p_phone text[], p_day date[],
+                        p_channel text[], p_request text[], p_entry text[],
+                        p_u double precision[], p_odds text[], p_prize bigint[], p_code text[],
+                        p_expires timestamptz[], p_now timestamptz[])
+RETURNS TABLE (status text, kind text, first_request text, prize_name text, code text,
+               expires_at timestamptz, language text, error text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR k IN 1 .. cardinality(p_phone) LOOP
+        BEGIN
+            SELECT * INTO STRICT r
+              FROM ld_draw(p_campaign[k], p_phone[k], p_day[k], p_channel[k], p_request[k],
+                           p_entry[k], p_u[k], p_odds[k], p_prize[k], p_code[k],
+                           p_expires[k], p_now[k]) d;
+            status := r.status; kind := r.kind; first_request := r.first_request;
+            prize_name := r.prize_name; code := r.code; expires_at := r.expires_at;
+            language := r.language; error := NULL;
+        EXCEPTION WHEN OTHERS THEN  -- not query_canceled: a cancel still ends the batch
+            status := NULL; kind := NULL; first_request := NULL; prize_name := NULL;
+            code := NULL; expires_at := NULL; language := NULL; error := SQLSTATE;
+        END;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;

@@ -33,6 +33,9 @@ async def test_polling_mode_answers_updates_fetched_from_telegram(
         assert "share your phone number" in reply["text"]
         webhook = await client.post("/telegram/webhook", json={})
         assert webhook.status == 404  # polling mode takes no webhooks
+    # Stopped with the app: no polling left behind to poll on with a new HTTP session.
+    polls = [t for t in asyncio.all_tasks() if "Dispatcher._polling" in repr(t.get_coro())]
+    assert polls == []
 
 
 async def test_set_webhook_registers_the_public_url_with_the_secret(

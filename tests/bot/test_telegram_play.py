@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from structlog.testing import capture_logs
+
 from app.bootstrap import Core
 from core.model import Channel, Language
 from tests.bot.conftest import PHONE, TelegramUser
-from tests.helpers import campaign_data, spec, sure_loss, sure_win
+from tests.helpers import campaign_data, counted, spec, sure_loss, sure_win
 from tests.twilio_client import Twilio
 
 
@@ -118,8 +120,13 @@ async def test_rules_answers_the_link_to_the_official_rules(
     assert ann.last == (
         "Winter Lucky Draw official rules, prizes and odds: https://luckydraw.example.com/r/WINTER"
     )
-    await ann.send("/rules NOSUCH")
+    before = counted(services.metrics.registry, "telegram", "not_found")
+    with capture_logs() as logs:
+        await ann.send("/rules NOSUCH")
     assert ann.last == "There is no draw called NOSUCH. Send /draw to play."
+    refused = [(e["reason"], e["command"]) for e in logs if e["event"] == "refused"]
+    assert refused == [("not_found", "rules")]  # logged with why, and counted:
+    assert counted(services.metrics.registry, "telegram", "not_found") == before + 1
 
 
 async def test_stop_opts_out_and_start_opts_back_in(ann: TelegramUser, services: Core) -> None:

@@ -14,31 +14,36 @@ from app.bootstrap import Core
 from app.server import create_app
 from app.settings import Settings
 from bot.client import open_bot
+from bot.fast_draw import draw_message
 from tests.bot.conftest import PHONE, SECRET, TelegramUser, telegram_settings
 from tests.fakes.bot_api import FakeBotAPI
-from tests.helpers import spec, sure_loss, sure_win
+from tests.helpers import counted, spec, sure_loss, sure_win
 
 
 async def test_a_wrong_or_missing_secret_gets_403_and_writes_nothing(
     ann: TelegramUser, services: Core
 ) -> None:
     await services.campaigns.create(spec(sure_win()))
+    before = counted(services.metrics.registry, "telegram", "forbidden")
     assert await ann.share_contact(PHONE.lstrip("+"), secret="wrong") == 403
     assert await ann.send("/draw", secret="s3cret-webhook-toke") == 403
     assert await ann.send("/draw", secret=None) == 403
     assert await services.pool.fetchval("SELECT count(*) FROM customer") == 0
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 0
     assert ann.api.calls == []
+    assert counted(services.metrics.registry, "telegram", "forbidden") == before + 3
 
 
 async def test_a_body_that_is_not_an_update_gets_400(
-    client: TestClient[Any, Any], ann: TelegramUser
+    client: TestClient[Any, Any], ann: TelegramUser, services: Core
 ) -> None:
     headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook-token"}
+    before = counted(services.metrics.registry, "telegram", "not_an_update")
     for body in ("{not json", "[1, 2]", '{"update_id": "many"}'):
         response = await client.post("/telegram/webhook", data=body, headers=headers)
         assert response.status == 400
     assert ann.api.calls == []
+    assert counted(services.metrics.registry, "telegram", "not_an_update") == before + 3
 
 
 async def test_the_same_update_delivered_twice_answers_once(ann: TelegramUser) -> None:
@@ -242,3 +247,53 @@ async def test_an_update_whose_handling_was_cut_off_is_handled_when_redelivered(
     assert status == 200
     assert len(ann.sent()) == before + 1
     assert "text DRAW once a day" in ann.last or "/draw once a day" in ann.last
+
+
+async def test_a_draw_answered_by_aiogram_and_by_the_fast_path_reads_the_same(
+    ann: TelegramUser, services: Core, client: TestClient[Any, Any]
+) -> None:
+    """A plain /draw skips aiogram (bot/fast_draw.py); a message with a field the fast path
+    does not read goes through aiogram. Its redelivery, plain, replays the same answer."""
+    await services.campaigns.create(spec(sure_win()))
+    await ann.linked()
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook-token"}
+    unusual = ann.message(text="/draw", link_preview_options={"is_disabled": True})
+    plain = {k: v for k, v in unusual.items() if k != "link_preview_options"}
+    answers = []
+    for message in (unusual, plain):
+        update = {"update_id": 777_003, "message": message}
+        response = await client.post("/telegram/webhook", json=update, headers=headers)
+        assert response.status == 200
+        answers.append(await response.json())
+    assert answers[0] == answers[1]
+    assert answers[0]["method"] == "sendMessage"
+    assert await services.pool.fetchval("SELECT count(*) FROM draw") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "chat_type", "fast"),
+    [
+        ("/draw", "private", True),
+        ("/draw  WINTER extra", "private", True),
+        ("/draw@lucky_bot", "private", False),  # aiogram checks the mention
+        ("/DRAW", "private", False),  # aiogram's Command is case-sensitive
+        ("/drawing", "private", False),
+        ("/draw", "group", False),
+    ],
+)
+def test_which_updates_take_the_fast_path(text: str, chat_type: str, fast: bool) -> None:
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "from": {"id": 5, "is_bot": False, "first_name": "Ann", "language_code": "zh-hk"},
+            "chat": {"id": 5, "type": chat_type},
+            "date": 0,
+            "text": text,
+        },
+    }
+    found = draw_message(update)
+    assert (found is not None) is fast
+    if found is not None:
+        assert found.keyword == (text.split()[1] if len(text.split()) > 1 else None)
+        assert found.language_code == "zh-hk"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import pytest
 from aiohttp import CookieJar, web
 from aiohttp.test_utils import TestClient, TestServer
+from playwright.async_api import Browser, async_playwright
 
 from app.bootstrap import Core
 from app.server import create_app
@@ -15,6 +17,9 @@ from app.settings import Settings
 
 TOKEN = "test-admin-token-0123456789abcdef"
 Client = TestClient[web.Request, web.Application]
+
+if TYPE_CHECKING:
+    from tests.console.browser import Console
 
 
 @pytest.fixture
@@ -41,3 +46,22 @@ async def sign_in(client: Client) -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', page)
     assert match is not None
     return match[1]
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    """One Chromium for every browser test of the session."""
+    from tests.console.browser import ARGS, CHROMIUM
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=60_000)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def console(browser: Browser, services: Core, plain_http: Settings) -> AsyncIterator[Console]:
+    from tests.console.browser import open_console
+
+    async with open_console(browser, services, plain_http) as console:
+        yield console

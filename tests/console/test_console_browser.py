@@ -1,97 +1,22 @@
-"""The console in a real browser: Debian's Chromium driven by Playwright, against the whole app.
-
-Every wait is for an element or a response, never for time; each action is bounded by
-ACTION_MS. The README's screenshots are taken here.
-"""
+"""The console's pages in a real browser (tests/console/browser.py). The README's screenshots
+are taken here."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import io
-import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import expect
 
 from app.bootstrap import Core
-from app.server import create_app
 from app.settings import Settings
-from tests.conftest import ROOT
-from tests.console.conftest import TOKEN
-from tests.helpers import campaign_data, spec, sure_win
+from tests.console.browser import SCREENSHOTS, Console, needs_chromium
+from tests.helpers import campaign_data, paced_first_prize, spec, sure_win
 from tests.twilio_client import Twilio
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-ACTION_MS = 15_000
-SCREENSHOTS = ROOT / "docs" / "screenshots"
-
-expect.set_options(timeout=ACTION_MS)
-# Skipped only outside CI (.ci/run installs Chromium): in CI a missing browser fails the run.
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-    reason="needs Debian's chromium (apt-get install -y chromium)",
-)
-
-
-@pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=60_000)
-        yield browser
-        await browser.close()
-
-
-class Console:
-    """A browser tab on the served app, recording every URL the page asks for."""
-
-    def __init__(self, page: Page, base: str, client: TestClient[web.Request, web.Application]):
-        self.page = page
-        self.base = base
-        self.client = client
-        self.requested: list[str] = []
-        self.errors: list[str] = []
-        page.on("request", lambda r: self.requested.append(r.url))
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("dialog", lambda d: d.accept())  # the confirmations of pause and end
-
-    async def open(self, path: str) -> None:
-        await self.page.goto(self.base + path)
-
-    async def sign_in(self) -> None:
-        await self.open("/console")
-        await self.page.get_by_label("Admin token").fill(TOKEN)
-        await self.page.get_by_role("button", name="Sign in").click()
-        await expect(self.page.get_by_role("heading", name="Campaigns")).to_be_visible()
-
-    def assert_csp_never_blocked_anything(self) -> None:
-        assert not [e for e in self.errors if "Content Security Policy" in e], self.errors
-
-    def assert_nothing_from_other_hosts(self) -> None:
-        assert self.requested
-        assert all(u.startswith((self.base, "data:")) for u in self.requested), [
-            u for u in self.requested if not u.startswith(self.base)
-        ]
-
-
-@pytest.fixture
-async def console(browser: Browser, services: Core, plain_http: Settings) -> AsyncIterator[Console]:
-    app = create_app(plain_http, services)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        context = await browser.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(ACTION_MS)
-        page = await context.new_page()
-        console = Console(page, str(client.make_url("")).rstrip("/"), client)
-        yield console
-        console.assert_nothing_from_other_hosts()
-        console.assert_csp_never_blocked_anything()
-        await context.close()
+pytestmark = needs_chromium
 
 
 async def test_a_wrong_token_is_refused_and_the_right_one_signs_in(console: Console) -> None:
@@ -172,11 +97,14 @@ async def test_edit_a_prize_quota_pause_and_resume_and_see_the_audit_trail(
 async def test_the_live_page_updates_after_draws_through_the_sms_webhook(
     console: Console, services: Core, plain_http: Settings
 ) -> None:
-    campaign = await services.campaigns.create(spec(sure_win(total=100, daily=10)))
+    # Paced over 08:00-20:00: by noon at least 3 of the day's 10 are released.
+    data = paced_first_prize(sure_win(total=100, daily=10, open_hours="08:00-20:00"))
+    campaign = await services.campaigns.create(spec(data))
     await console.sign_in()
     page = console.page
     await console.open(f"/console/campaigns/{campaign.id}")
     await expect(page.locator("#draws-today")).to_have_text("0")
+    await expect(page.locator("#schedule tr[data-hour='19:00'] .released")).to_have_text("10")
     twilio = Twilio(console.client, plain_http)
     for i in range(3):
         answer = await twilio.text("DRAW", phone=f"+8529100000{i}")
@@ -186,6 +114,7 @@ async def test_the_live_page_updates_after_draws_through_the_sms_webhook(
     await expect(row.locator(".issued-today")).to_have_text("3 / 10")
     # 7 left at 3 wins per 30 minutes: 70 minutes after noon in Hong Kong.
     await expect(row.locator(".sellout")).to_have_text("by 13:10")
+    await expect(page.locator("#schedule tr.now .issued")).to_have_text("3")
     await page.screenshot(path=SCREENSHOTS / "live-campaign.png", full_page=True)
 
 
@@ -258,7 +187,7 @@ async def test_look_up_a_customer_and_reveal_the_phone_on_the_record(
     await page.get_by_role("button", name="Show number").click()
     await expect(page.locator("#shown-phone")).to_have_text("+85291234567")
     await page.get_by_role("link", name="Audit trail").click()
-    await expect(page.locator("table.audit")).to_contain_text("reveal_phone +85******567")
+    await expect(page.locator("table.audit")).to_contain_text("reveal phone +85******567")
 
 
 async def test_the_list_on_a_phone_sized_screen_in_traditional_chinese(

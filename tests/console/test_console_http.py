@@ -9,7 +9,7 @@ from app.bootstrap import Core
 from app.server import create_app
 from app.settings import Settings
 from tests.console.conftest import TOKEN, Client, sign_in
-from tests.helpers import campaign_data, spec
+from tests.helpers import campaign_data, paced_first_prize, spec
 
 PAGES = [
     "/console",
@@ -140,8 +140,8 @@ async def test_every_page_renders_for_a_signed_in_operator(
 async def test_the_live_page_shows_what_a_paced_prize_has_released_so_far(
     web_client: Client, services: Core
 ) -> None:
-    data = campaign_data(open_hours="09:00-21:00")
-    data["prizes"][0]["pacing"] = "even"  # 50 a day over 12 hours; the clock says 12:00
+    # 50 a day over 12 hours; the clock says 12:00
+    data = paced_first_prize(campaign_data(open_hours="09:00-21:00"))
     await services.campaigns.create(spec(data))
     await sign_in(web_client)
     page = await (await web_client.get("/console/campaigns/1/live")).text()

@@ -247,3 +247,22 @@ async def test_serve_refuses_a_weak_admin_token_outside_local_use(
         "error: ADMIN_TOKEN must be at least 32 random characters and not a placeholder "
         "(for example the output of `openssl rand -hex 32`)."
     )
+
+
+@pytest.mark.parametrize(
+    ("env", "shortest"),
+    [
+        ({"OUTBOX_LEASE_SECONDS": "14", "TWILIO_TIMEOUT_SECONDS": "5"}, "15"),
+        ({"OUTBOX_LEASE_SECONDS": "30", "TELEGRAM_BOT_TOKEN": "123456789:AAE-test-token",
+          "TELEGRAM_WEBHOOK_SECRET": "s3cret"}, "35"),
+    ],
+)  # fmt: skip
+async def test_serve_refuses_a_lease_shorter_than_the_slowest_send(
+    settings: Settings, env: dict[str, str], shortest: str
+) -> None:
+    served = await asyncio.to_thread(luckydraw, settings, "serve", env=env | {"PORT": "0"})
+    assert served.returncode == 2
+    assert served.stderr.strip() == (
+        f"error: OUTBOX_LEASE_SECONDS must be at least {shortest}: a claim must outlive the "
+        "send-slot horizon (10 s) plus the slowest send's timeout."
+    )

@@ -23,6 +23,7 @@ import aiohttp
 import asyncpg
 import pytest
 import structlog
+from aiogram import Bot
 from aiohttp import web
 
 from app.bootstrap import Core, open_core
@@ -107,10 +108,10 @@ def fault_settings(database_url: str, redis_url: str, **overrides: Any) -> Setti
     )
 
 
-def campaign(daily_quota: int = 300) -> CampaignSpec:
+def campaign(daily_quota: int = 300, probability: float = 0.5) -> CampaignSpec:
     """Open now (real time), half the draws win, a daily quota the faults can run into."""
     now = datetime.now(UTC)
-    prize = {"name": "Free Coffee", "probability": 0.5, "total_quota": 100_000,
+    prize = {"name": "Free Coffee", "probability": probability, "total_quota": 100_000,
              "daily_quota": daily_quota, "valid_days": 7}  # fmt: skip
     return spec({"name": "Fault Draw", "keyword": "FAULT", "timezone": "Asia/Hong_Kong",
                  "starts_at": (now - timedelta(days=1)).isoformat(),
@@ -137,10 +138,13 @@ class RunningApp:
 
 
 @asynccontextmanager
-async def running_app(settings: Settings) -> AsyncIterator[RunningApp]:
+async def running_app(
+    settings: Settings, telegram_bot: Bot | None = None
+) -> AsyncIterator[RunningApp]:
     """The service in this process, on a real port, as `luckydraw serve` runs it."""
     async with open_core(settings) as services:
-        runner = web.AppRunner(create_app(settings, services), access_log=None)
+        app = create_app(settings, services, telegram_bot=telegram_bot)
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         port = free_port()
         await web.TCPSite(runner, "127.0.0.1", port).start()

@@ -19,6 +19,7 @@ class BlackHoleProxy:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
+        self._trigger: bytes | None = None
         self.port = 0
 
     async def start(self) -> None:
@@ -28,7 +29,13 @@ class BlackHoleProxy:
     def black_hole(self) -> None:
         self._open.clear()
 
+    def black_hole_on(self, marker: bytes) -> None:
+        """Black-hole from the first bytes the client sends that contain `marker` (those
+        bytes included): e.g. a statement's text, so it has left but never arrives."""
+        self._trigger = marker
+
     def release(self) -> None:
+        self._trigger = None
         self._open.set()
 
     async def close(self) -> None:
@@ -50,14 +57,18 @@ class BlackHoleProxy:
             client_w.close()
             return
         self._writers |= {client_w, server_w}
-        for reader, writer in ((client_r, server_w), (server_r, client_w)):
-            task = asyncio.create_task(self._pipe(reader, writer))
+        for reader, writer, upstream in ((client_r, server_w, True), (server_r, client_w, False)):
+            task = asyncio.create_task(self._pipe(reader, writer, upstream))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, upstream: bool
+    ) -> None:
         try:
             while data := await reader.read(65536):
+                if upstream and self._trigger is not None and self._trigger in data:
+                    self.black_hole()
                 await self._open.wait()
                 writer.write(data)
                 await writer.drain()

@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import time
 
+import aiohttp
 import pytest
 
-from core.deadline import deadline
+from core.deadline import Deadline
 from core.errors import AlreadyDrewToday
 from core.model import Channel
 from tests.faults.checks import broken_invariants, unseen_wins
 from tests.faults.conftest import campaign, fault_settings, report, running_app
-from tests.faults.load import DrawLoad
+from tests.faults.load import DrawLoad, new_phone, new_sid, text
 from tests.faults.proxy import BlackHoleProxy
 from tests.faults.servers import PrivatePostgres, PrivateRedis
 
@@ -80,9 +81,9 @@ async def test_a_draw_that_reaches_postgres_after_its_deadline_commits_nothing(
         await app.services.campaigns.create(campaign())
         await app.services.draws.draw("+85291239999", Channel.SMS)  # campaign now cached
         proxy.black_hole()
+        late = app.services.draws.draw("+85291230000", Channel.SMS, request_id="sms:late")
         with pytest.raises(TimeoutError):
-            async with deadline(1.0):
-                await app.services.draws.draw("+85291230000", Channel.SMS, request_id="sms:late")
+            await Deadline.after(1.0).run(late)
         proxy.release()
         await asyncio.sleep(1.0)  # delivered now, late: PostgreSQL runs it, then refuses
         assert await app.services.pool.fetchval("SELECT count(*) FROM draw") == 1
@@ -92,3 +93,34 @@ async def test_a_draw_that_reaches_postgres_after_its_deadline_commits_nothing(
             pytest.fail("the draw delivered after its deadline was committed")
         assert result.outcome
     await proxy.close()
+
+
+async def test_a_draw_on_a_silent_postgres_is_apologised_for_at_its_deadline(
+    postgres: PrivatePostgres, database_url: str, redis: PrivateRedis
+) -> None:
+    """The answer does not wait for the cancelled query to unwind: asyncpg waits for its
+    cancel request (which the silent network holds too) up to the acquire timeout."""
+    proxy = BlackHoleProxy(postgres.port)
+    await proxy.start()
+    through_proxy = database_url.replace(f":{postgres.port}/", f":{proxy.port}/")
+    settings = fault_settings(
+        through_proxy,
+        redis.url,
+        webhook_deadline_seconds=1.2,
+        db_command_timeout=60,
+        db_acquire_timeout=60,  # also bounds how long a cancelled query waits to unwind
+    )
+    try:
+        async with running_app(settings) as app:
+            await app.services.campaigns.create(campaign())
+            proxy.black_hole()
+            timeout = aiohttp.ClientTimeout(total=30)  # generous, and half the command timeout
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                outcome = await text(session, app.base_url, "DRAW", new_phone(), new_sid())
+            assert outcome.kind in ("apology", "unconfirmed"), outcome
+            proxy.release()
+            await asyncio.sleep(1.0)  # anything delivered late has had time to commit
+            assert await app.services.pool.fetchval("SELECT count(*) FROM draw") == 0
+    finally:
+        proxy.release()
+        await proxy.close()

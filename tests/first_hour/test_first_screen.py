@@ -78,6 +78,7 @@ async def test_make_run_shows_a_short_clean_first_screen_and_a_playable_demo(
     assert "initdb" not in screen
     assert f"Lucky Draw is running at http://127.0.0.1:{port}" in screen
     assert "WINTER" in screen
+    assert f"official rules: http://127.0.0.1:{port}/r/WINTER" in screen
     assert len(screen.splitlines()) <= 12, screen
     # The embedded servers this run started stopped with it.
     postgres_pid = (

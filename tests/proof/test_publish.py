@@ -259,3 +259,16 @@ async def test_a_campaign_ended_while_paused_stops_its_proofs_at_the_pause(
     clock.set(datetime(2026, 12, 20, 4, tzinfo=UTC))
     await services.proofs.publish_due()
     assert (await published_days(services))[-1] == DAY
+
+
+async def test_an_ended_day_waiting_for_its_publish_tick_says_so_not_that_it_is_no_day(
+    services: Core, clock: FakeClock
+) -> None:
+    await services.campaigns.create(spec(scarce_campaign()))
+    clock.set(datetime(2026, 12, 3, 16, 3, tzinfo=UTC))  # 3 Dec ended in Hong Kong 3 min ago
+    with pytest.raises(ProofNotPublished, match="2026-12-03 has ended in Asia/Hong_Kong: its"):
+        await services.proofs.day("WINTER", date(2026, 12, 3))
+    with pytest.raises(ProofNotPublished, match="not a day of the campaign"):
+        await services.proofs.day("WINTER", date(2026, 11, 30))  # before it started
+    await services.proofs.publish_due()
+    assert json.loads(await services.proofs.day("WINTER", date(2026, 12, 3)))["entries"] == []

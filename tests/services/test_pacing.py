@@ -13,16 +13,14 @@ from core.model import Campaign, CampaignSpec, Channel, DrawOutcome, DrawRequest
 from core.pacing import release_window
 from db.draws import PgDrawStore
 from tests.conftest import FakeClock
-from tests.helpers import spec, sure_win
+from tests.helpers import paced_first_prize, spec, sure_win
 
 HK_NOON = datetime(2026, 12, 10, 4, 0, tzinfo=UTC)
 phones = (f"+8529{n:07d}" for n in range(10_000_000))
 
 
 def paced_data(daily: int, **overrides: Any) -> dict[str, Any]:
-    data = sure_win(total=10 * daily, daily=daily, **overrides)
-    data["prizes"][0]["pacing"] = "even"
-    return data
+    return paced_first_prize(sure_win(total=10 * daily, daily=daily, **overrides))
 
 
 def paced(daily: int, **overrides: Any) -> CampaignSpec:

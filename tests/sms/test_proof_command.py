@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from structlog.testing import capture_logs
+
 from app.bootstrap import Core
 from core import proof
 from db.proofs import PgProofStore
-from tests.helpers import campaign_data, spec, sure_loss
+from tests.helpers import campaign_data, counted, spec, sure_loss
 from tests.twilio_client import CUSTOMER, Twilio
 
 
@@ -35,3 +37,16 @@ async def test_proof_names_a_campaign_by_keyword_or_asks_which(
     assert "/r/SPRING/proof" in (await twilio.text("proof spring")).reply
     assert (await twilio.text("PROOF NOPE")).reply.startswith("There is no draw called NOPE")
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 0
+
+
+async def test_a_refused_rules_or_proof_is_logged_with_its_reason_and_counted(
+    services: Core, twilio: Twilio
+) -> None:
+    await services.campaigns.create(spec(campaign_data()))
+    before = counted(services.metrics.registry, "sms", "not_found")
+    with capture_logs() as logs:
+        assert (await twilio.text("RULES NOPE")).reply.startswith("There is no draw called NOPE")
+        assert (await twilio.text("PROOF NOPE")).reply.startswith("There is no draw called NOPE")
+    refused = [(e["reason"], e["command"]) for e in logs if e["event"] == "refused"]
+    assert refused == [("not_found", "rules"), ("not_found", "proof")]
+    assert counted(services.metrics.registry, "sms", "not_found") == before + 2

@@ -6,12 +6,13 @@ import asyncio
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from structlog.testing import capture_logs
 
 from app.bootstrap import Core, open_core
 from app.server import create_app
 from app.settings import Settings
 from tests.conftest import FakeClock
-from tests.helpers import spec, sure_loss, sure_win
+from tests.helpers import counted, spec, sure_loss, sure_win
 from tests.twilio_client import CAMPAIGN_NUMBER, CUSTOMER, Twilio, new_sid
 
 TABLES = ("customer", "draw", "coupon", "sms_inbound", "consent_event", "sms_delivery")
@@ -41,9 +42,14 @@ async def test_a_missing_or_wrong_signature_is_refused_and_writes_nothing(
     services: Core, twilio: Twilio, signature: str
 ) -> None:
     await services.campaigns.create(spec(sure_win()))
-    answer = await twilio.post("/sms/inbound", inbound(), signature=signature)
+    before = counted(services.metrics.registry, "sms", "bad_signature")
+    with capture_logs() as logs:
+        answer = await twilio.post("/sms/inbound", inbound(), signature=signature)
     assert answer.status == 403
     assert await rows_written(services) == 0
+    # A wrong PUBLIC_BASE_URL shows up here: logged with the reason, and counted.
+    assert [e["reason"] for e in logs if e["event"] == "refused"] == ["bad_signature"]
+    assert counted(services.metrics.registry, "sms", "bad_signature") == before + 1
 
 
 async def test_a_signature_over_other_parameters_is_refused(services: Core, twilio: Twilio) -> None:
@@ -81,9 +87,11 @@ async def test_an_oversized_body_gets_413_and_writes_nothing(
     services: Core, twilio: Twilio
 ) -> None:
     params = inbound("DRAW " + "x" * 70_000)
+    before = counted(services.metrics.registry, "sms", "too_large")
     answer = await twilio.post("/sms/inbound", params)
     assert answer.status == 413
     assert await rows_written(services) == 0
+    assert counted(services.metrics.registry, "sms", "too_large") == before + 1
 
 
 @pytest.mark.parametrize(
@@ -116,8 +124,10 @@ async def test_a_signed_message_without_a_message_sid_gets_400(
 ) -> None:
     params = inbound()
     del params["MessageSid"]
+    before = counted(services.metrics.registry, "sms", "invalid_sid")
     assert (await twilio.post("/sms/inbound", params)).status == 400
     assert await rows_written(services) == 0
+    assert counted(services.metrics.registry, "sms", "invalid_sid") == before + 1
 
 
 async def test_a_retried_message_sid_gets_the_same_reply_and_draws_once(
