@@ -15,6 +15,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+import structlog
 
 from app import devservers
 from app.bootstrap import Core, open_core
@@ -143,3 +144,12 @@ async def forget_redis(services: Core) -> None:
     if keys:
         await client.delete(*keys)
     services.redis.reset()
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """For a test that configures logging as `serve` does (in process): the next tests log,
+    and capture logs, as before it."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)

@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(("level", "shown"), [("info", False), ("warning", False), ("debug", True)])
+@pytest.mark.usefixtures("restored_logging")
 def test_pgserver_command_lines_show_only_at_debug(level: str, shown: bool) -> None:
     configure_logging("console", level)
     assert logging.getLogger("pgserver").isEnabledFor(logging.INFO) is shown
