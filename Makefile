@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean test-pythons
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest -q
+
+# The whole suite once per other supported Python (venvs in ~/.cache/luckydraw); slow, not in `make test`.
+PYTHONS ?= 3.12 3.13
+test-pythons: $(STAMP)
+	$(BIN)/python -m tests.pythons $(PYTHONS)
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,local,bench]'

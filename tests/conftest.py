@@ -15,10 +15,12 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+import structlog
 
 from app import devservers
 from app.bootstrap import Core, open_core
 from app.settings import Settings
+from app.startup import CannotStart, require_local_servers
 from db.migrate import migrate
 from db.pool import create_pool, on_database
 
@@ -49,6 +51,10 @@ def server_urls() -> Iterator[tuple[str, str]]:
     database_url = os.environ.get("TEST_DATABASE_URL")
     redis_url = os.environ.get("TEST_REDIS_URL")
     data_dir = ROOT / ".data" / "test"
+    try:
+        require_local_servers(database_url or None, redis_url or None)
+    except CannotStart as refusal:  # e.g. Python 3.13, where the local extra has no wheel
+        pytest.exit(f"{refusal} (for tests: TEST_DATABASE_URL and TEST_REDIS_URL)", returncode=4)
     if not database_url:
         started.append(devservers.start_postgres(data_dir))
         database_url = started[-1].url
@@ -138,3 +144,12 @@ async def forget_redis(services: Core) -> None:
     if keys:
         await client.delete(*keys)
     services.redis.reset()
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """For a test that configures logging as `serve` does (in process): the next tests log,
+    and capture logs, as before it."""
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)

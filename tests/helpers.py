@@ -1,8 +1,11 @@
-"""Campaign builders shared by tests."""
+"""Campaign builders and markers shared by tests."""
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
+
+import pytest
 
 from core.model import CampaignSpec
 from core.validation import campaign_from_mapping
@@ -67,3 +70,11 @@ def paced_first_prize(data: dict[str, Any]) -> dict[str, Any]:
     """`data` with its first prize released evenly over the open hours (`pacing: even`)."""
     data["prizes"][0]["pacing"] = "even"
     return data
+
+
+# The embedded PostgreSQL is the `local` extra, which cannot be installed on every supported
+# Python (pgserver has no wheel for 3.13): only the tests of the embedded servers need it.
+needs_pgserver = pytest.mark.skipif(
+    importlib.util.find_spec("pgserver") is None,
+    reason="the local extra is not installed (pgserver has no wheel for this Python)",
+)

@@ -18,6 +18,7 @@ import redis.asyncio as aredis
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.devservers import pid_alive, start_postgres, start_redis
+from tests.helpers import needs_pgserver
 from tests.private_redis import start_private_redis
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,6 +40,7 @@ async def _select_one(url: str) -> int:
         await conn.close()
 
 
+@needs_pgserver
 async def test_postgres_starts_is_reused_and_stops_with_clients_connected(pg_dir: Path) -> None:
     server = start_postgres(pg_dir)
     try:
@@ -53,6 +55,7 @@ async def test_postgres_starts_is_reused_and_stops_with_clients_connected(pg_dir
     server.stop()  # idempotent
 
 
+@needs_pgserver
 async def test_postgres_restarts_over_a_stale_postmaster_pid(pg_dir: Path) -> None:
     start_postgres(pg_dir).stop()
     # After a crash or reboot the recorded PID may belong to some unrelated live process.

@@ -20,11 +20,13 @@ from app.devservers import pid_alive
 from app.logs import configure_logging
 from app.settings import Settings
 from tests.api.test_deploy import LUCKYDRAW, _free_port
+from tests.helpers import needs_pgserver
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(("level", "shown"), [("info", False), ("warning", False), ("debug", True)])
+@pytest.mark.usefixtures("restored_logging")
 def test_pgserver_command_lines_show_only_at_debug(level: str, shown: bool) -> None:
     configure_logging("console", level)
     assert logging.getLogger("pgserver").isEnabledFor(logging.INFO) is shown
@@ -52,6 +54,7 @@ async def _read_until(process: asyncio.subprocess.Process, marker: str, seconds:
     return "".join(seen)
 
 
+@needs_pgserver
 async def test_make_run_shows_a_short_clean_first_screen_and_a_playable_demo(
     data_dir: Path, tmp_path: Path
 ) -> None:

@@ -132,7 +132,8 @@ async def test_the_downloaded_verifier_and_luckydraw_verify_check_a_live_day(
     url = str(client.make_url(f"/r/WINTER/proof/{DAY}"))
     # -I: isolated, so the script runs on the standard library alone, outside the project.
     standalone = await _run(sys.executable, "-I", str(script), url, cwd=tmp_path)
-    cli = await _run(str(ROOT / ".venv" / "bin" / "luckydraw"), "verify", url, cwd=ROOT)
+    luckydraw = Path(sys.executable).parent / "luckydraw"  # this interpreter's install
+    cli = await _run(str(luckydraw), "verify", url, cwd=ROOT)
     for status, output in (standalone, cli):
         assert status == 0, output
         assert "WINTER 2026-12-10: 40 entries" in output

@@ -15,6 +15,9 @@ from typer.testing import CliRunner
 from app.cli import cli
 from tests.fakes.twilio_api import FakeTwilio
 
+# The commands run in process and configure logging as the CLI does.
+pytestmark = pytest.mark.usefixtures("restored_logging")
+
 ACCOUNT_SID = "AC" + "1" * 32
 TOKEN = "number-setup-token"
 NUMBER = "+14155550100"
