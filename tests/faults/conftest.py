@@ -49,9 +49,6 @@ def production_logging() -> Iterator[None]:
     one with rich (seconds apiece on a busy machine, blocking the loop the service runs on)."""
     saved = structlog.get_config()
     configure_logging("json", "warning")
-    # A logger cached now would keep this level after the module, hiding later tests' logs
-    # from capture_logs.
-    structlog.configure(cache_logger_on_first_use=False)
     yield
     structlog.configure(**saved)
 
