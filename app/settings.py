@@ -7,7 +7,7 @@ from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # What Telegram accepts as a webhook secret_token (Bot API, setWebhook).
@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
-    public_base_url: str = "http://127.0.0.1:8080"
+    # Unset: this server's own address (local use), so links in replies follow PORT.
+    public_base_url: str = ""
     default_region: str = Field(default="US", min_length=2, max_length=2)
     admin_token: SecretStr | None = None
     log_format: Literal["json", "console"] = "console"
@@ -86,6 +87,12 @@ class Settings(BaseSettings):
     # On SIGTERM: /readyz answers 503 and requests are still answered (each closing its
     # connection) this long, so load balancers move away before the listener closes.
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)
+
+    @model_validator(mode="after")
+    def _own_address_by_default(self) -> Settings:
+        if not self.public_base_url:
+            self.public_base_url = f"http://{self.host}:{self.port}"
+        return self
 
     @field_validator("default_region")
     @classmethod

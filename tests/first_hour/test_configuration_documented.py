@@ -68,3 +68,14 @@ def test_a_comment_after_a_value_would_be_caught(tmp_path: Path) -> None:
     bad.write_text("OUTBOX_MAX_ATTEMPTS=6       (then a message is dead)\n")
     with pytest.raises(ValueError, match="outbox_max_attempts"):
         Settings(_env_file=bad)  # type: ignore[call-arg]
+
+
+def test_links_in_replies_follow_the_local_port_unless_a_public_url_is_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`PORT=8081 make run`: the rules and proof links a customer is sent must work."""
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    local = Settings(_env_file=None, port=8081)  # type: ignore[call-arg]
+    assert local.public_base_url == "http://127.0.0.1:8081"
+    public = Settings(_env_file=None, port=8081, public_base_url="https://draw.example.com")  # type: ignore[call-arg]
+    assert public.public_base_url == "https://draw.example.com"
