@@ -148,8 +148,9 @@ def summary(
             rd["runs"]["repeat"]["draws_recorded_per_request"] for rd in rounds
         ),
         "concurrency_1": {k: single[k] for k in ("per_second", "p50_ms", "p99_ms", "errors")},
-        "note": "2 cores shared with other work: absolute figures are low and noisy; read the"
-        " ratios, each taken within one round, median of three rounds",
+        "note": "the service, PostgreSQL, Redis, PgBouncer and the load generator share the"
+        " machine's cores; absolute figures move with its other work: read the ratios, each"
+        " taken within one round, median of three rounds",
         "rounds": rounds,
     }
 
@@ -188,13 +189,13 @@ GOALS = {
 
 
 def chart(now: dict[str, float]) -> None:
-    """Round 1 against round 2 per target; where CPU gives a steadier reading, that too."""
+    """Round 1 (before issue 16) against this run per target; by CPU too where it applies."""
     before = _round1_ratios()
     fig, axes = plt.subplots(1, len(GOALS), figsize=(13, 3.8))
     for ax, (name, (goal, sense)) in zip(axes, GOALS.items(), strict=True):
-        labels, values = ["round 1", "round 2"], [before[name], now[name]]
+        labels, values = ["round 1", "now"], [before[name], now[name]]
         if f"{name}_by_cpu" in now:
-            labels += ["round 1\nby CPU", "round 2\nby CPU"]
+            labels += ["round 1\nby CPU", "now\nby CPU"]
             values += [before[f"{name}_by_cpu"], now[f"{name}_by_cpu"]]
         colours = ["#bbbbbb", "#3b7dd8", "#dddddd", "#8fb3e8"][: len(values)]
         ax.bar_label(ax.bar(labels, values, color=colours), fmt="%.2f")
@@ -203,8 +204,8 @@ def chart(now: dict[str, float]) -> None:
         ax.tick_params(axis="x", labelsize=8)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(
-        "Issue 16 targets: ratios within one run (median of 3 rounds); round 2 on 2 cores"
-        " shared with other work"
+        "Issue 16 targets: ratios within one run (median of 3 rounds), before issue 16"
+        " (round 1) and now"
     )
     fig.tight_layout()
     fig.savefig(RESULTS / "load.png", dpi=110)
