@@ -75,6 +75,7 @@ class Core:
     campaign_store: CampaignStore  # cached open campaigns, shared by the use cases
     campaigns: CampaignService
     draws: DrawService
+    draw_gate: RedisDrawGate  # remembers draws written behind: `flushed()` waits for them
     spam: SpamGuard
     redemptions: RedemptionService
     customers: CustomerService
@@ -121,7 +122,9 @@ async def open_core(
             on_fallback=metrics.redis_fallbacks.inc,
             on_probe=lambda ok: metrics.redis_probes.labels("closed" if ok else "failed").inc(),
         )
-        yield _core(settings, pool, redis, metrics, clock, random or SystemRandomSource())
+        core = _core(settings, pool, redis, metrics, clock, random or SystemRandomSource())
+        stack.push_async_callback(core.draw_gate.flushed)  # before the Redis client closes
+        yield core
 
 
 def _core(
@@ -168,6 +171,7 @@ def _core(
             draw_secrets,
             telemetry,
         ),
+        draw_gate=gate,
         spam=SpamGuard(limiter),
         redemptions=RedemptionService(
             staff_store, PgRedemptionStore(pool), limiter, clock, telemetry=telemetry

@@ -7,7 +7,9 @@ ends, one call probes Redis (half-open) while the others keep taking their fallb
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -17,7 +19,7 @@ import redis.asyncio as aioredis
 import structlog
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from core.model import DrawOutcome, DrawResult, Language
 from core.ports import Admission, FloodRule, TelegramLink
@@ -78,7 +80,7 @@ class SafeRedis:
 
     async def run(self, call: Callable[[aioredis.Redis], Awaitable[T]], fallback: T) -> T:
         if not self.available:
-            self._fell_back()
+            self.fell_back()
             return fallback
         probe = self._down_until is not None
         self._probing = probe
@@ -86,7 +88,7 @@ class SafeRedis:
             result = await call(self.client)
         except (RedisError, OSError, TimeoutError) as exc:
             self._down_until = time.monotonic() + self._pause
-            self._fell_back()
+            self.fell_back()
             reason = "probe failed" if probe else "call failed"
             log.warning("redis_unavailable", reason=reason, error=repr(exc))
             if probe:
@@ -101,7 +103,8 @@ class SafeRedis:
             self._on_probe(True)
         return result
 
-    def _fell_back(self) -> None:
+    def fell_back(self) -> None:
+        """Count a call that did without Redis (also a write dropped before it was sent)."""
         self.fallbacks += 1
         self._on_fallback()
 
@@ -140,17 +143,33 @@ return redis.call('EXPIREAT', KEYS[1], ARGV[3])
 """
 
 
+# One queued remember: the phone's hash, its field (campaign:day), the payload, expiry.
+_Remembered = tuple[str, str, bytes, int]
+
+
 class RedisDrawGate:
     """ "Already drew today": each day's draw result per phone, kept until local midnight.
 
     One hash per phone (field: campaign and local day), so changing what a customer's
     replies look like (their language) forgets it all with one DEL.
+
+    Remembering is written behind: `remember` queues and returns, and one flusher per
+    process sends what is queued as one pipeline, at once when idle, and what accumulated
+    during a flush right after it (the group commit of draw_batch). A repeat that comes
+    before its entry lands goes to PostgreSQL, which answers "already": the gate forgets,
+    never grants. Beyond `max_pending` queued entries (Redis hung), the oldest is dropped
+    and counted as a Redis fallback.
     """
 
-    def __init__(self, redis: SafeRedis) -> None:
+    MAX_PIPELINE = 512  # entries per pipeline: a flush stays far under the socket timeout
+
+    def __init__(self, redis: SafeRedis, max_pending: int = 10_000) -> None:
         self._redis = redis
         self._admit = redis.client.register_script(_ADMIT)
-        self._remember = redis.client.register_script(_REMEMBER)
+        self._remember_sha = redis.client.register_script(_REMEMBER).sha
+        self._max_pending = max_pending
+        self._pending: deque[_Remembered] = deque()
+        self._flusher: asyncio.Task[None] | None = None
 
     def _key(self, phone: str) -> str:
         return self._redis.key("drew", f"{{{phone}}}")  # the hash tag SpamGuard.rule uses
@@ -186,20 +205,53 @@ class RedisDrawGate:
         self, phone: str, day: date, request_id: str | None, result: DrawResult, until: datetime
     ) -> None:
         payload = orjson.dumps({"request_id": request_id, "result": _result_to_json(result)})
-        keys = [self._key(phone)]
-        args: list[bytes | str | int] = [
-            f"{result.campaign_id}:{day.isoformat()}",
-            payload,
-            int(until.timestamp()),
-        ]
+        field = f"{result.campaign_id}:{day.isoformat()}"
+        if len(self._pending) >= self._max_pending:
+            self._pending.popleft()
+            self._redis.fell_back()
+        self._pending.append((self._key(phone), field, payload, int(until.timestamp())))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush())
 
-        async def store(r: aioredis.Redis) -> None:
-            await self._remember(keys=keys, args=args, client=r)
+    async def flushed(self) -> None:
+        """Wait until every remember queued so far was sent (or dropped: Redis away)."""
+        while self._flusher is not None:
+            await asyncio.shield(self._flusher)
 
-        await self._redis.run(store, None)
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                count = min(len(self._pending), self.MAX_PIPELINE)
+                batch = [self._pending.popleft() for _ in range(count)]
+                await self._redis.run(lambda r, b=batch: self._store(r, b), None)
+        finally:
+            self._flusher = None
+
+    async def _store(self, r: aioredis.Redis, batch: list[_Remembered]) -> None:
+        results = await self._pipeline(r, batch)
+        if any(isinstance(result, NoScriptError) for result in results):
+            # Redis restarted or its scripts were flushed: load it, send the batch again
+            # (HSET and EXPIREAT are idempotent).
+            await r.script_load(_REMEMBER)
+            results = await self._pipeline(r, batch)
+        for result in results:
+            if isinstance(result, Exception):
+                raise result
+
+    async def _pipeline(self, r: aioredis.Redis, batch: list[_Remembered]) -> list[Any]:
+        # EVALSHA by hand: redis-py's Script in a pipeline asks SCRIPT EXISTS first, every time.
+        async with r.pipeline(transaction=False) as pipe:
+            for key, field, payload, expire_at in batch:
+                pipe.evalsha(self._remember_sha, 1, key, field, payload, expire_at)
+            return list(await pipe.execute(raise_on_error=False))
 
     async def forget(self, phone: str) -> None:
-        await self._redis.run(lambda r: r.delete(self._key(phone)), 0)
+        # A queued or in-flight remember of the old replies must not land after the DEL.
+        key = self._key(phone)
+        if any(entry[0] == key for entry in self._pending):
+            self._pending = deque(entry for entry in self._pending if entry[0] != key)
+        await self.flushed()
+        await self._redis.run(lambda r: r.delete(key), 0)
 
 
 class RedisTelegramLinks:
