@@ -12,6 +12,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import orjson
@@ -223,11 +224,11 @@ class RedisDrawGate:
             while self._pending:
                 count = min(len(self._pending), self.MAX_PIPELINE)
                 batch = [self._pending.popleft() for _ in range(count)]
-                await self._redis.run(lambda r, b=batch: self._store(r, b), None)
+                await self._redis.run(partial(self._store, batch), None)
         finally:
             self._flusher = None
 
-    async def _store(self, r: aioredis.Redis, batch: list[_Remembered]) -> None:
+    async def _store(self, batch: list[_Remembered], r: aioredis.Redis) -> None:
         results = await self._pipeline(r, batch)
         if any(isinstance(result, NoScriptError) for result in results):
             # Redis restarted or its scripts were flushed: load it, send the batch again

@@ -139,6 +139,7 @@ async def clean_state(request: pytest.FixtureRequest, clock: FakeClock) -> None:
 
 async def forget_redis(services: Core) -> None:
     """Drop this run's Redis keys (never FLUSHDB: other runs may share the server)."""
+    await services.draw_gate.flushed()  # a remember written behind would land after the DEL
     client = services.redis.client
     keys = [k async for k in client.scan_iter(match=services.redis.prefix + "*", count=1000)]
     if keys:

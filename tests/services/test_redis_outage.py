@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from datetime import date
 
 import pytest
 
@@ -76,12 +77,45 @@ async def test_when_redis_comes_back_repeats_are_answered_from_it_again(
             await svc.campaigns.create(spec(sure_win()))
             server.pause()
             await svc.draws.draw("+85291230002", Channel.SMS)  # remembered by PostgreSQL only
+            await svc.draw_gate.flushed()  # its remember, written behind, is dropped
             server.resume()
             svc.redis.reset()
             with pytest.raises(AlreadyDrewToday):  # from PostgreSQL, and now remembered in Redis
                 await svc.draws.draw("+85291230002", Channel.SMS)
+            await svc.draw_gate.flushed()
             keys = await svc.redis.client.keys(svc.redis.key("drew", "*"))
             assert len(keys) == 1
     finally:
         server.resume()
         server.stop()
+
+
+async def test_a_hung_redis_drops_the_remembered_draws_and_counts_them(
+    own_services: Core, private_redis: PrivateRedis
+) -> None:
+    await own_services.campaigns.create(spec(sure_win()))
+    private_redis.pause()
+    result = await own_services.draws.draw("+85291230003", Channel.SMS)
+    before = own_services.redis.fallbacks
+    await own_services.draw_gate.flushed()  # the flusher gives up on its batch, nothing waits
+    assert own_services.redis.fallbacks > before
+    private_redis.resume()
+    own_services.redis.reset()
+    with pytest.raises(AlreadyDrewToday) as repeat:  # PostgreSQL still refuses the repeat
+        await own_services.draws.draw("+85291230003", Channel.SMS)
+    assert repeat.value.today is not None
+    assert repeat.value.today.code == result.code
+
+
+async def test_remembered_draws_land_after_redis_lost_its_scripts(
+    own_services: Core, private_redis: PrivateRedis
+) -> None:
+    campaign = await own_services.campaigns.create(spec(sure_win()))
+    await own_services.draws.draw("+85291230004", Channel.SMS)
+    await own_services.draw_gate.flushed()
+    await own_services.redis.client.script_flush()  # as after a Redis restart
+    await own_services.draws.draw("+85291230005", Channel.SMS)
+    await own_services.draw_gate.flushed()
+    day = date(2026, 12, 10)
+    assert await own_services.draw_gate.recall(campaign.id, "+85291230005", day) is not None
+    assert own_services.redis.fallbacks == 0

@@ -71,7 +71,7 @@ async def test_a_win_whose_answer_never_arrived_is_shown_by_the_next_draw_even_w
     campaign = await services.campaigns.create(spec(sure_win()))
     await services.draws.draw(CUSTOMER, Channel.SMS, request_id="sms:lost-answer")
     code = await services.pool.fetchval("SELECT code FROM coupon")
-    await services.redis.client.delete(services.redis.key("drew", CUSTOMER))
+    await services.draw_gate.forget(CUSTOMER)
     reply = (await twilio.text("DRAW")).reply
     assert f"won Free Coffee: code {code}" in reply
     assert campaign.name in reply
