@@ -123,8 +123,9 @@ def main() -> None:
         "ratio": round(medians["this"] / medians["base"], 3),
         "cpu_ms_per_request": cpu,
         "median_cpu_ms_per_request": cpu_medians,
-        "cpu_ratio": {
-            part: round(sides["this"] / sides["base"], 3) for part, sides in cpu_medians.items()
+        "cpu_ratio": {  # none where the base spent nothing (PostgreSQL on repeats)
+            part: round(sides["this"] / sides["base"], 3) if sides["base"] else None
+            for part, sides in cpu_medians.items()
         },
         "p50_ms": {side: [r.get("p50_ms") for r in rs] for side, rs in runs.items()},
     }
