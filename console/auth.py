@@ -8,6 +8,7 @@ from aiohttp import web
 
 from console.deps import deps, refused
 from console.i18n import LANG_COOKIE, LANGUAGES
+from console.refusals import NO_LANGUAGE, refusal
 from console.render import render
 from console.session import end_session, start_session, token_matches
 
@@ -61,8 +62,7 @@ async def signout(request: web.Request) -> web.StreamResponse:
 async def choose_language(request: web.Request) -> web.StreamResponse:
     lang = request.match_info["lang"]
     if lang not in LANGUAGES:
-        refused(request, "invalid_lang", 404)
-        raise web.HTTPNotFound(text=f"no console language {lang[:20]}: en or zh-Hant")
+        return refusal(request, "invalid_lang", 404, NO_LANGUAGE, fields={"lang": lang[:20]})
     back = request.query.get("next", "/console")
     response = web.Response(
         status=303, headers={"Location": back if back.startswith("/console") else "/console"}

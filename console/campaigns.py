@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from console.deps import deps, refused
+from console.refusals import BAD_PAGE_NUMBER, NOTHING_CHANGED, refusal
 from console.render import render
 from core import draw as rules
 from core import spreadsheet
@@ -40,8 +41,10 @@ async def campaign_action(request: web.Request) -> web.StreamResponse:
     except NotFound:
         raise  # the middleware's 404
     except LuckyDrawError as exc:
-        refused(request, exc.code, 409, campaign_id=campaign_id, action=action)
-        raise web.HTTPConflict(text=str(exc)) from None
+        return refusal(
+            request, exc.code, 409, str(exc), NOTHING_CHANGED,
+            campaign_id=campaign_id, action=action,
+        )  # fmt: skip
     back = request.headers.get("Referer", "")
     target = (
         f"/console/campaigns/{campaign_id}" if f"/campaigns/{campaign_id}" in back else "/console"
@@ -90,8 +93,7 @@ async def winners_page(request: web.Request) -> web.StreamResponse:
     search = request.query.get("q", "")[:40]
     page_text = request.query.get("page", "0")
     if not (page_text.isascii() and page_text.isdigit() and len(page_text) < 7):
-        refused(request, "invalid_page", 400)
-        raise web.HTTPBadRequest(text="page must be a whole number from 0")
+        return refusal(request, "invalid_page", 400, BAD_PAGE_NUMBER)
     page = int(page_text)
     rows = await d.campaigns.coupons(campaign_id, search, page, PER_PAGE)
     log = await d.campaigns.redemption_log(campaign_id)

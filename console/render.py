@@ -10,7 +10,13 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from console.i18n import language, translator
-from console.session import csrf_token
+
+CSRF_KEY = web.RequestKey("console_csrf", str)  # the session's, set by console.session
+
+
+def csrf_token(request: web.Request) -> str:
+    token: str = request.get(CSRF_KEY, "")
+    return token
 
 
 def render(

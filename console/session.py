@@ -16,7 +16,9 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from console.deps import deps, refused
+from console.deps import deps
+from console.refusals import CSRF, NO_PAGE, NOT_FOUND_WHY, refusal
+from console.render import CSRF_KEY
 from core.errors import NotFound
 
 COOKIE = "ld_console"
@@ -26,7 +28,6 @@ CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-CSRF_KEY = web.RequestKey("console_csrf", str)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -47,11 +48,6 @@ def start_session(response: web.StreamResponse, request: web.Request) -> None:
 
 def end_session(response: web.StreamResponse) -> None:
     response.del_cookie(COOKIE, path="/console")
-
-
-def csrf_token(request: web.Request) -> str:
-    token: str = request.get(CSRF_KEY, "")
-    return token
 
 
 def _set_cookie(
@@ -104,13 +100,17 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
             _secure(response)
             return response
         if request.method == "POST" and not await _csrf_ok(request, session["csrf"]):
-            refused(request, "csrf", 403)
-            raise web.HTTPForbidden(text="missing or wrong CSRF token: reload the page")
+            response = refusal(request, "csrf", 403, CSRF)
+            _secure(response)
+            return response
     try:
         response = await handler(request)
     except NotFound as exc:
-        refused(request, exc.code, 404)
-        raise web.HTTPNotFound(text=str(exc)) from None
+        response = refusal(request, exc.code, 404, str(exc), NOT_FOUND_WHY)
+    except web.HTTPNotFound:  # no route; a missing static file keeps aiohttp's plain 404
+        if path.startswith("/console/static/"):
+            raise
+        response = refusal(request, "no_page", 404, NO_PAGE, fields={"path": path[:100]})
     if (
         session is not None
         and not path.startswith("/console/static/")

@@ -63,6 +63,7 @@ async def test_no_serious_accessibility_violation_on_any_page_desktop_or_phone(
         "staff": "/console/staff",
         "customer": "/console/customers?phone=%2B85291234567",
         "audit": "/console/audit",
+        "not found": "/console/campaigns/999",  # a refusal page
     }
     found: dict[str, list[dict[str, Any]]] = {}
     for size, viewport, lang in (("desktop", DESKTOP, "en"), ("phone", PHONE, "en"),

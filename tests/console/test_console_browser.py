@@ -13,6 +13,7 @@ from playwright.async_api import expect
 from app.bootstrap import Core
 from app.settings import Settings
 from tests.console.browser import SCREENSHOTS, Console, needs_chromium
+from tests.console.conftest import TOKEN
 from tests.helpers import campaign_data, paced_first_prize, spec, sure_win
 from tests.twilio_client import Twilio
 
@@ -206,3 +207,33 @@ async def test_the_list_on_a_phone_sized_screen_in_traditional_chinese(
     await expect(page.get_by_role("heading", name="活動")).to_be_visible()
     await expect(page.locator(f"article.campaign >> text={campaign.name}")).to_be_visible()
     await page.screenshot(path=SCREENSHOTS / "campaigns-phone-zh.png")
+
+
+async def test_a_tab_left_open_across_a_new_sign_in_says_why_it_is_refused(
+    console: Console, services: Core
+) -> None:
+    """A sign-in in another tab changes the CSRF token: the old tab's Try it shows why in the
+    chat, its Pause answers a page that says so, and each links back to a page that works."""
+    campaign = await services.campaigns.create(spec(sure_win()))
+    await console.sign_in()
+    page = console.page
+    await console.open(f"/console/campaigns/{campaign.id}")
+    other = await page.context.new_page()
+    await other.goto(console.base + "/console")
+    await other.get_by_role("button", name="Sign out").click()
+    await other.get_by_label("Admin token").fill(TOKEN)
+    await other.get_by_role("button", name="Sign in").click()
+    await expect(other.get_by_role("heading", name="Campaigns")).to_be_visible()
+    await other.close()
+    await page.get_by_label("Phone").fill("+85291239999")
+    await page.get_by_role("button", name="Send").click()
+    await expect(page.locator("#chat-log [role=alert]")).to_contain_text("security token (CSRF)")
+    await page.get_by_role("button", name="Pause").click()
+    await expect(page.get_by_role("heading", name="Not done")).to_be_visible()
+    await expect(page.get_by_role("alert")).to_contain_text("reload the page and try again")
+    await page.get_by_role("link", name="Back to the campaign").click()
+    await expect(page).to_have_url(console.base + f"/console/campaigns/{campaign.id}")
+    await page.get_by_label("Phone").fill("+85291239999")
+    await page.get_by_role("button", name="Send").click()
+    await expect(page.locator("#chat-log .bubble.in")).to_contain_text("You won Free Coffee")
+    assert (await services.campaigns.get(campaign.id)).status.value == "active"

@@ -12,7 +12,7 @@ import pytest
 
 import core
 from app.bootstrap import Core
-from console import delivery
+from console import delivery, refusals
 from console.i18n import _ZH, translator
 from core import model
 from tests.console.conftest import Client, sign_in
@@ -20,7 +20,7 @@ from tests.helpers import campaign_data, paced_first_prize, spec
 
 CONSOLE = Path(delivery.__file__).parent
 CORE = Path(core.__file__).parent
-# t("...") or t('...') in templates and code; form.html's field labels are passed as text.
+# t("...") or t('...') in templates; form.html's field labels are passed as text.
 T_CALL = re.compile(r"""\bt\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 LABEL = re.compile(r"""field\("\w+", "([^"]+)"|\("\w+", "([^"]+)", "(?:text|number)"\)""")
 SHOWN_ENUMS = (model.AuditAction, model.CampaignStatus, model.Channel, model.DrawOutcome,
@@ -29,21 +29,34 @@ SHOWN_ENUMS = (model.AuditAction, model.CampaignStatus, model.Channel, model.Dra
 
 def used_keys() -> set[str]:
     keys: set[str] = set()
-    for path in [*CONSOLE.glob("templates/*.html"), *CONSOLE.glob("*.py")]:
-        if path.name == "i18n.py":
-            continue
+    for path in CONSOLE.glob("templates/*.html"):
         text = path.read_text()
         keys |= {a or b for a, b in T_CALL.findall(text)}
         if path.name == "form.html":
             keys |= {a or b for a, b in LABEL.findall(text)}
+    for path in CONSOLE.glob("*.py"):
+        if path.name != "i18n.py":
+            keys |= code_keys(path)
     keys |= {e.value for enum in SHOWN_ENUMS for e in enum}
     keys |= {sentence for _, sentence in delivery.REASONS} | set(delivery.STATUS.values())
     return keys
 
 
+def code_keys(path: Path) -> set[str]:
+    """The text given to t(...) or marked noop(...) in console code (joined, if split)."""
+    return {
+        node.args[0].value
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        and node.func.id in ("t", "noop") and node.args
+        and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+    }  # fmt: skip
+
+
 def test_every_word_the_console_shows_has_a_traditional_chinese_translation() -> None:
     keys = used_keys()
     assert {"Odds preview", "Release schedule today", "Probability (0-1)"} <= keys  # found
+    assert {"Not found", refusals.CSRF, refusals.NO_PAGE} <= keys  # marked noop(...) in code
     missing = sorted(k for k in keys if k not in _ZH)
     assert missing == []
 

@@ -3,11 +3,14 @@ bad input changes nothing."""
 
 from __future__ import annotations
 
+import pytest
 from structlog.testing import capture_logs
 
 from app.bootstrap import Core
+from core.errors import NotFound
 from core.model import Channel
 from tests.console.conftest import TOKEN, Client, sign_in
+from tests.console.test_console_i18n import visible_text
 from tests.helpers import campaign_data, refusals, spec, sure_win
 
 
@@ -155,3 +158,96 @@ async def test_an_unknown_console_language_is_404_naming_the_two(web_client: Cli
     assert "en or zh-Hant" in await resp.text()
     assert "ld_lang" not in resp.cookies
     assert await _count(web_client, "invalid_lang") == before + 1
+
+
+# Each refusal: (reason, status, method, path, English words, Chinese words, the way back).
+# "{id}" is an ended campaign's id.
+REFUSAL_PAGES = [
+    ("csrf", 403, "POST", "/console/campaigns/{id}/end", "security token (CSRF)", "安全權杖",
+     "/console/campaigns/{id}"),
+    ("not_found", 404, "GET", "/console/campaigns/999", "no campaign 999", "沒有編號 999 的活動",
+     "/console"),
+    ("not_found", 404, "POST", "/console/campaigns/999/pause", "no campaign 999", "沒有編號 999",
+     "/console"),
+    ("no_page", 404, "GET", "/console/nowhere", "no console page at /console/nowhere",
+     "控制台沒有 /console/nowhere 這個頁面", "/console"),
+    ("invalid_lang", 404, "GET", "/console/lang/xx", "no console language xx", "控制台沒有 xx 語言",
+     "/console"),
+    ("invalid_transition", 409, "POST", "/console/campaigns/{id}/resume",
+     "cannot resume a campaign that is ended", "活動已結束，不能恢復", "/console/campaigns/{id}"),
+    ("invalid_page", 400, "GET", "/console/campaigns/{id}/winners?page=x",
+     "page must be a whole number", "頁數必須為 0 或以上的整數", "/console/campaigns/{id}"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hant"])
+@pytest.mark.parametrize(
+    ("reason", "status", "method", "path", "english", "chinese", "back"),
+    REFUSAL_PAGES,
+    ids=[f"{r[1]}-{r[0]}-{r[2]}" for r in REFUSAL_PAGES],
+)
+async def test_each_refusal_is_a_page_in_the_operators_language_with_a_way_back(
+    web_client: Client, services: Core, lang: str, reason: str, status: int, method: str,
+    path: str, english: str, chinese: str, back: str,
+) -> None:  # fmt: skip
+    campaign = await services.campaigns.create(spec(campaign_data()))
+    await services.campaigns.end(campaign.id)
+    csrf = await sign_in(web_client)
+    web_client.session.cookie_jar.update_cookies({"ld_lang": lang})
+    path, back = path.format(id=campaign.id), back.format(id=campaign.id)
+    form = {"csrf": "forged" if reason == "csrf" else csrf}
+    before = await _count(web_client, reason)
+    with capture_logs() as logs:
+        resp = await web_client.request(
+            method, path, data=form if method == "POST" else None, allow_redirects=False
+        )
+    page = await resp.text()
+    assert resp.status == status
+    assert resp.content_type == "text/html"
+    assert f'<html lang="{lang}">' in page
+    words = visible_text(page)
+    if lang == "en":
+        assert english in words
+        assert 'aria-label="Main"' in page  # the base layout's navigation
+    else:
+        assert chinese in words
+        assert 'aria-label="主選單"' in page
+        assert english not in words
+    assert f'href="{back}"' in page
+    assert [(e["reason"], e["status"]) for e in logs if e["event"] == "refused"] == [
+        (reason, status)
+    ]
+    assert await _count(web_client, reason) == before + 1
+    assert (await services.campaigns.get(campaign.id)).status.value == "ended"
+
+
+async def test_a_refused_htmx_request_answers_a_fragment_htmx_shows(
+    web_client: Client, services: Core
+) -> None:
+    """200, as Try it's errors: htmx swaps only successful answers into the page."""
+    campaign = await services.campaigns.create(spec(campaign_data()))
+    await sign_in(web_client)
+    web_client.session.cookie_jar.update_cookies({"ld_lang": "zh-Hant"})
+    page_url = str(web_client.make_url(f"/console/campaigns/{campaign.id}"))
+    before = await _count(web_client, "csrf")
+    with capture_logs() as logs:
+        resp = await web_client.post(
+            f"/console/campaigns/{campaign.id}/try",
+            data={"phone": "+85291234567", "text": "DRAW"},
+            headers={"HX-Request": "true", "HX-Current-URL": page_url, "X-CSRF-Token": "old"},
+        )
+    fragment = await resp.text()
+    assert resp.status == 200
+    assert "<html" not in fragment
+    assert 'role="alert"' in fragment
+    assert "安全權杖" in fragment
+    assert f'href="/console/campaigns/{campaign.id}">重新載入頁面</a>' in fragment
+    assert [e["reason"] for e in logs if e["event"] == "refused"] == ["csrf"]
+    assert await _count(web_client, "csrf") == before + 1
+    with pytest.raises(NotFound):  # no draw: the customer was never made
+        await services.customers.history("+85291234567")
+    # The live part of a campaign that is not there: the fragment, and a way to the list.
+    resp = await web_client.get("/console/campaigns/999/live", headers={"HX-Request": "true"})
+    assert resp.status == 200
+    assert "沒有編號 999 的活動" in (fragment := await resp.text())
+    assert 'href="/console">返回活動列表</a>' in fragment
