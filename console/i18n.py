@@ -221,6 +221,9 @@ _ZH = {
         "連結可能有誤，或所指的項目並不存在。"
     ),
     "There is no console page at {path}.": "控制台沒有 {path} 這個頁面。",
+    "{path} is an action: use its button on the console's pages.": (
+        "{path} 是一個操作：請在控制台頁面上按它的按鈕。"
+    ),
     "There is no console language {lang}: choose en or zh-Hant.": (
         "控制台沒有 {lang} 語言：請選擇 en 或 zh-Hant。"
     ),

@@ -24,11 +24,12 @@ CSRF = noop(
 )
 NOT_FOUND_WHY = noop("The link may be mistyped, or what it names does not exist.")
 NO_PAGE = noop("There is no console page at {path}.")
+AN_ACTION = noop("{path} is an action: use its button on the console's pages.")
 NO_LANGUAGE = noop("There is no console language {lang}: choose en or zh-Hant.")
 BAD_PAGE_NUMBER = noop("page must be a whole number from 0")
 NOTHING_CHANGED = noop("Nothing was changed.")
 TITLES = {400: noop("Not understood"), 403: noop("Not done"), 404: noop("Not found"),
-          409: noop("Not done")}  # fmt: skip
+          405: noop("Not done"), 409: noop("Not done")}  # fmt: skip
 CAMPAIGN_PATH = re.compile(r"/console/campaigns/(\d+)(?:/|$)")
 SECTIONS = (("/console/staff", noop("Back to staff")),
             ("/console/customers", noop("Back to customers")))  # fmt: skip

@@ -17,7 +17,7 @@ from aiohttp import web
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from console.deps import deps
-from console.refusals import CSRF, NO_PAGE, NOT_FOUND_WHY, refusal
+from console.refusals import AN_ACTION, CSRF, NO_PAGE, NOT_FOUND_WHY, refusal
 from console.render import CSRF_KEY
 from core.errors import NotFound
 
@@ -111,6 +111,9 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
         if path.startswith("/console/static/"):
             raise
         response = refusal(request, "no_page", 404, NO_PAGE, fields={"path": path[:100]})
+    except web.HTTPMethodNotAllowed as exc:  # e.g. a bookmarked /console/campaigns/1/pause
+        response = refusal(request, "wrong_method", 405, AN_ACTION, fields={"path": path[:100]})
+        response.headers["Allow"] = ",".join(sorted(exc.allowed_methods))
     if (
         session is not None
         and not path.startswith("/console/static/")

@@ -171,6 +171,8 @@ REFUSAL_PAGES = [
      "/console"),
     ("no_page", 404, "GET", "/console/nowhere", "no console page at /console/nowhere",
      "控制台沒有 /console/nowhere 這個頁面", "/console"),
+    ("wrong_method", 405, "GET", "/console/campaigns/{id}/pause", "is an action: use its button",
+     "是一個操作", "/console/campaigns/{id}"),
     ("invalid_lang", 404, "GET", "/console/lang/xx", "no console language xx", "控制台沒有 xx 語言",
      "/console"),
     ("invalid_transition", 409, "POST", "/console/campaigns/{id}/resume",
@@ -203,6 +205,8 @@ async def test_each_refusal_is_a_page_in_the_operators_language_with_a_way_back(
         )
     page = await resp.text()
     assert resp.status == status
+    if status == 405:
+        assert resp.headers["Allow"] == "POST"
     assert resp.content_type == "text/html"
     assert f'<html lang="{lang}">' in page
     words = visible_text(page)
