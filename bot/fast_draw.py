@@ -14,12 +14,11 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
-from aiogram.types import InlineKeyboardMarkup
 
 from bot.identity import telegram_language
-from bot.keyboards import draw_buttons
-from bot.texts import draw_text, refusal_text
-from core.errors import KeywordNeeded, LuckyDrawError, RateLimited
+from bot.routers.play import request_id
+from bot.texts import draw_text, refusal_reply
+from core.errors import LuckyDrawError
 from core.model import Channel
 from core.services.draws import DrawService, SpamGuard
 from core.services.people import CustomerService
@@ -81,23 +80,20 @@ class FastDraw:
         if link is None:
             return None  # onboarding asks for the phone
         language = link.language or telegram_language(message.language_code)
-        request_id = f"tg:{self._bot.id}:{message.update_id}"  # as bot/routers/play.py
         try:
             result = await self._draws.draw(
-                link.phone, Channel.TELEGRAM, message.keyword, request_id, spam=self._spam
+                link.phone,
+                Channel.TELEGRAM,
+                message.keyword,
+                request_id(self._bot.id, message.update_id),
+                spam=self._spam,
             )
         except LuckyDrawError as exc:
-            if isinstance(exc, RateLimited) and not exc.first:
-                return {}  # a flood gets one answer, then silence
-            markup: InlineKeyboardMarkup | None = None
-            if isinstance(exc, KeywordNeeded):
-                markup = draw_buttons(exc.keywords, language)
+            reply = refusal_reply(exc, language, message.keyword)
+            if reply is None:
+                return {}
             try:
-                await self._bot.send_message(
-                    message.user_id,
-                    refusal_text(exc, language, message.keyword, None),
-                    reply_markup=markup,
-                )
+                await self._bot.send_message(message.user_id, reply[0], reply_markup=reply[1])
             except TelegramForbiddenError:
                 await self._customers.telegram_blocked(link.phone)
             return {}

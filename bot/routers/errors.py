@@ -9,11 +9,11 @@ from __future__ import annotations
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.filters import ExceptionTypeFilter
-from aiogram.types import ErrorEvent, InlineKeyboardMarkup, Update
+from aiogram.types import ErrorEvent, Update
 
-from bot.keyboards import DrawButton, draw_buttons
-from bot.texts import refusal_text
-from core.errors import KeywordNeeded, LuckyDrawError, RateLimited, RedemptionRefused
+from bot.keyboards import DrawButton
+from bot.texts import refusal_reply
+from core.errors import LuckyDrawError, RedemptionRefused
 from core.model import Customer, Language
 from core.ports import Telemetry
 from core.services.campaigns import CampaignService
@@ -44,16 +44,14 @@ async def refused(
     if update.callback_query is not None:
         await update.callback_query.answer()
     user_id = _user_id(update)
-    if user_id is None or (isinstance(exc, RateLimited) and not exc.first):
-        return  # a flood gets one answer, then silence
-    markup: InlineKeyboardMarkup | None = None
-    if isinstance(exc, KeywordNeeded):
-        markup = draw_buttons(exc.keywords, language)
+    if user_id is None:
+        return
     # The till reads a refused redemption's dates in the home campaign's zone.
     home = await campaigns.home() if isinstance(exc, RedemptionRefused) else None
-    await bot.send_message(
-        user_id, refusal_text(exc, language, _keyword(update), home), reply_markup=markup
-    )
+    reply = refusal_reply(exc, language, _keyword(update), home)
+    if reply is None:
+        return
+    await bot.send_message(user_id, reply[0], reply_markup=reply[1])
 
 
 async def bot_blocked(

@@ -17,12 +17,12 @@ from core.services.proofs import ProofService
 from core.services.rules import RulesService
 
 
-def request_id(bot: Bot, update: Update) -> str:
+def request_id(bot_id: int, update_id: int) -> str:
     """Telegram redelivers an update with the same id: the draw answers it as the first time.
 
     Update ids are unique per bot only (another bot may share the database), so the bot's id
     is part of the request id."""
-    return f"tg:{bot.id}:{update.update_id}"
+    return f"tg:{bot_id}:{update_id}"
 
 
 def create_router() -> Router:
@@ -50,7 +50,11 @@ async def draw_command(
     The draw counts the message against the flood limit (bot/identity.py)."""
     keyword = command.args.split()[0] if command.args else None
     result = await draws.draw(
-        customer.phone, Channel.TELEGRAM, keyword, request_id(bot, event_update), spam=spam
+        customer.phone,
+        Channel.TELEGRAM,
+        keyword,
+        request_id(bot.id, event_update.update_id),
+        spam=spam,
     )
     return message.answer(draw_text(result, language))
 
@@ -65,7 +69,10 @@ async def draw_button(
     event_update: Update,
 ) -> None:
     result = await draws.draw(
-        customer.phone, Channel.TELEGRAM, callback_data.keyword, request_id(bot, event_update)
+        customer.phone,
+        Channel.TELEGRAM,
+        callback_data.keyword,
+        request_id(bot.id, event_update.update_id),
     )
     await bot.send_message(query.from_user.id, draw_text(result, language))
     await query.answer()

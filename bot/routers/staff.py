@@ -31,7 +31,7 @@ async def redeem_command(
 ) -> None:
     """Non-staff get the same hint as any unknown command (core raises NotStaff)."""
     redemption = await redemptions.redeem(
-        command.args or "", customer.phone, request_id(bot, event_update)
+        command.args or "", customer.phone, request_id(bot.id, event_update.update_id)
     )
     home = await campaigns.home()
     await message.answer(redemption_text(redemption, home, language))
