@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.delivery import NOT_SENT
+
 # The first fragment found in `last_error` names the reason (more specific ones first).
 REASONS = (
-    ("never texted us", "not sent: this number has never texted the campaign number"),
-    ("not allowed", "not sent: SMS to this number's country is not allowed"),
-    ("opted out", "not sent: this number has opted out (STOP)"),
+    ("never texted us", NOT_SENT["never_texted"]),
+    ("not allowed", NOT_SENT["country"]),
+    ("opted out", NOT_SENT["opted_out"]),
     ("unsubscribed at Twilio", "not sent: this number unsubscribed at Twilio"),
     ("Twilio refused", "not sent: Twilio refused it"),
-    ("blocked the bot", "not sent: this customer has blocked the Telegram bot"),
+    ("blocked the bot", NOT_SENT["blocked"]),
     ("no Telegram chat", "not sent: this customer has no Telegram chat with the bot"),
     ("quiet hours began", "not sent: quiet hours began before it could go out"),
     ("quiet hours", "waiting for quiet hours to end"),

@@ -157,7 +157,9 @@ _ZH = {
     "not sent: this number has never texted the campaign number": (
         "未發送：此號碼從未發短訊到活動號碼"
     ),
-    "not sent: SMS to this number's country is not allowed": "未發送：不允許發短訊到此號碼的國家",
+    "not sent: SMS to this number's country is not allowed (SMS_ALLOWED_COUNTRIES)": (
+        "未發送：不允許發短訊到此號碼的國家（SMS_ALLOWED_COUNTRIES）"
+    ),
     "not sent: this number has opted out (STOP)": "未發送：此號碼已取消訂閱（STOP）",
     "not sent: this number unsubscribed at Twilio": "未發送：此號碼已在 Twilio 取消訂閱",
     "not sent: Twilio refused it": "未發送：Twilio 拒絕發送",

@@ -13,20 +13,13 @@ import structlog
 from aiohttp import web
 
 from app.metrics import Metrics
+from core.delivery import NOT_SENT
 from core.model import DrawResult
 from core.phone import mask, region_of
 from core.ports import SmsStore
 from core.services.people import CustomerService
 
 log = structlog.get_logger(__name__)
-
-# Why a code is not sent: metric label -> what the answer says.
-REASONS = {
-    "opted_out": "not sent: this number has opted out (STOP)",
-    "country": "not sent: SMS to this number's country is not allowed (SMS_ALLOWED_COUNTRIES)",
-    "never_texted": "not sent: this number has never texted the campaign number",
-    "blocked": "not sent: this customer has blocked the Telegram bot",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +38,7 @@ class CouponDelivery:
             return {channel: "queued"}
         self.metrics.coupons_undelivered.labels(channel, reason).inc()
         log.info("coupon_not_delivered", phone=mask(phone), channel=channel, reason=reason)
-        return {channel: REASONS[reason]}
+        return {channel: NOT_SENT[reason]}
 
     async def _refusal(self, phone: str) -> tuple[str, str | None]:
         customer = await self.customers.get(phone)
