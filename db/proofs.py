@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 import orjson
+from async_lru import alru_cache
 
 from core.model import Campaign
 from core.proof import (
@@ -65,33 +66,34 @@ async def record_odds(
 
 
 class PgDrawSecrets:
-    """Each campaign's chain read once per process; a day's seed derived once per day."""
+    """Each campaign's chain read once per process; a day's seed derived once per day.
+
+    Concurrent draws that miss share one read (async-lru): at a new day's first minute, or a
+    fresh process under load, each would otherwise read the chain and walk it (one SHA-256
+    per day to the chain's end, tens of milliseconds for a long campaign) on its own.
+    """
 
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
-        self._days: dict[tuple[int, date], DaySecrets] = {}
-        self._keys: dict[int, bytes] = {}
+        self._days = alru_cache(maxsize=_CACHE_LIMIT)(self._read_day)
+        self._keys = alru_cache(maxsize=_CACHE_LIMIT)(self._read_key)
 
     async def for_day(self, campaign_id: int, day: date) -> DaySecrets:
-        found = self._days.get((campaign_id, day))
-        if found is None:
-            chain = await _chain(self._pool, campaign_id)
-            if len(self._days) >= _CACHE_LIMIT:
-                self._days.clear()
-            found = self._days[campaign_id, day] = DaySecrets(chain.seed(day), chain.entry_key)
-        return found
+        return await self._days(campaign_id, day)
 
     async def entry_key(self, campaign_id: int) -> bytes:
-        key = self._keys.get(campaign_id)
-        if key is None:
-            if len(self._keys) >= _CACHE_LIMIT:
-                self._keys.clear()
-            key = self._keys[campaign_id] = (await _chain(self._pool, campaign_id)).entry_key
-        return key
+        return await self._keys(campaign_id)
 
     def forget(self) -> None:
-        self._days.clear()
-        self._keys.clear()
+        self._days.cache_clear()
+        self._keys.cache_clear()
+
+    async def _read_day(self, campaign_id: int, day: date) -> DaySecrets:
+        chain = await _chain(self._pool, campaign_id)
+        return DaySecrets(chain.seed(day), chain.entry_key)
+
+    async def _read_key(self, campaign_id: int) -> bytes:
+        return (await _chain(self._pool, campaign_id)).entry_key
 
 
 async def _chain(pool: asyncpg.Pool, campaign_id: int) -> SeedChain:
