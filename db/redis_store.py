@@ -20,10 +20,11 @@ import redis.asyncio as aioredis
 import structlog
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import RedisError
 
 from core.model import DrawOutcome, DrawResult, Language
 from core.ports import Admission, FloodRule, TelegramLink
+from db.redis_pipeline import MAX_PIPELINE, ScriptPipeline, evalsha_all
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -162,11 +163,9 @@ class RedisDrawGate:
     and counted as a Redis fallback.
     """
 
-    MAX_PIPELINE = 512  # entries per pipeline: a flush stays far under the socket timeout
-
     def __init__(self, redis: SafeRedis, max_pending: int = 10_000) -> None:
         self._redis = redis
-        self._admit = redis.client.register_script(_ADMIT)
+        self._admit = ScriptPipeline(redis, _ADMIT)
         self._remember_sha = redis.client.register_script(_REMEMBER).sha
         self._max_pending = max_pending
         self._pending: deque[_Remembered] = deque()
@@ -183,12 +182,8 @@ class RedisDrawGate:
         ]
         args: list[str | int] = [flood.window_seconds, flood.limit, f"{campaign_id}:{day}"]
 
-        async def look(r: aioredis.Redis) -> tuple[int, int, bytes | None]:
-            ttl, warned, raw = await self._admit(keys=keys, args=args, client=r)
-            return int(ttl), int(warned), raw
-
-        allowed: tuple[int, int, bytes | None] = (0, 0, None)  # Redis away: go on, recall none
-        ttl, warned, raw = await self._redis.run(look, allowed)
+        allowed = (0, 0, None)  # Redis away: go on, recall none
+        ttl, warned, raw = await self._admit(keys, args, allowed)
         if ttl:
             return Admission(retry_after=int(ttl), first_over=warned == 1, remembered=None)
         return Admission(retry_after=None, first_over=False, remembered=_recalled(raw))
@@ -222,29 +217,15 @@ class RedisDrawGate:
     async def _flush(self) -> None:
         try:
             while self._pending:
-                count = min(len(self._pending), self.MAX_PIPELINE)
+                count = min(len(self._pending), MAX_PIPELINE)
                 batch = [self._pending.popleft() for _ in range(count)]
                 await self._redis.run(partial(self._store, batch), None)
         finally:
             self._flusher = None
 
     async def _store(self, batch: list[_Remembered], r: aioredis.Redis) -> None:
-        results = await self._pipeline(r, batch)
-        if any(isinstance(result, NoScriptError) for result in results):
-            # Redis restarted or its scripts were flushed: load it, send the batch again
-            # (HSET and EXPIREAT are idempotent).
-            await r.script_load(_REMEMBER)
-            results = await self._pipeline(r, batch)
-        for result in results:
-            if isinstance(result, Exception):
-                raise result
-
-    async def _pipeline(self, r: aioredis.Redis, batch: list[_Remembered]) -> list[Any]:
-        # EVALSHA by hand: redis-py's Script in a pipeline asks SCRIPT EXISTS first, every time.
-        async with r.pipeline(transaction=False) as pipe:
-            for key, field, payload, expire_at in batch:
-                pipe.evalsha(self._remember_sha, 1, key, field, payload, expire_at)
-            return list(await pipe.execute(raise_on_error=False))
+        calls = [((key,), (field, payload, expire_at)) for key, field, payload, expire_at in batch]
+        await evalsha_all(r, _REMEMBER, self._remember_sha, calls)
 
     async def forget(self, phone: str) -> None:
         # A queued or in-flight remember of the old replies must not land after the DEL.
