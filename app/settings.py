@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     # Group commit (db/draw_batch.py): draws per database call at most (1: every draw alone),
     # and draw calls at once per process; draws arriving while they are all busy are batched.
     draw_batch_max: int = Field(default=32, ge=1, le=60)
-    draw_batch_calls: int = Field(default=2, ge=1)
+    draw_batch_calls: int = Field(default=1, ge=1)
     # One deadline per webhook, covering the wait for a connection and every query: then the
     # apology, and PostgreSQL commits nothing of it. Well under Twilio's 15 s.
     webhook_deadline_seconds: float = Field(default=8.0, gt=1, le=14)
