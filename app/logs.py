@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import logging
 
+import orjson
 import structlog
 
 
 def configure_logging(fmt: str, level: str = "info") -> None:
+    # JSON through orjson, written as bytes: a third of the stdlib json renderer's cost, and
+    # every draw logs a line at the default level.
+    json_lines = fmt == "json"
     renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer()
-        if fmt == "json"
+        structlog.processors.JSONRenderer(serializer=orjson.dumps)
+        if json_lines
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
@@ -21,6 +25,9 @@ def configure_logging(fmt: str, level: str = "info") -> None:
             structlog.processors.format_exc_info,
             renderer,
         ],
+        logger_factory=(
+            structlog.BytesLoggerFactory() if json_lines else structlog.PrintLoggerFactory()
+        ),
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         # Not cached on first use: a cached logger keeps the configuration it first saw, so a
         # later configure (or a test's capture) would never reach it; the saving is a few µs.

@@ -6,6 +6,7 @@ Bounded: each fault lasts seconds, not minutes; the whole directory stays under 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -170,6 +171,16 @@ class Served:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def events(self) -> list[str]:
+        """The `event` of every JSON log line so far (other output skipped)."""
+        found = []
+        for line in self.output().splitlines():
+            with contextlib.suppress(ValueError):
+                record = json.loads(line)
+                if isinstance(record, dict) and "event" in record:
+                    found.append(str(record["event"]))
+        return found
 
 
 def _cmdline(pid: int) -> bytes:
