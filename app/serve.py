@@ -181,6 +181,8 @@ async def _serve(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        if worker:
+            _stop_with_supervisor(loop, stop)
         try:
             async with AsyncExitStack() as jobs:
                 outbox = None
@@ -192,6 +194,22 @@ async def _serve(
         finally:
             await runner.cleanup()  # requests in flight finish; idle connections close
             log.info("stopped")
+
+
+def _stop_with_supervisor(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """A worker whose supervisor died (SIGKILL, the OOM killer) drains and stops as on
+    SIGTERM, instead of serving on, orphaned, on a port a new `serve` would share with it
+    (SO_REUSEPORT). The parent's sentinel becomes readable when the parent is gone."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def gone() -> None:
+        loop.remove_reader(parent.sentinel)
+        log.warning("supervisor_gone", reason="the serve process died", pid=parent.pid)
+        stop.set()
+
+    loop.add_reader(parent.sentinel, gone)
 
 
 async def _drain(app: web.Application, settings: Settings, outbox: OutboxJobs | None) -> None:

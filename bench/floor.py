@@ -6,8 +6,9 @@ A bare aiohttp app on uvloop (one process, access log off, nothing of ours) answ
 signed webhooks `bench.load` sends, in three layers, each with the one before it:
 `http` reads the form and answers a fixed TwiML; `redis` adds one EVALSHA per request
 through redis-py; `postgres` adds one asyncpg `fetchrow` per request (a prepared
-`SELECT $1`). Their CPU per request, next to PostgreSQL's per draw in `make bench`, says how
-much of the service's cost no change of ours can remove. Writes bench/results/floor.json.
+`SELECT $1`, through the service's pool settings). Their CPU per request, next to
+PostgreSQL's per draw in `make bench`, says how much of the service's cost no change of ours
+can remove. Writes bench/results/floor.json.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import sys
 from typing import Any
 
 import aiohttp
-import asyncpg
 import redis.asyncio as aioredis
 import uvloop
 from aiohttp import web
 
 from bench.common import ADMIN_URL, REDIS_URL, cpu_seconds, save, summarise
 from bench.load import Requests, fire, phone, signed_sms
+from db.pool import create_pool
 
 LAYERS = ("http", "redis", "postgres")
 TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Hi</Message></Response>'
@@ -36,7 +37,8 @@ async def _serve(layer: str, port: int) -> None:
     depth = LAYERS.index(layer)
     client = aioredis.Redis.from_url(REDIS_URL) if depth >= 1 else None
     script = client.register_script(SCRIPT) if client is not None else None
-    pool = await asyncpg.create_pool(ADMIN_URL, min_size=4, max_size=8) if depth >= 2 else None
+    # Our pool (db/pool.py): asyncpg's with its reset query off, as the service runs it.
+    pool = await create_pool(ADMIN_URL, min_size=4, max_size=8) if depth >= 2 else None
 
     async def inbound(request: web.Request) -> web.Response:
         form = await request.post()

@@ -99,8 +99,11 @@ def serve(
     extra_env: dict[str, str] | None = None,
     redis_prefix: str | None = None,
 ) -> Iterator[Server]:
+    # Logs at warning unless LOG_LEVEL is set (`bench.ab --base-env LOG_LEVEL=info` prices the
+    # production default's one line per request).
     env = (
-        os.environ
+        {"LOG_LEVEL": "warning"}
+        | dict(os.environ)
         | (extra_env or {})
         | {
             "DATABASE_URL": database_url,
@@ -112,7 +115,6 @@ def serve(
             "TWILIO_ACCOUNT_SID": ACCOUNT,
             "ADMIN_TOKEN": ADMIN,
             "SMS_BACKEND": "console",
-            "LOG_LEVEL": "warning",
             "LOG_FORMAT": "json",
             "DEFAULT_REGION": "US",
         }

@@ -48,6 +48,32 @@ async def test_a_killed_worker_is_started_again_and_draws_go_on(
             assert await asyncio.to_thread(served.process.wait, 60) == 0
 
 
+async def test_workers_drain_and_stop_when_their_supervisor_is_killed(
+    postgres: PrivatePostgres, database_url: str, redis: PrivateRedis, tmp_path: Path
+) -> None:
+    """Orphaned workers would serve on, on a port the next `serve` shares (SO_REUSEPORT)."""
+    async with serving(
+        database_url, redis.url, tmp_path, "--workers", "2", SHUTDOWN_GRACE_SECONDS="0.5"
+    ) as served:
+        workers = served.workers()
+        served.process.kill()
+        await asyncio.to_thread(served.process.wait)
+        killed = time.monotonic()
+        while alive := [pid for pid in workers if _running(pid)]:
+            assert time.monotonic() - killed < 30, f"{alive} still running:\n{served.output()}"
+            await asyncio.sleep(0.1)
+    assert served.events().count("supervisor_gone") == 2
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's exit is reaped by init, when init reaps)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 class _Child:
     """A worker that is a plain subprocess (the supervisor only needs this much)."""
 
