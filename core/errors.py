@@ -152,10 +152,13 @@ class AlreadyDrewToday(LuckyDrawError):
 class RateLimited(LuckyDrawError):
     code = "rate_limited"
 
-    def __init__(self, retry_after_seconds: int, first: bool = True) -> None:
+    def __init__(
+        self, retry_after_seconds: int, first: bool = True, language: Language | None = None
+    ) -> None:
         super().__init__(f"too many requests; retry in {retry_after_seconds} s")
         self.retry_after_seconds = retry_after_seconds
         self.first = first  # the first refusal in this window: later ones may go unanswered
+        self.language = language  # the customer's, when known without a lookup
 
 
 class RequestConflict(LuckyDrawError):

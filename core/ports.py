@@ -166,7 +166,8 @@ class FloodRule:
 
 @dataclass(frozen=True, slots=True)
 class Admission:
-    """What one look before a draw found: the flood count, and today's draw if remembered."""
+    """What one look before a draw found: the flood count, and today's draw if remembered
+    (over the limit, only with the first refusal, whose answer it gives a language)."""
 
     retry_after: int | None  # over the limit: seconds to wait; None: go on
     first_over: bool

@@ -123,7 +123,8 @@ class SafeRedis:
 
 
 # A customer's message before a draw, in one round trip: count it against the flood limit
-# (and, the first time over it, on the warned counter) and read today's remembered draw.
+# (and, the first time over it, on the warned counter) and read today's remembered draw
+# (also the first time over: the one "slow down" is answered in its language).
 # KEYS: flood counter, warned counter, the phone's draw hash (one Cluster slot: {phone}).
 # ARGV: window seconds, limit, the hash field (campaign:day).
 _ADMIT = """
@@ -132,7 +133,10 @@ if hits == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 if hits > tonumber(ARGV[2]) then
   local ttl = math.max(redis.call('TTL', KEYS[1]), 1)
   local warned = redis.call('INCR', KEYS[2])
-  if warned == 1 then redis.call('EXPIRE', KEYS[2], ttl) end
+  if warned == 1 then
+    redis.call('EXPIRE', KEYS[2], ttl)
+    return {ttl, warned, redis.call('HGET', KEYS[3], ARGV[3])}  -- its language, for the answer
+  end
   return {ttl, warned, false}
 end
 return {0, 0, redis.call('HGET', KEYS[3], ARGV[3])}
@@ -185,7 +189,7 @@ class RedisDrawGate:
         allowed = (0, 0, None)  # Redis away: go on, recall none
         ttl, warned, raw = await self._admit(keys, args, allowed)
         if ttl:
-            return Admission(retry_after=int(ttl), first_over=warned == 1, remembered=None)
+            return Admission(int(ttl), first_over=warned == 1, remembered=_recalled(raw))
         return Admission(retry_after=None, first_over=False, remembered=_recalled(raw))
 
     async def recall(

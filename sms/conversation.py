@@ -89,7 +89,8 @@ class Conversation:
     async def _rate_limited(self, exc: RateLimited, phone: str) -> str | None:
         if not exc.first:
             return None
-        return render("rate_limited", await self._language(phone, await self._home()))
+        language = exc.language or await self._language(phone, await self._home())
+        return render("rate_limited", language)
 
     async def _answer(self, command: Command, phone: str, request_id: str | None) -> str:
         match command.action:

@@ -102,7 +102,12 @@ class DrawService:
         else:
             admission = await self._gate.admit(campaign.id, phone, day, spam.rule(phone))
             if admission.retry_after is not None:
-                raise RateLimited(admission.retry_after, first=admission.first_over)
+                today = admission.remembered[1] if admission.remembered else None
+                raise RateLimited(
+                    admission.retry_after,
+                    first=admission.first_over,
+                    language=today.language if today else None,
+                )
             remembered = admission.remembered
         if remembered is not None:
             first_request, result = remembered

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
+
+import pytest
 
 from app.bootstrap import Core
 from core.model import Channel
@@ -230,3 +233,26 @@ async def test_a_flood_gets_one_slow_down_reply_then_silence(
     silent = await twilio.text("DRAW")
     assert silent.status == 200
     assert silent.messages == []
+
+
+async def test_a_customer_flooding_draw_after_drawing_is_slowed_down_in_their_language_from_redis(
+    services: Core, twilio: Twilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Today's remembered draw carries the language: the flood's one answer needs no lookup."""
+    await services.campaigns.create(spec(sure_loss()))
+    assert (await twilio.text("LANG ZH")).reply.startswith("好的")
+    await twilio.text("DRAW")
+    await services.draw_gate.flushed()
+    lookups: list[str] = []
+    get = services.customers.get
+
+    async def counted(phone: str) -> Any:
+        lookups.append(phone)
+        return await get(phone)
+
+    monkeypatch.setattr(services.customers, "get", counted)
+    for _ in range(18):  # 20 messages a minute: LANG, the draw, and these
+        assert (await twilio.text("DRAW")).reply.startswith("你今天已在Winter Lucky Draw抽過獎")
+    assert (await twilio.text("DRAW")).reply == "你傳送訊息太頻密，請稍等一分鐘再試。"
+    assert (await twilio.text("DRAW")).messages == []
+    assert lookups == []
