@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
@@ -16,25 +15,6 @@ from core.model import Channel, DrawResult
 from tests.conftest import FakeClock
 from tests.helpers import spec, sure_win
 from tests.private_redis import PrivateRedis, start_private_redis
-
-
-@pytest.fixture
-async def private_redis() -> AsyncIterator[PrivateRedis]:
-    server = await asyncio.to_thread(start_private_redis)
-    yield server
-    server.resume()
-    server.stop()
-
-
-@pytest.fixture
-async def own_services(
-    services: Core, settings: Settings, clock: FakeClock, private_redis: PrivateRedis
-) -> AsyncIterator[Core]:
-    """The same database as `services`, with a Redis this test may stop."""
-    async with open_core(
-        settings.model_copy(update={"redis_url": private_redis.url}), clock=clock
-    ) as built:
-        yield built
 
 
 async def test_draws_stay_exact_while_redis_is_stopped_and_the_gate_returns_with_it(

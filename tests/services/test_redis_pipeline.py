@@ -3,39 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import date
 
-import pytest
 import redis.asyncio as aioredis
 
-from app.bootstrap import Core, open_core
-from app.settings import Settings
+from app.bootstrap import Core
 from core.model import Channel
 from core.ports import Admission, FloodRule
-from tests.conftest import FakeClock
 from tests.helpers import spec, sure_win
-from tests.private_redis import PrivateRedis, start_private_redis
+from tests.private_redis import PrivateRedis
 
 DAY = date(2026, 12, 10)  # the fixture clock's day in the campaign's zone
-
-
-@pytest.fixture
-async def private_redis() -> AsyncIterator[PrivateRedis]:
-    server = await asyncio.to_thread(start_private_redis)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def own_services(
-    services: Core, settings: Settings, clock: FakeClock, private_redis: PrivateRedis
-) -> AsyncIterator[Core]:
-    """The same database as `services`, with a Redis of its own to count connections on."""
-    async with open_core(
-        settings.model_copy(update={"redis_url": private_redis.url}), clock=clock
-    ) as built:
-        yield built
 
 
 def rule(phone: str, limit: int = 5) -> FloodRule:
