@@ -27,12 +27,16 @@ MAX_PIPELINE = 512  # calls per pipeline: a round trip stays far under the socke
 async def evalsha_all(
     r: aioredis.Redis, source: str, sha: str, calls: Sequence[tuple[Sequence[Any], Sequence[Any]]]
 ) -> list[Any]:
-    """EVALSHA of each (keys, args) in one pipeline; loads the script and sends them again
-    once if Redis lost it (restarted, or SCRIPT FLUSH). Raises the first call's error."""
+    """EVALSHA of each (keys, args) in one pipeline. The calls Redis did not run because it
+    had lost the script (restarted, or SCRIPT FLUSH) are sent again, once, after loading it;
+    only those, so no call runs twice. Raises the first call's error."""
     results = await _pipeline(r, sha, calls)
-    if any(isinstance(result, NoScriptError) for result in results):
+    missing = [i for i, result in enumerate(results) if isinstance(result, NoScriptError)]
+    if missing:
         await r.script_load(source)
-        results = await _pipeline(r, sha, calls)
+        again = await _pipeline(r, sha, [calls[i] for i in missing])
+        for i, result in zip(missing, again, strict=True):
+            results[i] = result
     for result in results:
         if isinstance(result, Exception):
             raise result
@@ -69,7 +73,7 @@ class ScriptPipeline:
         self._sha = redis.client.register_script(source).sha
         self._queue: list[_Call] = []
         self._out = False  # a round trip of this script is in flight
-        self._sender: asyncio.Task[None] | None = None
+        self._sender: asyncio.Task[None] | None = None  # held: the loop keeps tasks weakly
 
     async def __call__(self, keys: Sequence[Any], args: Sequence[Any], fallback: Any) -> Any:
         if self._out:
@@ -99,9 +103,18 @@ class ScriptPipeline:
                 del self._queue[:MAX_PIPELINE]
                 if not batch:
                     continue
-                results = await self._redis.run(
-                    self._sending([(c.keys, c.args) for c in batch]), None
-                )
+                try:
+                    results = await self._redis.run(
+                        self._sending([(c.keys, c.args) for c in batch]), None
+                    )
+                except BaseException as exc:  # not Redis's (SafeRedis answers those): a bug,
+                    for call in batch:  # or the loop closing; no caller is left waiting
+                        if not call.answer.done():
+                            if isinstance(exc, Exception):
+                                call.answer.set_exception(exc)
+                            else:
+                                call.answer.cancel()
+                    raise
                 for i, call in enumerate(batch):
                     if not call.answer.done():
                         call.answer.set_result(call.fallback if results is None else results[i])
