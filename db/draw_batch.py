@@ -31,6 +31,9 @@ BATCH = """SELECT d.*, ld_before($13)
                                 $11::timestamptz[], $12::timestamptz[]) d"""
 
 
+_PRIZE = 8  # ld_draw's p_prize among its arguments: the prize the draw's band picked
+
+
 class SendAlone(Exception):
     """This draw was not recorded by its batch: its caller sends it again on its own."""
 
@@ -103,6 +106,10 @@ class DrawBatcher:
         try:
             async with self._pool.acquire() as connection:
                 batch = self._still_wanted(batch)
+                # A day's first wins make its units under their prize's row lock: every batch
+                # takes those locks in one order, so two processes' batches never wait on each
+                # other in a cycle (a deadlock, found only after PostgreSQL's 1 s check).
+                batch.sort(key=_lock_order)
                 rows = await self._call(connection, batch) if batch else []
         except asyncpg.PostgresError:
             # The statement failed, so its transaction: nothing committed. Each caller sends
@@ -146,6 +153,11 @@ class DrawBatcher:
             return [await connection.fetchrow(SINGLE, *batch[0].args, commit_by, timeout=timeout)]
         columns = [list(column) for column in zip(*(w.args for w in batch), strict=True)]
         return list(await connection.fetch(BATCH, *columns, commit_by, timeout=timeout))
+
+
+def _lock_order(waiting: _Waiting) -> tuple[bool, int]:
+    prize: int | None = waiting.args[_PRIZE]
+    return prize is None, prize or 0
 
 
 def _settle(waiting: _Waiting, *, row: Any = None, exception: Exception | None = None) -> None:

@@ -17,7 +17,7 @@ from core.deadline import Deadline
 from core.errors import CodeCollision
 from core.model import Channel, DrawOutcome, DrawRecord, DrawRequest
 from db.draws import PgDrawStore
-from tests.helpers import spec, sure_win
+from tests.helpers import campaign_data, spec, sure_win
 
 NOW = datetime(2026, 12, 10, 4, 0, tzinfo=UTC)
 
@@ -138,3 +138,32 @@ async def test_batches_of_any_size_keep_the_daily_quota_exact(services: Core, si
     assert sum(r.outcome is DrawOutcome.WON for r in records) == 25
     assert await services.pool.fetchval("SELECT count(*) FROM coupon") == 25
     assert await services.pool.fetchval("SELECT count(*) FROM draw") == 100
+
+
+async def test_two_processes_batches_making_a_new_days_prizes_never_deadlock(
+    services: Core,
+) -> None:
+    """The first wins of a day make the day's units, each under its prize's row lock. Two
+    workers' batches reaching the prizes in opposite orders waited on each other until
+    PostgreSQL's deadlock check (1 s) failed a draw, at every local midnight."""
+    campaign = await services.campaigns.create(spec(campaign_data()))
+    small, big = (p.id for p in campaign.prizes)
+    workers = [
+        PgDrawStore(services.pool, command_timeout=60, max_batch=32, max_calls=1) for _ in range(2)
+    ]
+    orders = [(small, big), (big, small)]  # worker 0's batch, worker 1's
+    for day in range(11, 17):  # a new day each time: no units made yet
+        draws = []
+        for w, order in enumerate(orders):
+            # The first draw goes alone (no prize: it makes no units); the two behind it
+            # go as one batch.
+            for n, prize in enumerate((None, *order)):
+                r = request(campaign.id, prize or 0, f"+8529{day}{w}{n:05d}", f"d{day}w{w}n{n}")
+                r = dataclasses.replace(r, local_day=date(2026, 12, day))
+                if prize is None:
+                    r = dataclasses.replace(r, picked_prize_id=None, code=None, expires_at=None)
+                draws.append(workers[w].record_draw(r))
+        records = await asyncio.gather(*draws)
+        assert [r.outcome for r in records] == [DrawOutcome.NO_PRIZE, *[DrawOutcome.WON] * 2] * 2
+    # A draw failed in its batch (the deadlock) is sent again alone: one more single call.
+    assert [w.batcher.calls_by_size for w in workers] == [{1: 6, 2: 6}, {1: 6, 2: 6}]
