@@ -164,6 +164,7 @@ def _core(
                 settings.db_command_timeout,
                 max_batch=settings.draw_batch_max,
                 max_calls=settings.draw_batch_calls,
+                on_resent=lambda sqlstate: metrics.draws_resent.labels(sqlstate).inc(),
             ),
             gate,
             clock,

@@ -115,6 +115,13 @@ class Metrics:
             "Redis calls answered by their fallback because Redis was unreachable",
             registry=r,
         )
+        self.draws_resent = Counter(
+            "luckydraw_draws_resent",
+            "Draws a group-commit batch did not record and sent again alone, by SQLSTATE"
+            " (40P01: a deadlock, 23505: a coupon code clash)",
+            ["sqlstate"],
+            registry=r,
+        )
         self.redis_probes = Counter(
             "luckydraw_redis_probes",
             "Calls let through to Redis after the circuit's pause, by outcome (closed: Redis"

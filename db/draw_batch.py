@@ -13,16 +13,20 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import asyncpg
+import structlog
 
 from core.deadline import Deadline, current
 
 # ld_before runs after the function has returned (the function scan completes first) and
 # aborts the statement, so its implicit transaction, once the deadline has passed.
+log = structlog.get_logger(__name__)
+
 SINGLE = """SELECT d.*, ld_before($13)
               FROM ld_draw($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) d"""
 BATCH = """SELECT d.*, ld_before($13)
@@ -54,8 +58,16 @@ class DrawBatcher:
     under 64: more subtransactions than that in one transaction overflow PostgreSQL's
     per-backend cache of them, and every other backend's snapshots get slower)."""
 
-    def __init__(self, pool: asyncpg.Pool, max_batch: int, max_calls: int, margin: float) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        max_batch: int,
+        max_calls: int,
+        margin: float,
+        on_resent: Callable[[str], None] = lambda sqlstate: None,  # counts them (a metric)
+    ) -> None:
         self._pool = pool
+        self._on_resent = on_resent
         self._margin = margin
         self._max_batch = max_batch
         self._max_calls = max_calls
@@ -111,12 +123,13 @@ class DrawBatcher:
                 # other in a cycle (a deadlock, found only after PostgreSQL's 1 s check).
                 batch.sort(key=_lock_order)
                 rows = await self._call(connection, batch) if batch else []
-        except asyncpg.PostgresError:
+        except asyncpg.PostgresError as exc:
             # The statement failed, so its transaction: nothing committed. Each caller sends
             # its draw again alone (with what is left of its own deadline).
             for waiting in batch:
                 if waiting.scope is not None:
                     waiting.scope.sent = False
+                self._resent(str(exc.sqlstate))
                 _settle(waiting, exception=SendAlone())
         except Exception as exc:  # the call's fate is unknown (timeout, connection lost)
             for waiting in batch:
@@ -124,12 +137,20 @@ class DrawBatcher:
         else:
             for waiting, row in zip(batch, rows, strict=True):
                 failed = row.get("error")
-                if failed and waiting.scope is not None:
-                    waiting.scope.sent = False  # its subtransaction was rolled back
+                if failed:
+                    self._resent(failed)
+                    if waiting.scope is not None:
+                        waiting.scope.sent = False  # its subtransaction was rolled back
                 _settle(waiting, row=row, exception=SendAlone(failed) if failed else None)
         finally:
             self._calls -= 1
             self._flush()
+
+    def _resent(self, sqlstate: str) -> None:
+        """A draw its batch did not record, sent again alone: logged and counted, so a
+        deadlock or a code clash (SQLSTATE 40P01, 23505) is seen, not only survived."""
+        log.warning("draw_resent", reason="its batch did not record it", sqlstate=sqlstate)
+        self._on_resent(sqlstate)
 
     def _still_wanted(self, batch: list[_Waiting]) -> list[_Waiting]:
         """Without the draws whose callers gave up, or have no time left to commit."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -29,9 +30,10 @@ class PgDrawStore:
         *,
         max_batch: int = 1,
         max_calls: int = 1,
+        on_resent: Callable[[str], None] = lambda sqlstate: None,
     ) -> None:
         self._command_timeout = command_timeout
-        self.batcher = DrawBatcher(pool, max_batch, max_calls, COMMIT_MARGIN_SECONDS)
+        self.batcher = DrawBatcher(pool, max_batch, max_calls, COMMIT_MARGIN_SECONDS, on_resent)
 
     async def record_draw(self, request: DrawRequest) -> DrawRecord:
         args = (

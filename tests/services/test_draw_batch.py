@@ -39,9 +39,18 @@ def request(campaign_id: int, prize_id: int, phone: str, request_id: str) -> Dra
     )
 
 
-async def batched_store(services: Core) -> tuple[PgDrawStore, int, int]:
+async def batched_store(
+    services: Core, resent: list[str] | None = None
+) -> tuple[PgDrawStore, int, int]:
+    """`resent`: gets the SQLSTATE of each draw a batch did not record (what is counted)."""
     campaign = await services.campaigns.create(spec(sure_win()))
-    store = PgDrawStore(services.pool, command_timeout=60, max_batch=32, max_calls=1)
+    store = PgDrawStore(
+        services.pool,
+        command_timeout=60,
+        max_batch=32,
+        max_calls=1,
+        on_resent=(resent if resent is not None else []).append,
+    )
     return store, campaign.id, campaign.prizes[0].id
 
 
@@ -70,7 +79,8 @@ async def test_two_draws_of_one_customer_in_one_batch_make_one_draw(services: Co
 
 
 async def test_one_failing_draw_leaves_the_rest_of_its_batch_recorded(services: Core) -> None:
-    store, campaign, prize = await batched_store(services)
+    resent: list[str] = []
+    store, campaign, prize = await batched_store(services, resent)
     taken = request(campaign, prize, "+85291000000", "taken")
     clash = request(campaign, prize, "+85291000002", "clash")
     requests = [
@@ -84,6 +94,7 @@ async def test_one_failing_draw_leaves_the_rest_of_its_batch_recorded(services: 
     )
     # The clash was sent again alone (and failed alone): the batch carried three draws.
     assert store.batcher.calls_by_size == {1: 2, 3: 1}
+    assert resent == ["23505"]
     assert isinstance(results[2], CodeCollision)
     recorded = [r for r in results if isinstance(r, DrawRecord)]
     assert [r.outcome for r in recorded] == [DrawOutcome.WON] * 3
@@ -148,8 +159,12 @@ async def test_two_processes_batches_making_a_new_days_prizes_never_deadlock(
     PostgreSQL's deadlock check (1 s) failed a draw, at every local midnight."""
     campaign = await services.campaigns.create(spec(campaign_data()))
     small, big = (p.id for p in campaign.prizes)
+    resent: list[str] = []
     workers = [
-        PgDrawStore(services.pool, command_timeout=60, max_batch=32, max_calls=1) for _ in range(2)
+        PgDrawStore(
+            services.pool, command_timeout=60, max_batch=32, max_calls=1, on_resent=resent.append
+        )
+        for _ in range(2)
     ]
     orders = [(small, big), (big, small)]  # worker 0's batch, worker 1's
     for day in range(11, 17):  # a new day each time: no units made yet
@@ -167,3 +182,4 @@ async def test_two_processes_batches_making_a_new_days_prizes_never_deadlock(
         assert [r.outcome for r in records] == [DrawOutcome.NO_PRIZE, *[DrawOutcome.WON] * 2] * 2
     # A draw failed in its batch (the deadlock) is sent again alone: one more single call.
     assert [w.batcher.calls_by_size for w in workers] == [{1: 6, 2: 6}, {1: 6, 2: 6}]
+    assert resent == []  # before: "40P01" (deadlock detected) once per deadlock
