@@ -32,6 +32,8 @@ from bench.load import MODES, run
 CONCURRENCY = (1, 8, 32, 64, 128)
 TARGET_CONCURRENCY = 64
 ROUND1 = RESULTS / "load_targets_round1.json"
+# The `make bench` before this one (round 3), shown beside it in the chart.
+PREVIOUS = RESULTS / "load_targets_round3.json"
 
 
 def _free_port() -> int:
@@ -189,15 +191,19 @@ GOALS = {
 
 
 def chart(now: dict[str, float]) -> None:
-    """Round 1 (before issue 16) against this run per target; by CPU too where it applies."""
+    """Round 1 (before issue 16), the previous `make bench` and this run, per target; by CPU
+    too where it applies."""
     before = _round1_ratios()
-    fig, axes = plt.subplots(1, len(GOALS), figsize=(13, 3.8))
+    previous = json.loads(PREVIOUS.read_text())["median_ratios"]
+    fig, axes = plt.subplots(1, len(GOALS), figsize=(14, 3.8))
     for ax, (name, (goal, sense)) in zip(axes, GOALS.items(), strict=True):
-        labels, values = ["round 1", "now"], [before[name], now[name]]
+        labels = ["round 1", "previous", "now"]
+        values = [before[name], previous[name], now[name]]
+        colours = ["#bbbbbb", "#9db6d8", "#3b7dd8"]
         if f"{name}_by_cpu" in now:
-            labels += ["round 1\nby CPU", "now\nby CPU"]
-            values += [before[f"{name}_by_cpu"], now[f"{name}_by_cpu"]]
-        colours = ["#bbbbbb", "#3b7dd8", "#dddddd", "#8fb3e8"][: len(values)]
+            labels += ["round 1\nby CPU", "previous\nby CPU", "now\nby CPU"]
+            values += [before[f"{name}_by_cpu"], previous[f"{name}_by_cpu"], now[f"{name}_by_cpu"]]
+            colours += ["#dddddd", "#c9d8ec", "#8fb3e8"]
         ax.bar_label(ax.bar(labels, values, color=colours), fmt="%.2f")
         ax.axhline(goal, color="#c0392b", linestyle="--", linewidth=1)
         ax.set_title(f"{name.replace('_', ' ')}\ntarget {sense} {goal}", fontsize=9)
@@ -205,7 +211,7 @@ def chart(now: dict[str, float]) -> None:
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(
         "Issue 16 targets: ratios within one run (median of 3 rounds), before issue 16"
-        " (round 1) and now"
+        " (round 1), the previous make bench (round 3) and now"
     )
     fig.tight_layout()
     fig.savefig(RESULTS / "load.png", dpi=110)
