@@ -72,6 +72,7 @@ DECLARE
     v_make       int;
     v_opens      timestamptz;
     v_closes     timestamptz;
+    v_refusal    text;
 BEGIN
     DELETE FROM prize_slot WHERE id = (
         SELECT id FROM prize_slot
@@ -81,13 +82,28 @@ BEGIN
 
     -- Refusals without taking any lock: the common answers once released units are gone.
     PERFORM 1 FROM prize_slot WHERE prize_id = p_prize AND day = p_day AND released_at > p_now;
-    IF FOUND THEN RETURN 'not_released'; END IF;
-    SELECT * INTO v_prize FROM prize WHERE id = p_prize;
-    SELECT * INTO v_day FROM prize_day WHERE prize_id = p_prize AND day = p_day;
-    IF FOUND AND v_day.created >= v_day.quota THEN RETURN 'sold_out'; END IF;
-    IF v_prize.created >= v_prize.total_quota
-       AND NOT EXISTS (SELECT 1 FROM prize_slot WHERE prize_id = p_prize AND day < p_day) THEN
-        RETURN 'sold_out';
+    IF FOUND THEN
+        v_refusal := 'not_released';
+    ELSE
+        SELECT * INTO v_prize FROM prize WHERE id = p_prize;
+        SELECT * INTO v_day FROM prize_day WHERE prize_id = p_prize AND day = p_day;
+        IF (FOUND AND v_day.created >= v_day.quota)
+           OR (v_prize.created >= v_prize.total_quota
+               AND NOT EXISTS (SELECT 1 FROM prize_slot WHERE prize_id = p_prize AND day < p_day))
+        THEN
+            v_refusal := 'sold_out';
+        END IF;
+    END IF;
+    IF v_refusal IS NOT NULL THEN
+        -- Each statement reads the latest commits: a maker that committed after the first
+        -- look but before these reads left slots that look missed (a day's first wins on two
+        -- workers at once). Look once more before refusing.
+        DELETE FROM prize_slot WHERE id = (
+            SELECT id FROM prize_slot
+             WHERE prize_id = p_prize AND day = p_day AND released_at <= p_now
+             LIMIT 1 FOR UPDATE SKIP LOCKED);
+        IF FOUND THEN RETURN 'won'; END IF;
+        RETURN v_refusal;
     END IF;
 
     -- NO KEY UPDATE: draws and coupons referencing the prize (KEY SHARE) need not wait.
