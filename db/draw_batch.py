@@ -23,10 +23,10 @@ import structlog
 
 from core.deadline import Deadline, current
 
-# ld_before runs after the function has returned (the function scan completes first) and
-# aborts the statement, so its implicit transaction, once the deadline has passed.
 log = structlog.get_logger(__name__)
 
+# ld_before runs after the function has returned (the function scan completes first) and
+# aborts the statement, so its implicit transaction, once the deadline has passed.
 SINGLE = """SELECT d.*, ld_before($13)
               FROM ld_draw($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) d"""
 BATCH = """SELECT d.*, ld_before($13)
