@@ -25,7 +25,7 @@ import uvloop
 from aiohttp import web
 
 from bench.common import ADMIN_URL, REDIS_URL, cpu_seconds, save, summarise
-from bench.load import Requests, fire, phone, signed_sms
+from bench.load import Requests, fire, phone, signed_sms, wait_ready
 from db.pool import create_pool
 
 LAYERS = ("http", "redis", "postgres")
@@ -65,13 +65,7 @@ async def _measure(layer: str, port: int, seconds: float, concurrency: int) -> d
     try:
         connector = aiohttp.TCPConnector(limit=concurrency)
         async with aiohttp.ClientSession(connector=connector) as session:
-            for _ in range(300):
-                try:
-                    async with session.get(base + "/readyz") as r:
-                        if r.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)
+            await wait_ready(session, base)
             count = int(6000 * seconds)
             requests = Requests([signed_sms(base, phone(i), "DRAW") for i in range(count)])
             before = cpu_seconds(server.pid)

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import date
 
 import redis.asyncio as aioredis
 
 from app.bootstrap import Core
 from core.model import Channel
-from core.ports import Admission, FloodRule
+from core.ports import Admission
 from tests.helpers import spec, sure_win
 from tests.private_redis import PrivateRedis
 
 DAY = date(2026, 12, 10)  # the fixture clock's day in the campaign's zone
-
-
-def rule(phone: str, limit: int = 5) -> FloodRule:
-    return FloodRule(f"sms:{{{phone}}}", f"sms-warned:{{{phone}}}", limit, 60)
 
 
 async def connections_received(url: str) -> int:
@@ -39,7 +36,9 @@ async def test_many_looks_at_once_share_a_connection_and_each_gets_its_own_answe
     spammer = "+85292620000"
     before = await connections_received(private_redis.url)
 
-    looks = [(p, rule(p)) for p in drew + fresh] + [(spammer, rule(spammer, limit=5))] * 8
+    rule = own_services.spam.rule
+    looks = [(p, rule(p)) for p in drew + fresh]
+    looks += [(spammer, dataclasses.replace(rule(spammer), limit=5))] * 8
     admissions: list[Admission] = await asyncio.gather(
         *(own_services.draw_gate.admit(campaign.id, p, DAY, r) for p, r in looks)
     )
@@ -65,7 +64,10 @@ async def test_looks_grouped_after_a_script_flush_load_the_script_again(
     await own_services.redis.client.script_flush()  # what a Redis restart does to scripts
 
     admissions = await asyncio.gather(
-        *(own_services.draw_gate.admit(campaign.id, p, DAY, rule(p)) for p in phones)
+        *(
+            own_services.draw_gate.admit(campaign.id, p, DAY, own_services.spam.rule(p))
+            for p in phones
+        )
     )
 
     assert all(a.remembered is not None for a in admissions)
